@@ -1,0 +1,13 @@
+//! Capture: the writer agents embed, its configuration, and retention.
+
+mod clock;
+mod config;
+mod daily_file;
+mod retention;
+mod writer;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{expand_tilde, ConfigError, InteractionsConfig, Settings, SettingsSources};
+pub use daily_file::{daily_file_date, daily_file_name, is_daily_file_name};
+pub use retention::{prune, PruneError};
+pub use writer::{CaptureError, InteractionLogger};

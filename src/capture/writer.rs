@@ -1,0 +1,245 @@
+//! [`InteractionLogger`]: appends one JSON line per record to the day's file.
+//!
+//! Each record is serialized into a buffer and goes out in one `write(2)` on a file opened with
+//! `O_APPEND`, so writers in other threads and processes never interleave or tear lines.
+
+use std::borrow::Cow;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use chrono::NaiveDate;
+
+use super::{daily_file_name, prune, Clock, InteractionsConfig, PruneError, SystemClock};
+use crate::record::{InteractionRecord, ValidationError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    #[error("invalid record: {0}")]
+    Invalid(#[from] ValidationError),
+    #[error("cannot create log directory {path}: {source}")]
+    CreateDir { path: PathBuf, source: std::io::Error },
+    #[error("cannot open {path}: {source}")]
+    Open { path: PathBuf, source: std::io::Error },
+    #[error("cannot write to {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("retention: {0}")]
+    Prune(#[from] PruneError),
+    #[error("cannot serialize record: {0}")]
+    Serialize(#[from] serde_json::Error),
+}
+
+/// A thread-safe writer of interaction records; clone it freely (clones share one file handle).
+#[derive(Clone)]
+pub struct InteractionLogger {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    dir: PathBuf,
+    config: InteractionsConfig,
+    clock: Arc<dyn Clock>,
+    day: Mutex<Option<DayFile>>,
+}
+
+struct DayFile {
+    date: NaiveDate,
+    path: PathBuf,
+    file: File,
+}
+
+impl std::fmt::Debug for InteractionLogger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InteractionLogger").field("dir", &self.inner.dir).field("config", &self.inner.config).finish()
+    }
+}
+
+impl InteractionLogger {
+    /// Opens `dir` for writing: creates it (0700) when absent and applies retention.
+    pub fn open(dir: impl Into<PathBuf>, config: InteractionsConfig) -> Result<Self, CaptureError> {
+        Self::with_clock(dir, config, Arc::new(SystemClock))
+    }
+
+    /// Like [`InteractionLogger::open`] with an injected clock.
+    pub fn with_clock(
+        dir: impl Into<PathBuf>,
+        config: InteractionsConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, CaptureError> {
+        let dir = dir.into();
+        if config.enabled {
+            create_private_dir(&dir)?;
+            if config.retention_days > 0 {
+                prune(&dir, config.retention_days, clock.now().date_naive())?;
+            }
+        }
+        Ok(InteractionLogger { inner: Arc::new(Inner { dir, config, clock, day: Mutex::new(None) }) })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.inner.dir
+    }
+
+    pub fn config(&self) -> &InteractionsConfig {
+        &self.inner.config
+    }
+
+    /// Validates, applies the config's policy, and appends the record; returns its id.
+    /// When this returns, the line is in the OS (and on disk with `durable`).
+    pub fn log(&self, record: &InteractionRecord) -> Result<String, CaptureError> {
+        record.validate()?;
+        if !self.inner.config.enabled {
+            return Ok(record.id.clone());
+        }
+        let shaped = apply_policy(record, &self.inner.config);
+        let mut line = Vec::with_capacity(1024);
+        serde_json::to_writer(&mut line, shaped.as_ref())?;
+        line.push(b'\n');
+        self.append(&line)?;
+        trace_written(record);
+        Ok(record.id.clone())
+    }
+
+    /// Logs every record or none: all are validated before the first is written.
+    pub fn log_all(&self, records: &[InteractionRecord]) -> Result<Vec<String>, CaptureError> {
+        for record in records {
+            record.validate()?;
+        }
+        records.iter().map(|record| self.log(record)).collect()
+    }
+
+    fn append(&self, line: &[u8]) -> Result<(), CaptureError> {
+        let today = self.inner.clock.now().date_naive();
+        let mut day = self.inner.day.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if day.as_ref().is_none_or(|open| open.date != today) {
+            *day = Some(self.open_day(today)?);
+        }
+        let Some(open) = day.as_mut() else { unreachable!("the day's file was opened above") };
+        let result =
+            open.file.write_all(line).and_then(
+                |()| {
+                    if self.inner.config.durable {
+                        open.file.sync_data()
+                    } else {
+                        Ok(())
+                    }
+                },
+            );
+        result.map_err(|source| CaptureError::Write { path: open.path.clone(), source })
+    }
+
+    fn open_day(&self, date: NaiveDate) -> Result<DayFile, CaptureError> {
+        // The directory may have been removed since `open` (a user cleaning up): recreate it.
+        create_private_dir(&self.inner.dir)?;
+        let path = self.inner.dir.join(daily_file_name(date));
+        let mut file = open_append(&path).map_err(|source| CaptureError::Open { path: path.clone(), source })?;
+        if ends_mid_line(&mut file).map_err(|source| CaptureError::Open { path: path.clone(), source })? {
+            // A crashed writer left half a line: end it so the next record starts clean.
+            file.write_all(b"\n").map_err(|source| CaptureError::Write { path: path.clone(), source })?;
+        }
+        Ok(DayFile { date, path, file })
+    }
+}
+
+fn open_append(path: &Path) -> std::io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.append(true).create(true).read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
+}
+
+fn ends_mid_line(file: &mut File) -> std::io::Result<bool> {
+    let len = file.metadata()?.len();
+    if len == 0 {
+        return Ok(false);
+    }
+    file.seek(SeekFrom::Start(len - 1))?;
+    let mut last = [0u8; 1];
+    file.read_exact(&mut last)?;
+    Ok(last[0] != b'\n')
+}
+
+fn create_private_dir(dir: &Path) -> Result<(), CaptureError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).map_err(|source| CaptureError::CreateDir { path: dir.to_owned(), source })
+}
+
+/// The record as the config says to store it; borrowed when the policy changes nothing.
+fn apply_policy<'a>(record: &'a InteractionRecord, config: &InteractionsConfig) -> Cow<'a, InteractionRecord> {
+    let drop_messages = !config.include_messages && (!record.messages.is_empty() || record.system_prompt.is_some());
+    let drop_response = !config.include_responses && record.response.is_some();
+    let limit = config.truncate_tool_results;
+    let truncate =
+        limit > 0 && record.tool_calls.iter().any(|call| call.result.as_ref().is_some_and(|r| r.len() > limit));
+    if !(drop_messages || drop_response || truncate) {
+        return Cow::Borrowed(record);
+    }
+    let mut shaped = record.clone();
+    if drop_messages {
+        shaped.messages.clear();
+        shaped.system_prompt = None;
+    }
+    if drop_response {
+        shaped.response = None;
+    }
+    if truncate {
+        for call in &mut shaped.tool_calls {
+            if let Some(result) = call.result.as_mut() {
+                if result.len() > limit {
+                    result.truncate(floor_char_boundary(result, limit));
+                    call.result_truncated = true;
+                }
+            }
+        }
+    }
+    Cow::Owned(shaped)
+}
+
+/// The largest index ≤ `at` that starts a character, so a cut never splits UTF-8.
+fn floor_char_boundary(text: &str, at: usize) -> usize {
+    (0..=at.min(text.len())).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0)
+}
+
+fn trace_written(record: &InteractionRecord) {
+    let (input_tokens, output_tokens) = record.tokens();
+    tracing::info!(
+        target: "interlog::capture",
+        id = %record.id,
+        session = record.session_id.as_deref().unwrap_or(""),
+        project = record.project.as_deref().unwrap_or(""),
+        client = record.client.as_deref().unwrap_or(""),
+        model = record.model.as_deref().unwrap_or(""),
+        input_tokens,
+        output_tokens,
+        duration_ms = record.duration_ms,
+        "interaction logged"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cuts_fall_on_character_boundaries() {
+        assert_eq!(floor_char_boundary("aé", 2), 1);
+        assert_eq!(floor_char_boundary("é", 1), 0);
+        assert_eq!(floor_char_boundary("🙂x", 3), 0);
+        assert_eq!(floor_char_boundary("🙂x", 4), 4);
+        assert_eq!(floor_char_boundary("ab", 10), 2);
+    }
+}

@@ -1,0 +1,120 @@
+//! The command line (CONTRACT §3): argument parsing and dispatch. This is the binary's edge,
+//! where library errors become one stderr line and an exit status.
+
+mod record;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::capture::{Settings, SettingsSources};
+
+#[derive(Debug, Parser)]
+#[command(name = "interlog", version, about = "Record every LLM round-trip an agent makes, and browse the records")]
+pub struct Cli {
+    /// The log directory (default: $INTERLOG_DIR, the config's `path`, ~/.config/interlog/interactions)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// The config file (default: $INTERLOG_CONFIG, ~/.config/interlog/config.toml)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// List every bad line instead of a one-line summary
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Append records read from stdin (one JSON object, or JSONL) through the writer
+    Record(RecordArgs),
+    /// Delete the daily files older than `retention_days` now
+    Prune,
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {}
+
+/// How a command failed, and so which exit status it gets.
+#[derive(Debug)]
+pub enum Failure {
+    /// Exit 1: the one thing asked for does not exist (or could not be done).
+    NotFound(String),
+    /// Exit 2: bad usage or bad input.
+    Usage(String),
+    /// Exit 1: an operation failed (I/O, permissions).
+    Failed(anyhow::Error),
+}
+
+impl Failure {
+    fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Usage(_) => 2,
+            Failure::NotFound(_) | Failure::Failed(_) => 1,
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::NotFound(message) | Failure::Usage(message) => f.write_str(message),
+            Failure::Failed(err) => write!(f, "{err:#}"),
+        }
+    }
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(err: E) -> Self {
+        Failure::Failed(err.into())
+    }
+}
+
+pub type CliResult = Result<(), Failure>;
+
+/// Parses the process arguments, runs the command, and maps failures to exit statuses.
+pub fn main() -> ExitCode {
+    main_from(std::env::args_os())
+}
+
+pub fn main_from<I: IntoIterator<Item = T>, T: Into<OsString> + Clone>(args: I) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return ExitCode::from(if err.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("interlog: {failure}");
+            ExitCode::from(failure.exit_code())
+        }
+    }
+}
+
+fn settings(cli: &Cli) -> Result<Settings, Failure> {
+    let sources = SettingsSources::from_env(cli.dir.clone(), cli.config.clone());
+    Settings::resolve(&sources).map_err(|err| Failure::Usage(err.to_string()))
+}
+
+/// Diagnostics go to stderr; `RUST_LOG` overrides the quiet default.
+fn init_tracing(default_level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+pub fn run(cli: Cli) -> CliResult {
+    init_tracing("warn");
+    let settings = settings(&cli)?;
+    match cli.command {
+        Some(Command::Record(_)) => record::run_record(&settings),
+        Some(Command::Prune) => record::run_prune(&settings),
+        None => Err(Failure::Usage("no command given; see `interlog --help`".into())),
+    }
+}

@@ -1,0 +1,16 @@
+//! interlog records every LLM round-trip an agent makes and lets people browse the records.
+//!
+//! With `default-features = false` this crate is the record model ([`record`]) and the embeddable
+//! writer ([`capture`]) only. The `store`, `cli`, `tui` and `server` features add the read side,
+//! the command line, the terminal UI and the HTTP API.
+
+pub mod capture;
+pub mod record;
+
+pub use capture::{InteractionLogger, InteractionsConfig};
+pub use record::InteractionRecord;
+#[cfg(feature = "store")]
+pub mod store;
+
+#[cfg(feature = "cli")]
+pub mod cli;
