@@ -6,6 +6,7 @@
 
 pub mod capture;
 pub mod record;
+pub mod sanitize;
 
 pub use capture::{InteractionLogger, InteractionsConfig};
 pub use record::InteractionRecord;
