@@ -1,7 +1,12 @@
 //! The command line (CONTRACT §3): argument parsing and dispatch. This is the binary's edge,
 //! where library errors become one stderr line and an exit status.
 
+mod read;
 mod record;
+#[cfg(feature = "server")]
+mod serve;
+#[cfg(feature = "tui")]
+mod tui;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -29,10 +34,27 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The terminal UI on the directory, following it live (the default)
+    #[cfg(feature = "tui")]
+    Tui(tui::TuiArgs),
+    /// Records, newest first
+    List(read::ListArgs),
+    /// One record, whole
+    Show(read::ShowArgs),
+    /// One row a session
+    Sessions(read::SessionsArgs),
+    /// A session's turns in order, oldest first
+    Conversation(read::ConversationArgs),
     /// Append records read from stdin (one JSON object, or JSONL) through the writer
     Record(RecordArgs),
+    /// The HTTP API (127.0.0.1:8377 unless --listen)
+    #[cfg(feature = "server")]
+    Serve(serve::ServeArgs),
     /// Delete the daily files older than `retention_days` now
     Prune,
+    /// The terminal UI on a demo data set, with a simulated agent writing live
+    #[cfg(feature = "tui")]
+    Demo(tui::DemoArgs),
 }
 
 #[derive(Debug, Args)]
@@ -112,9 +134,23 @@ fn init_tracing(default_level: &str) {
 pub fn run(cli: Cli) -> CliResult {
     init_tracing("warn");
     let settings = settings(&cli)?;
+    let verbose = cli.verbose;
     match cli.command {
+        #[cfg(feature = "tui")]
+        Some(Command::Tui(args)) => tui::run_tui(&settings, args),
+        #[cfg(feature = "tui")]
+        None => tui::run_tui(&settings, tui::TuiArgs::default()),
+        #[cfg(not(feature = "tui"))]
+        None => Err(Failure::Usage("this build has no terminal UI (feature `tui`); see `interlog --help`".into())),
+        Some(Command::List(args)) => read::run_list(&settings, args, verbose),
+        Some(Command::Show(args)) => read::run_show(&settings, args, verbose),
+        Some(Command::Sessions(args)) => read::run_sessions(&settings, args, verbose),
+        Some(Command::Conversation(args)) => read::run_conversation(&settings, args, verbose),
         Some(Command::Record(_)) => record::run_record(&settings),
+        #[cfg(feature = "server")]
+        Some(Command::Serve(args)) => serve::run_serve(&settings, args),
         Some(Command::Prune) => record::run_prune(&settings),
-        None => Err(Failure::Usage("no command given; see `interlog --help`".into())),
+        #[cfg(feature = "tui")]
+        Some(Command::Demo(args)) => tui::run_demo(args),
     }
 }
