@@ -57,7 +57,7 @@ fn a_record_with_every_field_round_trips_and_keeps_unknown_fields() {
     assert_eq!(record.session_id.as_deref(), Some("s-42"));
     assert_eq!(record.stop_reason, Some(StopReason::ToolUse));
     assert_eq!(record.usage.as_ref().unwrap().reasoning_tokens, Some(40));
-    assert_eq!(record.tool_calls[0].result_truncated, true);
+    assert!(record.tool_calls[0].result_truncated);
     assert_eq!(record.routing.as_ref().unwrap().confidence, Some(0.82));
     assert_eq!(record.extra.get("x_version"), Some(&json!(3)));
     assert!(matches!(
