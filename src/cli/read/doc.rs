@@ -58,7 +58,7 @@ impl<'t> Doc<'t> {
         let safe = sanitize_block(text);
         let pad = " ".repeat(indent);
         for line in safe.lines() {
-            self.out.push_str(&format!("{pad}{line}").trim_end().to_owned());
+            self.out.push_str(format!("{pad}{line}").trim_end());
             self.out.push('\n');
         }
     }
