@@ -242,7 +242,7 @@ fn list_table(rows: &[RecordSummary], terminal: &Terminal, today: Today) -> Stri
 
 fn sessions_table(sessions: &[SessionSummary], terminal: &Terminal, today: Today) -> String {
     let mut table = Table::new(vec![
-        Column::left("SESSION", 36),
+        Column::left("SESSION", 36).kept(12),
         Column::left("PROJECT", 24),
         Column::left("CLIENT", 16),
         Column::right("TURNS"),

@@ -19,28 +19,38 @@ pub struct Column {
     pub align: Align,
     /// Never wider than this (cells are cut).
     pub max: usize,
-    /// Columns may shrink down to this when the line is too wide.
+    /// Columns may shrink down to this when the line is too wide (`usize::MAX`: never shrinks).
     pub min: usize,
-    /// Takes the width left over (the last such column; there is at most one).
+    /// Shrinks only once every column without it is at its minimum (ids people copy).
+    pub keep: bool,
+    /// Takes the width left over (at most one column).
     pub flexible: bool,
 }
 
 impl Column {
     pub fn left(header: &'static str, max: usize) -> Self {
-        Column { header, align: Align::Left, max, min: max.min(header.len().max(4)), flexible: false }
+        Column { header, align: Align::Left, max, min: max.min(header.len().max(6)), keep: false, flexible: false }
     }
 
+    /// Right-aligned numbers: never cut.
     pub fn right(header: &'static str) -> Self {
-        Column { header, align: Align::Right, max: usize::MAX, min: header.len(), flexible: false }
+        Column { header, align: Align::Right, max: usize::MAX, min: usize::MAX, keep: false, flexible: false }
     }
 
-    /// A left-aligned column that keeps its full width (times, counts).
+    /// A left-aligned column that keeps its full width (times, marks).
     pub fn fixed(header: &'static str) -> Self {
-        Column { header, align: Align::Left, max: usize::MAX, min: usize::MAX, flexible: false }
+        Column { header, align: Align::Left, max: usize::MAX, min: usize::MAX, keep: false, flexible: false }
     }
 
     pub fn flexible(header: &'static str) -> Self {
-        Column { header, align: Align::Left, max: usize::MAX, min: 10, flexible: true }
+        Column { header, align: Align::Left, max: usize::MAX, min: 10, keep: false, flexible: true }
+    }
+
+    /// Shrink this column last, and not below `min`.
+    pub fn kept(mut self, min: usize) -> Self {
+        self.keep = true;
+        self.min = min;
+        self
     }
 }
 
@@ -109,8 +119,8 @@ impl Table {
         out.push('\n');
     }
 
-    /// Natural widths capped at each column's max; the flexible column gets the rest; if the line
-    /// is still too wide, the widest shrinkable column gives up a column at a time.
+    /// Natural widths capped at each column's max; the flexible column gets the rest; while the
+    /// line is too wide, the widest shrinkable column gives up a column at a time.
     fn layout(&self, total: usize) -> Vec<usize> {
         let mut widths: Vec<usize> = self
             .columns
@@ -123,27 +133,37 @@ impl Table {
             .collect();
         let gaps = GAP.len() * self.columns.len().saturating_sub(1);
         let flexible = self.columns.iter().position(|c| c.flexible);
-        let fixed_sum = |widths: &[usize]| -> usize {
-            widths.iter().enumerate().filter(|(i, _)| Some(*i) != flexible).map(|(_, w)| w).sum()
+        let flexible_min = flexible.map_or(0, |flex| self.columns[flex].min.min(widths[flex]));
+        let others = |widths: &[usize]| -> usize {
+            widths.iter().enumerate().filter(|&(i, _)| Some(i) != flexible).map(|(_, w)| w).sum()
         };
-        if let Some(flex) = flexible {
-            let min = self.columns[flex].min.min(widths[flex]);
-            while fixed_sum(&widths) + gaps + min > total {
-                let shrinkable = widths
-                    .iter()
-                    .enumerate()
-                    .filter(|&(i, &w)| Some(i) != flexible && w > self.columns[i].min.max(self.columns[i].header.len()))
-                    .max_by_key(|&(_, &w)| w)
-                    .map(|(i, _)| i);
-                match shrinkable {
-                    Some(i) => widths[i] -= 1,
-                    None => break,
-                }
+        while others(&widths) + gaps + flexible_min > total {
+            match self.shrinkable(&widths, flexible) {
+                Some(i) => widths[i] -= 1,
+                None => break,
             }
-            let left = total.saturating_sub(fixed_sum(&widths) + gaps);
-            widths[flex] = widths[flex].min(left.max(min));
+        }
+        if let Some(flex) = flexible {
+            let left = total.saturating_sub(others(&widths) + gaps);
+            widths[flex] = widths[flex].min(left.max(flexible_min));
         }
         widths
+    }
+
+    /// The widest column that may still shrink, preferring columns not marked `keep`.
+    fn shrinkable(&self, widths: &[usize], flexible: Option<usize>) -> Option<usize> {
+        let candidates = |keep: bool| {
+            widths
+                .iter()
+                .enumerate()
+                .filter(|&(i, &w)| {
+                    let column = &self.columns[i];
+                    Some(i) != flexible && column.keep == keep && w > column.min.max(column.header.len())
+                })
+                .max_by_key(|&(_, &w)| w)
+                .map(|(i, _)| i)
+        };
+        candidates(false).or_else(|| candidates(true))
     }
 }
 
@@ -185,6 +205,20 @@ mod tests {
         for line in out.lines() {
             assert!(display_width(line) <= 40, "{line:?}");
         }
+    }
+
+    #[test]
+    fn without_a_flexible_column_kept_columns_shrink_last() {
+        let mut table = Table::new(vec![Column::left("ID", 40).kept(12), Column::left("NAME", 30), Column::right("N")]);
+        table.push(vec![Cell::new("x".repeat(36)), Cell::new("y".repeat(30)), Cell::new("12345")]);
+        let out = table.render(&Terminal::plain(60));
+        let row = out.lines().nth(1).unwrap();
+        assert_eq!(display_width(row), 60, "{row}");
+        assert!(row.starts_with(&"x".repeat(36)), "{row}");
+        assert!(row.ends_with("  12345"), "{row}");
+        let narrow = table.render(&Terminal::plain(40));
+        let row = narrow.lines().nth(1).unwrap();
+        assert!(row.starts_with(&format!("{}…  yyyyy…  12345", "x".repeat(24))), "{row}");
     }
 
     #[test]
