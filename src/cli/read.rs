@@ -210,14 +210,14 @@ fn list_query(args: &ListArgs, now: chrono::DateTime<Utc>) -> Result<Query, Fail
 fn list_table(rows: &[RecordSummary], terminal: &Terminal, today: Today) -> String {
     let mut table = Table::new(vec![
         Column::fixed("TIME"),
-        Column::fixed("SESSION"),
-        Column::left("PROJECT", 18),
-        Column::left("CLIENT", 14),
-        Column::left("MODEL", 22),
-        Column::right("IN"),
-        Column::right("OUT"),
-        Column::right("DUR"),
-        Column::right("TOOLS"),
+        Column::fixed("SESSION").droppable(6),
+        Column::left("PROJECT", 18).droppable(7),
+        Column::left("CLIENT", 14).droppable(2),
+        Column::left("MODEL", 22).droppable(3),
+        Column::right("IN").droppable(5),
+        Column::right("OUT").droppable(4),
+        Column::right("DUR").droppable(1),
+        Column::right("TOOLS").droppable(0),
         Column::fixed("ERR"),
         Column::flexible("PROMPT"),
     ]);
@@ -243,13 +243,13 @@ fn list_table(rows: &[RecordSummary], terminal: &Terminal, today: Today) -> Stri
 fn sessions_table(sessions: &[SessionSummary], terminal: &Terminal, today: Today) -> String {
     let mut table = Table::new(vec![
         Column::left("SESSION", 36).kept(12),
-        Column::left("PROJECT", 24),
-        Column::left("CLIENT", 16),
+        Column::left("PROJECT", 24).droppable(4),
+        Column::left("CLIENT", 16).droppable(0),
         Column::right("TURNS"),
-        Column::fixed("FIRST"),
+        Column::fixed("FIRST").droppable(1),
         Column::fixed("LAST"),
-        Column::right("IN"),
-        Column::right("OUT"),
+        Column::right("IN").droppable(3),
+        Column::right("OUT").droppable(2),
     ]);
     for session in sessions {
         let optional = |value: &Option<String>| sanitize_line(value.as_deref().unwrap_or("")).into_owned();

@@ -25,25 +25,57 @@ pub struct Column {
     pub keep: bool,
     /// Takes the width left over (at most one column).
     pub flexible: bool,
+    /// When even the minimum widths do not fit, columns with a rank are left out, lowest first.
+    pub drop_rank: Option<u8>,
 }
 
 impl Column {
     pub fn left(header: &'static str, max: usize) -> Self {
-        Column { header, align: Align::Left, max, min: max.min(header.len().max(6)), keep: false, flexible: false }
+        Column {
+            header,
+            align: Align::Left,
+            max,
+            min: max.min(header.len().max(6)),
+            keep: false,
+            flexible: false,
+            drop_rank: None,
+        }
     }
 
     /// Right-aligned numbers: never cut.
     pub fn right(header: &'static str) -> Self {
-        Column { header, align: Align::Right, max: usize::MAX, min: usize::MAX, keep: false, flexible: false }
+        Column {
+            header,
+            align: Align::Right,
+            max: usize::MAX,
+            min: usize::MAX,
+            keep: false,
+            flexible: false,
+            drop_rank: None,
+        }
     }
 
     /// A left-aligned column that keeps its full width (times, marks).
     pub fn fixed(header: &'static str) -> Self {
-        Column { header, align: Align::Left, max: usize::MAX, min: usize::MAX, keep: false, flexible: false }
+        Column {
+            header,
+            align: Align::Left,
+            max: usize::MAX,
+            min: usize::MAX,
+            keep: false,
+            flexible: false,
+            drop_rank: None,
+        }
     }
 
     pub fn flexible(header: &'static str) -> Self {
-        Column { header, align: Align::Left, max: usize::MAX, min: 10, keep: false, flexible: true }
+        Column { header, align: Align::Left, max: usize::MAX, min: 10, keep: false, flexible: true, drop_rank: None }
+    }
+
+    /// Leave this column out on narrow terminals; lower ranks go first.
+    pub fn droppable(mut self, rank: u8) -> Self {
+        self.drop_rank = Some(rank);
+        self
     }
 
     /// Shrink this column last, and not below `min`.
@@ -86,7 +118,8 @@ impl Table {
     }
 
     /// The header line and one line per row, each ended by `\n`, none wider than the terminal
-    /// (unless even the minimum widths do not fit).
+    /// (unless even the columns that cannot be dropped do not fit). Columns with nothing in any
+    /// row are left out.
     pub fn render(&self, terminal: &Terminal) -> String {
         let widths = self.layout(terminal.width);
         let mut out = String::new();
@@ -98,69 +131,121 @@ impl Table {
         out
     }
 
-    fn render_row(&self, row: &[Cell], widths: &[usize], terminal: &Terminal, out: &mut String) {
-        let last = self.columns.len().saturating_sub(1);
+    fn render_row(&self, row: &[Cell], widths: &[Option<usize>], terminal: &Terminal, out: &mut String) {
+        let last = widths.iter().rposition(Option::is_some);
         let mut line = String::new();
-        for (index, (column, &width)) in self.columns.iter().zip(widths).enumerate() {
+        let mut first = true;
+        for (index, (column, width)) in self.columns.iter().zip(widths).enumerate() {
+            let Some(width) = *width else { continue };
             let cell = row.get(index);
             let text = cut_to_width(cell.map_or("", |c| c.text.as_str()), width);
             let laid_out = match column.align {
                 Align::Right => pad_left(&text, width),
                 // The last column is not padded: no trailing white space.
-                Align::Left if index == last => text,
+                Align::Left if Some(index) == last => text,
                 Align::Left => pad_right(&text, width),
             };
-            if index > 0 {
+            if !first {
                 line.push_str(GAP);
             }
+            first = false;
             line.push_str(&terminal.paint(cell.map_or(Style::Plain, |c| c.style), &laid_out));
         }
         out.push_str(line.trim_end());
         out.push('\n');
     }
 
-    /// Natural widths capped at each column's max; the flexible column gets the rest; while the
-    /// line is too wide, the widest shrinkable column gives up a column at a time.
-    fn layout(&self, total: usize) -> Vec<usize> {
-        let mut widths: Vec<usize> = self
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(index, column)| {
-                let natural = self.rows.iter().filter_map(|row| row.get(index)).map(|c| display_width(&c.text)).max();
-                natural.unwrap_or(0).max(column.header.len()).min(column.max)
-            })
-            .collect();
-        let gaps = GAP.len() * self.columns.len().saturating_sub(1);
+    /// Each shown column's width (`None`: left out). Natural widths capped at each column's max;
+    /// while the line is too wide the widest shrinkable column gives up a column at a time, and
+    /// when nothing can shrink any more the lowest-ranked droppable column is left out and the
+    /// layout starts again. The flexible column gets what is left.
+    fn layout(&self, total: usize) -> Vec<Option<usize>> {
+        let natural: Vec<Option<usize>> = (0..self.columns.len()).map(|index| self.natural_width(index)).collect();
         let flexible = self.columns.iter().position(|c| c.flexible);
-        let flexible_min = flexible.map_or(0, |flex| self.columns[flex].min.min(widths[flex]));
-        let others = |widths: &[usize]| -> usize {
-            widths.iter().enumerate().filter(|&(i, _)| Some(i) != flexible).map(|(_, w)| w).sum()
-        };
-        while others(&widths) + gaps + flexible_min > total {
-            match self.shrinkable(&widths, flexible) {
-                Some(i) => widths[i] -= 1,
-                None => break,
+        let mut shown = natural.clone();
+        loop {
+            let mut widths = shown.clone();
+            if self.shrink_to_fit(&mut widths, flexible, total) {
+                return self.fill_flexible(widths, flexible, total);
+            }
+            let droppable = (0..self.columns.len())
+                .filter(|&i| widths[i].is_some())
+                .filter_map(|i| self.columns[i].drop_rank.map(|rank| (rank, i)))
+                .min();
+            match droppable {
+                Some((_, index)) => shown[index] = None,
+                None => return self.fill_flexible(widths, flexible, total),
             }
         }
+    }
+
+    /// The widest cell or the header, capped; `None` when no row has anything in this column.
+    fn natural_width(&self, index: usize) -> Option<usize> {
+        let column = &self.columns[index];
+        let widest = self.rows.iter().filter_map(|row| row.get(index)).map(|c| display_width(&c.text)).max();
+        match widest {
+            Some(0) | None if !column.flexible => None,
+            widest => Some(widest.unwrap_or(0).max(column.header.len()).min(column.max)),
+        }
+    }
+
+    /// Shrinks columns until the line fits; false when it cannot.
+    fn shrink_to_fit(&self, widths: &mut [Option<usize>], flexible: Option<usize>, total: usize) -> bool {
+        let flexible_min = match flexible {
+            Some(flex) => widths[flex].map_or(0, |w| self.columns[flex].min.min(w)),
+            None => 0,
+        };
+        loop {
+            if Self::others(widths, flexible) + Self::gaps(widths) + flexible_min <= total {
+                return true;
+            }
+            match self.shrinkable(widths, flexible) {
+                Some(index) => {
+                    if let Some(width) = widths[index].as_mut() {
+                        *width -= 1;
+                    }
+                }
+                None => return false,
+            }
+        }
+    }
+
+    fn fill_flexible(
+        &self,
+        mut widths: Vec<Option<usize>>,
+        flexible: Option<usize>,
+        total: usize,
+    ) -> Vec<Option<usize>> {
         if let Some(flex) = flexible {
-            let left = total.saturating_sub(others(&widths) + gaps);
-            widths[flex] = widths[flex].min(left.max(flexible_min));
+            let left = total.saturating_sub(Self::others(&widths, flexible) + Self::gaps(&widths));
+            if let Some(width) = widths[flex].as_mut() {
+                let min = self.columns[flex].min.min(*width);
+                *width = (*width).min(left.max(min));
+            }
         }
         widths
     }
 
+    fn others(widths: &[Option<usize>], flexible: Option<usize>) -> usize {
+        widths.iter().enumerate().filter(|&(i, _)| Some(i) != flexible).filter_map(|(_, w)| *w).sum()
+    }
+
+    fn gaps(widths: &[Option<usize>]) -> usize {
+        GAP.len() * widths.iter().filter(|w| w.is_some()).count().saturating_sub(1)
+    }
+
     /// The widest column that may still shrink, preferring columns not marked `keep`.
-    fn shrinkable(&self, widths: &[usize], flexible: Option<usize>) -> Option<usize> {
+    fn shrinkable(&self, widths: &[Option<usize>], flexible: Option<usize>) -> Option<usize> {
         let candidates = |keep: bool| {
             widths
                 .iter()
                 .enumerate()
-                .filter(|&(i, &w)| {
+                .filter_map(|(i, w)| w.map(|w| (i, w)))
+                .filter(|&(i, w)| {
                     let column = &self.columns[i];
                     Some(i) != flexible && column.keep == keep && w > column.min.max(column.header.len())
                 })
-                .max_by_key(|&(_, &w)| w)
+                .max_by_key(|&(_, w)| w)
                 .map(|(i, _)| i)
         };
         candidates(false).or_else(|| candidates(true))
@@ -219,6 +304,29 @@ mod tests {
         let narrow = table.render(&Terminal::plain(40));
         let row = narrow.lines().nth(1).unwrap();
         assert!(row.starts_with(&format!("{}…  yyyyy…  12345", "x".repeat(24))), "{row}");
+    }
+
+    #[test]
+    fn empty_columns_are_left_out_and_narrow_terminals_drop_ranked_columns() {
+        let mut table = Table::new(vec![
+            Column::fixed("TIME"),
+            Column::left("EMPTY", 10),
+            Column::right("TOOLS").droppable(0),
+            Column::right("TOKENS").droppable(1),
+            Column::flexible("PROMPT"),
+        ]);
+        table.push(vec![
+            Cell::new("2025-06-14 14:00"),
+            Cell::new(""),
+            Cell::new("3"),
+            Cell::new("12345"),
+            Cell::new("x".repeat(50)),
+        ]);
+        let wide = table.render(&Terminal::plain(80));
+        assert!(wide.starts_with("TIME              TOOLS  TOKENS  PROMPT\n"), "{wide}");
+        let narrow = table.render(&Terminal::plain(40));
+        assert!(narrow.starts_with("TIME              TOKENS  PROMPT\n"), "{narrow}");
+        assert!(narrow.lines().all(|line| display_width(line) <= 40), "{narrow}");
     }
 
     #[test]
