@@ -276,7 +276,8 @@ fn json_and_markdown_together_are_bad_usage() {
 #[test]
 fn list_table_has_a_header_and_one_aligned_row_per_record() {
     let logs = Logs::clean();
-    let run = logs.run(&["list"]).ok();
+    // Wide enough that no cell is cut.
+    let run = logs.run_with(&["list"], &[("COLUMNS", "200")]).ok();
     let lines = run.lines();
     assert_eq!(lines.len(), 6, "{}", run.stdout());
     let header = &lines[0];

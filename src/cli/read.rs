@@ -242,7 +242,7 @@ fn list_table(rows: &[RecordSummary], terminal: &Terminal, today: Today) -> Stri
 
 fn sessions_table(sessions: &[SessionSummary], terminal: &Terminal, today: Today) -> String {
     let mut table = Table::new(vec![
-        Column::left("SESSION", 36).kept(12),
+        Column::left("SESSION", 36).at_least(36),
         Column::left("PROJECT", 24).droppable(4),
         Column::left("CLIENT", 16).droppable(0),
         Column::right("TURNS"),

@@ -21,55 +21,38 @@ pub struct Column {
     pub max: usize,
     /// Columns may shrink down to this when the line is too wide (`usize::MAX`: never shrinks).
     pub min: usize,
-    /// Shrinks only once every column without it is at its minimum (ids people copy).
-    pub keep: bool,
     /// Takes the width left over (at most one column).
     pub flexible: bool,
+    /// For the flexible column: other columns shrink to give it this much before it goes down
+    /// towards `min`.
+    pub prefer: usize,
     /// When even the minimum widths do not fit, columns with a rank are left out, lowest first.
     pub drop_rank: Option<u8>,
 }
 
 impl Column {
+    fn base(header: &'static str, align: Align, max: usize, min: usize) -> Self {
+        Column { header, align, max, min, flexible: false, prefer: 0, drop_rank: None }
+    }
+
     pub fn left(header: &'static str, max: usize) -> Self {
-        Column {
-            header,
-            align: Align::Left,
-            max,
-            min: max.min(header.len().max(6)),
-            keep: false,
-            flexible: false,
-            drop_rank: None,
-        }
+        Column::base(header, Align::Left, max, max.min(10))
     }
 
     /// Right-aligned numbers: never cut.
     pub fn right(header: &'static str) -> Self {
-        Column {
-            header,
-            align: Align::Right,
-            max: usize::MAX,
-            min: usize::MAX,
-            keep: false,
-            flexible: false,
-            drop_rank: None,
-        }
+        Column::base(header, Align::Right, usize::MAX, usize::MAX)
     }
 
     /// A left-aligned column that keeps its full width (times, marks).
     pub fn fixed(header: &'static str) -> Self {
-        Column {
-            header,
-            align: Align::Left,
-            max: usize::MAX,
-            min: usize::MAX,
-            keep: false,
-            flexible: false,
-            drop_rank: None,
-        }
+        Column::base(header, Align::Left, usize::MAX, usize::MAX)
     }
 
+    /// The column that takes what is left: 30 columns if others can shrink or be left out for it,
+    /// never less than 16.
     pub fn flexible(header: &'static str) -> Self {
-        Column { header, align: Align::Left, max: usize::MAX, min: 10, keep: false, flexible: true, drop_rank: None }
+        Column { flexible: true, prefer: 30, ..Column::base(header, Align::Left, usize::MAX, 16) }
     }
 
     /// Leave this column out on narrow terminals; lower ranks go first.
@@ -78,9 +61,8 @@ impl Column {
         self
     }
 
-    /// Shrink this column last, and not below `min`.
-    pub fn kept(mut self, min: usize) -> Self {
-        self.keep = true;
+    /// Never shrink below `min` columns (ids people copy from the table).
+    pub fn at_least(mut self, min: usize) -> Self {
         self.min = min;
         self
     }
@@ -156,16 +138,18 @@ impl Table {
     }
 
     /// Each shown column's width (`None`: left out). Natural widths capped at each column's max;
-    /// while the line is too wide the widest shrinkable column gives up a column at a time, and
-    /// when nothing can shrink any more the lowest-ranked droppable column is left out and the
-    /// layout starts again. The flexible column gets what is left.
+    /// the widest shrinkable column gives up a column at a time until the flexible one can have
+    /// its preferred width; if that is not enough, the lowest-ranked droppable column is left out
+    /// and the layout starts again. The flexible column gets what is left.
     fn layout(&self, total: usize) -> Vec<Option<usize>> {
         let natural: Vec<Option<usize>> = (0..self.columns.len()).map(|index| self.natural_width(index)).collect();
         let flexible = self.columns.iter().position(|c| c.flexible);
         let mut shown = natural.clone();
         loop {
             let mut widths = shown.clone();
-            if self.shrink_to_fit(&mut widths, flexible, total) {
+            let prefer = flexible.map_or(0, |flex| self.columns[flex].prefer);
+            self.shrink_to_fit(&mut widths, flexible, total, prefer);
+            if self.fits(&widths, flexible, total, prefer) {
                 return self.fill_flexible(widths, flexible, total);
             }
             let droppable = (0..self.columns.len())
@@ -189,25 +173,20 @@ impl Table {
         }
     }
 
-    /// Shrinks columns until the line fits; false when it cannot.
-    fn shrink_to_fit(&self, widths: &mut [Option<usize>], flexible: Option<usize>, total: usize) -> bool {
-        let flexible_min = match flexible {
-            Some(flex) => widths[flex].map_or(0, |w| self.columns[flex].min.min(w)),
-            None => 0,
-        };
-        loop {
-            if Self::others(widths, flexible) + Self::gaps(widths) + flexible_min <= total {
-                return true;
-            }
-            match self.shrinkable(widths, flexible) {
-                Some(index) => {
-                    if let Some(width) = widths[index].as_mut() {
-                        *width -= 1;
-                    }
-                }
-                None => return false,
+    /// Shrinks columns until the line fits with `flexible_need` columns for the flexible one (or
+    /// its natural width if less), or nothing can shrink any more.
+    fn shrink_to_fit(&self, widths: &mut [Option<usize>], flexible: Option<usize>, total: usize, flexible_need: usize) {
+        while !self.fits(widths, flexible, total, flexible_need) {
+            let Some(index) = self.shrinkable(widths, flexible) else { return };
+            if let Some(width) = widths[index].as_mut() {
+                *width -= 1;
             }
         }
+    }
+
+    fn fits(&self, widths: &[Option<usize>], flexible: Option<usize>, total: usize, flexible_need: usize) -> bool {
+        let need = flexible.and_then(|flex| widths[flex]).map_or(0, |natural| natural.min(flexible_need));
+        Self::others(widths, flexible) + Self::gaps(widths) + need <= total
     }
 
     fn fill_flexible(
@@ -234,21 +213,18 @@ impl Table {
         GAP.len() * widths.iter().filter(|w| w.is_some()).count().saturating_sub(1)
     }
 
-    /// The widest column that may still shrink, preferring columns not marked `keep`.
+    /// The widest column that may still shrink.
     fn shrinkable(&self, widths: &[Option<usize>], flexible: Option<usize>) -> Option<usize> {
-        let candidates = |keep: bool| {
-            widths
-                .iter()
-                .enumerate()
-                .filter_map(|(i, w)| w.map(|w| (i, w)))
-                .filter(|&(i, w)| {
-                    let column = &self.columns[i];
-                    Some(i) != flexible && column.keep == keep && w > column.min.max(column.header.len())
-                })
-                .max_by_key(|&(_, w)| w)
-                .map(|(i, _)| i)
-        };
-        candidates(false).or_else(|| candidates(true))
+        widths
+            .iter()
+            .enumerate()
+            .filter_map(|(i, w)| w.map(|w| (i, w)))
+            .filter(|&(i, w)| {
+                let column = &self.columns[i];
+                Some(i) != flexible && w > column.min.max(column.header.len())
+            })
+            .max_by_key(|&(_, w)| w)
+            .map(|(i, _)| i)
     }
 }
 
@@ -259,7 +235,7 @@ mod tests {
     fn table() -> Table {
         let mut table = Table::new(vec![
             Column::fixed("TIME"),
-            Column::left("PROJECT", 12),
+            Column::left("PROJECT", 12).droppable(0),
             Column::right("IN"),
             Column::flexible("PROMPT"),
         ]);
@@ -275,35 +251,48 @@ mod tests {
 
     #[test]
     fn columns_align_by_display_width() {
-        let out = table().render(&Terminal::plain(60));
+        let out = table().render(&Terminal::plain(100));
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines[0], "TIME      PROJECT          IN  PROMPT");
         assert_eq!(lines[1], "14:00:00  日本語            5  short");
         assert!(lines[2].starts_with("14:00:01  a-very-long…  12345  a prompt"), "{}", lines[2]);
+        assert!(!lines[2].ends_with('…'));
+    }
+
+    #[test]
+    fn other_columns_shrink_so_the_prompt_gets_its_preferred_width() {
+        let out = table().render(&Terminal::plain(60));
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], "TIME      PROJECT         IN  PROMPT");
+        assert_eq!(lines[1], "14:00:00  日本語           5  short");
+        assert_eq!(lines[2], "14:00:01  a-very-lon…  12345  a prompt that is much too lon…");
         assert!(lines.iter().all(|l| display_width(l) <= 60), "{out}");
-        assert!(lines[2].ends_with('…'));
     }
 
     #[test]
-    fn narrow_terminals_shrink_capped_columns_before_the_prompt_disappears() {
-        let out = table().render(&Terminal::plain(40));
+    fn narrow_terminals_keep_the_prompts_minimum() {
+        let out = table().render(&Terminal::plain(44));
         for line in out.lines() {
-            assert!(display_width(line) <= 40, "{line:?}");
+            assert!(display_width(line) <= 44, "{line:?}");
         }
+        assert!(out.starts_with("TIME         IN  PROMPT\n"), "{out}");
+        assert!(out.contains("a prompt that i"), "{out}");
     }
 
     #[test]
-    fn without_a_flexible_column_kept_columns_shrink_last() {
-        let mut table = Table::new(vec![Column::left("ID", 40).kept(12), Column::left("NAME", 30), Column::right("N")]);
+    fn without_a_flexible_column_text_shrinks_to_its_minimum_then_ranked_columns_go() {
+        let mut table = Table::new(vec![
+            Column::left("ID", 40).at_least(36),
+            Column::left("NAME", 30),
+            Column::right("N").droppable(0),
+        ]);
         table.push(vec![Cell::new("x".repeat(36)), Cell::new("y".repeat(30)), Cell::new("12345")]);
         let out = table.render(&Terminal::plain(60));
         let row = out.lines().nth(1).unwrap();
-        assert_eq!(display_width(row), 60, "{row}");
-        assert!(row.starts_with(&"x".repeat(36)), "{row}");
-        assert!(row.ends_with("  12345"), "{row}");
-        let narrow = table.render(&Terminal::plain(40));
+        assert_eq!(row, format!("{}  {}…  12345", "x".repeat(36), "y".repeat(14)));
+        let narrow = table.render(&Terminal::plain(48));
         let row = narrow.lines().nth(1).unwrap();
-        assert!(row.starts_with(&format!("{}…  yyyyy…  12345", "x".repeat(24))), "{row}");
+        assert_eq!(row, format!("{}  {}…", "x".repeat(36), "y".repeat(9)));
     }
 
     #[test]
@@ -324,9 +313,9 @@ mod tests {
         ]);
         let wide = table.render(&Terminal::plain(80));
         assert!(wide.starts_with("TIME              TOOLS  TOKENS  PROMPT\n"), "{wide}");
-        let narrow = table.render(&Terminal::plain(40));
+        let narrow = table.render(&Terminal::plain(60));
         assert!(narrow.starts_with("TIME              TOKENS  PROMPT\n"), "{narrow}");
-        assert!(narrow.lines().all(|line| display_width(line) <= 40), "{narrow}");
+        assert!(narrow.lines().all(|line| display_width(line) <= 60), "{narrow}");
     }
 
     #[test]
