@@ -281,7 +281,8 @@ fn list_table_has_a_header_and_one_aligned_row_per_record() {
     let lines = run.lines();
     assert_eq!(lines.len(), 6, "{}", run.stdout());
     let header = &lines[0];
-    for column in ["TIME", "SESSION", "PROJECT", "CLIENT", "MODEL", "IN", "OUT", "DUR", "TOOLS", "ERR", "PROMPT"] {
+    for column in ["TIME", "ID", "SESSION", "PROJECT", "CLIENT", "MODEL", "IN", "OUT", "DUR", "TOOLS", "ERR", "PROMPT"]
+    {
         assert!(header.contains(column), "{header}");
     }
     // Newest first; dates shown because none of these days is today.
@@ -408,6 +409,33 @@ fn show_of_an_unknown_id_is_exit_1_with_one_line() {
         assert_eq!(run.stdout(), "");
         assert_eq!(run.stderr().lines().count(), 1, "{}", run.stderr());
         assert!(run.stderr().contains("nope"), "{}", run.stderr());
+    }
+}
+
+#[test]
+fn show_and_conversation_take_a_unique_prefix() {
+    let logs = Logs::empty();
+    let line = |id: &str, session: &str, prompt: &str| {
+        format!(r#"{{"id":"{id}","timestamp":"2025-06-15T10:00:00Z","session_id":"{session}","prompt":"{prompt}"}}"#)
+    };
+    let lines = [
+        line("abcd-0001", "sess-one-1", "first"),
+        line("abcd-0002", "sess-one-2", "second"),
+        line("abce-0003", "sess-two-1", "third"),
+    ];
+    logs.write(DAY_21, &lines.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(logs.run(&["show", "abce", "--json"]).ok().stdout(), format!("{}\n", lines[2]));
+    assert!(logs.run(&["show", "abcd-0002"]).ok().stdout().contains("second"));
+    assert_eq!(logs.run(&["conversation", "sess-two", "--json"]).ok().ids(), ["abce-0003"]);
+    let markdown = logs.run(&["conversation", "sess-two", "--markdown"]).ok().stdout();
+    assert!(markdown.starts_with("# Session `sess-two-1`"), "{markdown}");
+    for args in [&["show", "abcd"][..], &["conversation", "sess-one"]] {
+        let run = logs.run(args);
+        assert_eq!(run.code(), 2, "{args:?} is ambiguous");
+        assert!(run.stderr().contains("matches 2 ids"), "{}", run.stderr());
+    }
+    for args in [&["show", "abc"][..], &["conversation", "ses"], &["show", "zzzz"]] {
+        assert_eq!(logs.run(args).code(), 1, "{args:?}: too short a prefix, or no match");
     }
 }
 

@@ -6,6 +6,7 @@
 mod detail;
 mod doc;
 mod format;
+mod lookup;
 mod markdown;
 mod table;
 mod terminal;
@@ -64,6 +65,7 @@ pub struct ListArgs {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
+    /// The record's id, or a unique prefix of it (at least 4 characters)
     pub id: String,
     /// The stored JSON object, byte for byte
     #[arg(long)]
@@ -79,6 +81,7 @@ pub struct SessionsArgs {
 
 #[derive(Debug, Args)]
 pub struct ConversationArgs {
+    /// The session's id, or a unique prefix of it (at least 4 characters)
     pub session: String,
     /// The session's stored records, one a line, oldest first
     #[arg(long, conflicts_with = "markdown")]
@@ -117,9 +120,7 @@ pub fn run_list(settings: &Settings, args: ListArgs, verbose: bool) -> CliResult
 
 pub fn run_show(settings: &Settings, args: ShowArgs, verbose: bool) -> CliResult {
     let store = load(&settings.dir)?;
-    let entry = store
-        .find_id(&args.id)
-        .ok_or_else(|| Failure::NotFound(format!("no record with id {:?}", sanitize_line(&args.id))))?;
+    let entry = lookup::find_record(&store, &args.id)?;
     let mut out = Output::stdout();
     if args.json {
         out.raw_line(&store.read_raw(entry)?)?;
@@ -152,10 +153,7 @@ pub fn run_sessions(settings: &Settings, args: SessionsArgs, verbose: bool) -> C
 
 pub fn run_conversation(settings: &Settings, args: ConversationArgs, verbose: bool) -> CliResult {
     let store = load(&settings.dir)?;
-    let entries = store.conversation(&args.session);
-    if entries.is_empty() {
-        return Err(Failure::NotFound(format!("no session {:?}", sanitize_line(&args.session))));
-    }
+    let (session, entries) = lookup::find_session(&store, &args.session)?;
     let mut out = Output::stdout();
     if args.json {
         for &entry in &entries {
@@ -163,7 +161,7 @@ pub fn run_conversation(settings: &Settings, args: ConversationArgs, verbose: bo
         }
     } else {
         let turns = read_records(&store, &entries)?;
-        let facts = SessionFacts::from_turns(&args.session, &turns);
+        let facts = SessionFacts::from_turns(&session, &turns);
         let text = if args.markdown {
             markdown::render_markdown(&facts, &turns)
         } else {
@@ -210,6 +208,7 @@ fn list_query(args: &ListArgs, now: chrono::DateTime<Utc>) -> Result<Query, Fail
 fn list_table(rows: &[RecordSummary], terminal: &Terminal, today: Today) -> String {
     let mut table = Table::new(vec![
         Column::fixed("TIME"),
+        Column::fixed("ID").droppable(8),
         Column::fixed("SESSION").droppable(6),
         Column::left("PROJECT", 18).droppable(7),
         Column::left("CLIENT", 14).droppable(2),
@@ -225,6 +224,7 @@ fn list_table(rows: &[RecordSummary], terminal: &Terminal, today: Today) -> Stri
         let optional = |value: &Option<String>| sanitize_line(value.as_deref().unwrap_or("")).into_owned();
         table.push(vec![
             Cell::styled(short_time(&row.timestamp, today), Style::Dim),
+            Cell::new(sanitize_line(&short_id(&row.id, 8))),
             Cell::styled(sanitize_line(&short_id(row.session_id.as_deref().unwrap_or(""), 8)), Style::Accent),
             Cell::new(optional(&row.project)),
             Cell::new(optional(&row.client)),
