@@ -208,7 +208,7 @@ fn list_query(args: &ListArgs, now: chrono::DateTime<Utc>) -> Result<Query, Fail
 fn list_table(rows: &[RecordSummary], terminal: &Terminal, today: Today) -> String {
     let mut table = Table::new(vec![
         Column::fixed("TIME"),
-        Column::fixed("ID").droppable(8),
+        Column::fixed("ID"),
         Column::fixed("SESSION").droppable(6),
         Column::left("PROJECT", 18).droppable(7),
         Column::left("CLIENT", 14).droppable(2),
