@@ -165,6 +165,16 @@ fn list_json_prints_the_stored_lines_byte_for_byte_newest_first() {
 }
 
 #[test]
+fn crlf_endings_are_not_part_of_the_record_and_blank_lines_are_not_bad_lines() {
+    let logs = Logs::empty();
+    fs::write(logs.path().join(DAY_20), format!("{A1}\r\n\r\n   \n{B1}\r\n")).unwrap();
+    fs::write(logs.path().join("notes.txt"), "not a daily file, ignored\n").unwrap();
+    let run = logs.run(&["list", "--json"]).ok();
+    assert_eq!(run.stdout(), format!("{B1}\n{A1}\n"));
+    assert_eq!(run.stderr(), "");
+}
+
+#[test]
 fn equal_instants_are_ordered_by_file_position_later_first() {
     let logs = Logs::clean();
     let run = logs.run(&["list", "--json", "--session", "sess-alpha-0001"]).ok();
