@@ -104,7 +104,7 @@ pub fn run_list(settings: &Settings, args: ListArgs, verbose: bool) -> CliResult
         let terminal = Terminal::detect();
         let rows = store.summaries(&result.entries);
         out.text(&list_table(&rows, &terminal, Today::now()))?;
-        if terminal.colour && result.total_matched > rows.len() {
+        if terminal.interactive && result.total_matched > rows.len() {
             out.finish()?;
             eprintln!(
                 "interlog: {} of {} matching records shown; --limit N shows more",

@@ -320,7 +320,7 @@ mod tests {
 
     #[test]
     fn colour_does_not_change_the_layout() {
-        let tty = Terminal { width: 60, colour: true };
+        let tty = Terminal { width: 60, colour: true, interactive: true };
         let coloured = table().render(&tty);
         let stripped = coloured.replace("\x1b[1m", "").replace("\x1b[0m", "");
         assert_eq!(stripped, table().render(&Terminal::plain(60)));
