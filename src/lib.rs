@@ -15,3 +15,8 @@ pub mod store;
 
 #[cfg(feature = "cli")]
 pub mod cli;
+
+/// The README's examples compile and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
