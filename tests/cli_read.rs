@@ -1,8 +1,10 @@
 //! `list`, `show`, `sessions` and `conversation` through the real binary, on hand-written logs.
 
 use std::fs;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_interlog");
 
@@ -608,5 +610,43 @@ fn piped_output_has_no_ansi_escapes_with_or_without_no_color() {
             let out = logs.run_with(args, env).ok().stdout();
             assert!(!out.contains('\x1b'), "{args:?} {env:?}:\n{out}");
         }
+    }
+}
+
+// ---- pipes ----------------------------------------------------------------------------------------
+
+#[test]
+fn a_reader_that_stops_early_ends_the_output_quietly() {
+    let logs = Logs::empty();
+    let lines: Vec<String> = (0..3000)
+        .map(|n| format!(r#"{{"id":"r{n}","timestamp":"2025-06-15T10:00:00Z","prompt":"{}"}}"#, "x".repeat(200)))
+        .collect();
+    logs.write(DAY_21, &lines.iter().map(String::as_str).collect::<Vec<_>>());
+    for args in [&["list", "--json", "--limit", "3000"][..], &["list", "--limit", "3000"]] {
+        let mut child = Command::new(BIN)
+            .arg("--dir")
+            .arg(logs.path())
+            .args(args)
+            .env("HOME", logs.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+        assert!(!first.is_empty());
+        // The reader is dropped here, like `| head -1`.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "{args:?} still running 20 s after its reader left");
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let mut stderr = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+        assert!(status.success(), "{args:?}: {status} {stderr}");
+        assert_eq!(stderr, "", "{args:?}");
     }
 }
