@@ -98,17 +98,19 @@ pub fn run_list(settings: &Settings, args: ListArgs, verbose: bool) -> CliResult
     let mut out = Output::stdout();
     if args.json {
         for &entry in &result.entries {
+            if out.closed {
+                break;
+            }
             out.raw_line(&store.read_raw(entry)?)?;
         }
     } else if !result.entries.is_empty() {
         let terminal = Terminal::detect();
-        let rows = store.summaries(&result.entries);
-        out.text(&list_table(&rows, &terminal, Today::now()))?;
-        if terminal.interactive && result.total_matched > rows.len() {
+        write_list_table(&store, &result.entries, &terminal, &mut out)?;
+        if terminal.interactive && result.total_matched > result.entries.len() {
             out.finish()?;
             eprintln!(
                 "interlog: {} of {} matching records shown; --limit N shows more",
-                rows.len(),
+                result.entries.len(),
                 result.total_matched
             );
         }
@@ -204,9 +206,33 @@ fn list_query(args: &ListArgs, now: chrono::DateTime<Utc>) -> Result<Query, Fail
     })
 }
 
-/// Cells are sanitised here: summaries carry raw record text.
-fn list_table(rows: &[RecordSummary], terminal: &Terminal, today: Today) -> String {
-    let mut table = Table::new(vec![
+/// Summaries are fetched a chunk at a time, twice (once to measure, once to print), so that a
+/// listing of every record never holds every row.
+const LIST_CHUNK: usize = 4096;
+
+fn write_list_table(store: &Store, entries: &[EntryId], terminal: &Terminal, out: &mut Output) -> CliResult {
+    let today = Today::now();
+    let mut table = Table::new(list_columns());
+    for chunk in entries.chunks(LIST_CHUNK) {
+        for summary in store.summaries(chunk) {
+            table.measure(&list_row(&summary, today));
+        }
+    }
+    let layout = table.layout(terminal);
+    out.text(&layout.header())?;
+    for chunk in entries.chunks(LIST_CHUNK) {
+        if out.closed {
+            break;
+        }
+        for summary in store.summaries(chunk) {
+            out.text(&layout.row(&list_row(&summary, today)))?;
+        }
+    }
+    Ok(())
+}
+
+fn list_columns() -> Vec<Column> {
+    vec![
         Column::fixed("TIME"),
         Column::fixed("ID"),
         Column::fixed("SESSION").droppable(6),
@@ -219,25 +245,26 @@ fn list_table(rows: &[RecordSummary], terminal: &Terminal, today: Today) -> Stri
         Column::right("TOOLS").droppable(0),
         Column::fixed("ERR"),
         Column::flexible("PROMPT"),
-    ]);
-    for row in rows {
-        let optional = |value: &Option<String>| sanitize_line(value.as_deref().unwrap_or("")).into_owned();
-        table.push(vec![
-            Cell::styled(short_time(&row.timestamp, today), Style::Dim),
-            Cell::new(sanitize_line(&short_id(&row.id, 8))),
-            Cell::styled(sanitize_line(&short_id(row.session_id.as_deref().unwrap_or(""), 8)), Style::Accent),
-            Cell::new(optional(&row.project)),
-            Cell::new(optional(&row.client)),
-            Cell::new(optional(&row.model)),
-            Cell::new(tokens(row.input_tokens)),
-            Cell::new(tokens(row.output_tokens)),
-            Cell::new(row.duration_ms.map(duration).unwrap_or_default()),
-            Cell::new(if row.tool_calls > 0 { row.tool_calls.to_string() } else { String::new() }),
-            Cell::styled(if row.has_error { "✗" } else { "" }, Style::Bad),
-            Cell::new(sanitize_line(&row.first_line)),
-        ]);
-    }
-    table.render(terminal)
+    ]
+}
+
+/// Cells are sanitised here: summaries carry raw record text.
+fn list_row(row: &RecordSummary, today: Today) -> Vec<Cell> {
+    let optional = |value: &Option<String>| sanitize_line(value.as_deref().unwrap_or("")).into_owned();
+    vec![
+        Cell::styled(short_time(&row.timestamp, today), Style::Dim),
+        Cell::new(sanitize_line(&short_id(&row.id, 8))),
+        Cell::styled(sanitize_line(&short_id(row.session_id.as_deref().unwrap_or(""), 8)), Style::Accent),
+        Cell::new(optional(&row.project)),
+        Cell::new(optional(&row.client)),
+        Cell::new(optional(&row.model)),
+        Cell::new(tokens(row.input_tokens)),
+        Cell::new(tokens(row.output_tokens)),
+        Cell::new(row.duration_ms.map(duration).unwrap_or_default()),
+        Cell::new(if row.tool_calls > 0 { row.tool_calls.to_string() } else { String::new() }),
+        Cell::styled(if row.has_error { "✗" } else { "" }, Style::Bad),
+        Cell::new(sanitize_line(&row.first_line)),
+    ]
 }
 
 fn sessions_table(sessions: &[SessionSummary], terminal: &Terminal, today: Today) -> String {

@@ -85,63 +85,55 @@ impl Cell {
     }
 }
 
+/// A table is measured row by row (only the widest cell of each column is kept), laid out
+/// once, then rendered row by row: a listing of a million records never holds all its cells.
 pub struct Table {
     columns: Vec<Column>,
+    widest: Vec<usize>,
     rows: Vec<Vec<Cell>>,
 }
 
 impl Table {
     pub fn new(columns: Vec<Column>) -> Self {
-        Table { columns, rows: Vec::new() }
+        let widest = vec![0; columns.len()];
+        Table { columns, widest, rows: Vec::new() }
     }
 
+    /// Takes a row into account for the layout, without keeping it.
+    pub fn measure(&mut self, row: &[Cell]) {
+        for (widest, cell) in self.widest.iter_mut().zip(row) {
+            *widest = (*widest).max(display_width(&cell.text));
+        }
+    }
+
+    /// Measures and keeps a row, for [`Table::render`].
     pub fn push(&mut self, row: Vec<Cell>) {
+        self.measure(&row);
         self.rows.push(row);
     }
 
-    /// The header line and one line per row, each ended by `\n`, none wider than the terminal
-    /// (unless even the columns that cannot be dropped do not fit). Columns with nothing in any
-    /// row are left out.
+    /// The header line and one line per kept row, each ended by `\n`.
     pub fn render(&self, terminal: &Terminal) -> String {
-        let widths = self.layout(terminal.width);
-        let mut out = String::new();
-        let header: Vec<Cell> = self.columns.iter().map(|c| Cell::styled(c.header, Style::Header)).collect();
-        self.render_row(&header, &widths, terminal, &mut out);
+        let layout = self.layout(terminal);
+        let mut out = layout.header();
         for row in &self.rows {
-            self.render_row(row, &widths, terminal, &mut out);
+            out.push_str(&layout.row(row));
         }
         out
     }
 
-    fn render_row(&self, row: &[Cell], widths: &[Option<usize>], terminal: &Terminal, out: &mut String) {
-        let last = widths.iter().rposition(Option::is_some);
-        let mut line = String::new();
-        let mut first = true;
-        for (index, (column, width)) in self.columns.iter().zip(widths).enumerate() {
-            let Some(width) = *width else { continue };
-            let cell = row.get(index);
-            let text = cut_to_width(cell.map_or("", |c| c.text.as_str()), width);
-            let laid_out = match column.align {
-                Align::Right => pad_left(&text, width),
-                // The last column is not padded: no trailing white space.
-                Align::Left if Some(index) == last => text,
-                Align::Left => pad_right(&text, width),
-            };
-            if !first {
-                line.push_str(GAP);
-            }
-            first = false;
-            line.push_str(&terminal.paint(cell.map_or(Style::Plain, |c| c.style), &laid_out));
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
+    /// Column widths for everything measured so far: no line wider than the terminal (unless
+    /// even the columns that cannot be dropped do not fit); columns with nothing in any row are
+    /// left out.
+    pub fn layout<'t>(&'t self, terminal: &'t Terminal) -> Layout<'t> {
+        Layout { columns: &self.columns, widths: self.widths(terminal.width), terminal }
     }
 
     /// Each shown column's width (`None`: left out). Natural widths capped at each column's max;
     /// the widest shrinkable column gives up a column at a time until the flexible one can have
     /// its preferred width; if that is not enough, the lowest-ranked droppable column is left out
     /// and the layout starts again. The flexible column gets what is left.
-    fn layout(&self, total: usize) -> Vec<Option<usize>> {
+    fn widths(&self, total: usize) -> Vec<Option<usize>> {
         let natural: Vec<Option<usize>> = (0..self.columns.len()).map(|index| self.natural_width(index)).collect();
         let flexible = self.columns.iter().position(|c| c.flexible);
         let mut shown = natural.clone();
@@ -166,10 +158,9 @@ impl Table {
     /// The widest cell or the header, capped; `None` when no row has anything in this column.
     fn natural_width(&self, index: usize) -> Option<usize> {
         let column = &self.columns[index];
-        let widest = self.rows.iter().filter_map(|row| row.get(index)).map(|c| display_width(&c.text)).max();
-        match widest {
-            Some(0) | None if !column.flexible => None,
-            widest => Some(widest.unwrap_or(0).max(column.header.len()).min(column.max)),
+        match self.widest[index] {
+            0 if !column.flexible => None,
+            widest => Some(widest.max(column.header.len()).min(column.max)),
         }
     }
 
@@ -225,6 +216,46 @@ impl Table {
             })
             .max_by_key(|&(_, w)| w)
             .map(|(i, _)| i)
+    }
+}
+
+/// Widths decided: renders any row measured before.
+pub struct Layout<'t> {
+    columns: &'t [Column],
+    widths: Vec<Option<usize>>,
+    terminal: &'t Terminal,
+}
+
+impl Layout<'_> {
+    pub fn header(&self) -> String {
+        let header: Vec<Cell> = self.columns.iter().map(|c| Cell::styled(c.header, Style::Header)).collect();
+        self.row(&header)
+    }
+
+    /// One line, ended by `\n`; cells cut with `…` to their column.
+    pub fn row(&self, row: &[Cell]) -> String {
+        let last = self.widths.iter().rposition(Option::is_some);
+        let mut line = String::new();
+        let mut first = true;
+        for (index, (column, width)) in self.columns.iter().zip(&self.widths).enumerate() {
+            let Some(width) = *width else { continue };
+            let cell = row.get(index);
+            let text = cut_to_width(cell.map_or("", |c| c.text.as_str()), width);
+            let laid_out = match column.align {
+                Align::Right => pad_left(&text, width),
+                // The last column is not padded: no trailing white space.
+                Align::Left if Some(index) == last => text,
+                Align::Left => pad_right(&text, width),
+            };
+            if !first {
+                line.push_str(GAP);
+            }
+            first = false;
+            line.push_str(&self.terminal.paint(cell.map_or(Style::Plain, |c| c.style), &laid_out));
+        }
+        let mut line = line.trim_end().to_owned();
+        line.push('\n');
+        line
     }
 }
 
@@ -316,6 +347,32 @@ mod tests {
         let narrow = table.render(&Terminal::plain(60));
         assert!(narrow.starts_with("TIME              TOKENS  PROMPT\n"), "{narrow}");
         assert!(narrow.lines().all(|line| display_width(line) <= 60), "{narrow}");
+    }
+
+    #[test]
+    fn measuring_then_rendering_row_by_row_matches_rendering_kept_rows() {
+        let rows = || {
+            vec![
+                vec![Cell::new("14:00:00"), Cell::new("日本語"), Cell::new("5"), Cell::new("short")],
+                vec![Cell::new("14:00:01"), Cell::new("project"), Cell::new("12345"), Cell::new("longer prompt")],
+            ]
+        };
+        let columns = || {
+            vec![Column::fixed("TIME"), Column::left("PROJECT", 12), Column::right("IN"), Column::flexible("PROMPT")]
+        };
+        let mut kept = Table::new(columns());
+        let mut streamed = Table::new(columns());
+        for row in rows() {
+            streamed.measure(&row);
+            kept.push(row);
+        }
+        let terminal = Terminal::plain(60);
+        let layout = streamed.layout(&terminal);
+        let mut out = layout.header();
+        for row in rows() {
+            out.push_str(&layout.row(&row));
+        }
+        assert_eq!(out, kept.render(&terminal));
     }
 
     #[test]
