@@ -1,14 +1,15 @@
 //! The in-memory index: a compact entry per record, strings in arenas, an id map, and every live
 //! entry in timestamp order.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher, Hasher};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset, Offset, Utc};
 
 use super::batch::Batch;
+use super::ids::{id_cow, uuid_bits, IdMap};
 use super::{BadLine, EntryId, Facet, RecordSummary, SessionSummary};
 use crate::record::Timestamp;
 
@@ -18,6 +19,7 @@ pub(crate) const NONE: Sym = 0;
 
 const ALIVE: u8 = 1;
 const HAS_ERROR: u8 = 2;
+const UUID_ID: u8 = 4;
 
 /// One record in the index (about 100 bytes; the bodies stay in the file).
 #[derive(Clone, Debug)]
@@ -123,40 +125,18 @@ struct StoredBadLine {
 pub(crate) struct Index {
     pub files: Vec<FileSlot>,
     pub entries: Vec<Entry>,
-    text: Vec<u8>,
+    text: String,
     pub names: Interner,
     tag_lists: Vec<Sym>,
-    /// Id hash → the entry holding that id; entries whose hash is taken by another id spill over.
-    ids: HashMap<u64, u32, BuildHasherDefault<IdentityHasher>>,
-    id_spill: Vec<u32>,
+    ids: IdMap,
+    /// Per entry: its id's 128 bits when it is a canonical UUID (then not in `text`).
+    uuids: Vec<u128>,
     /// Live entries, oldest first.
     pub order: Vec<u32>,
     bad: Vec<StoredBadLine>,
     live: usize,
     /// Counts changes, so that derived results (the last fuzzy matches) know when they are stale.
     generation: u64,
-}
-
-/// The id map's keys are already hashes.
-#[derive(Default)]
-pub(crate) struct IdentityHasher(u64);
-
-impl Hasher for IdentityHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-fn id_hash(id: &str) -> u64 {
-    BuildHasherDefault::<DefaultHasher>::default().hash_one(id)
 }
 
 impl Index {
@@ -204,11 +184,14 @@ impl Index {
         for raw in &batch.records {
             let text_at = self.text.len() as u64;
             let id = batch.span(raw.id);
-            self.text.extend_from_slice(id.as_bytes());
+            let uuid = uuid_bits(id);
+            if uuid.is_none() {
+                self.text.push_str(id);
+            }
             let first = batch.span(raw.first_line);
-            self.text.extend_from_slice(first.as_bytes());
+            self.text.push_str(first);
             let tools = batch.span(raw.tool_names);
-            self.text.extend_from_slice(tools.as_bytes());
+            self.text.push_str(tools);
             let tags_at = self.tag_lists.len() as u32;
             for tag in &batch.tags[raw.tags.0 as usize..(raw.tags.0 + raw.tags.1) as usize] {
                 let sym = self.names.intern(batch.span(*tag));
@@ -230,17 +213,18 @@ impl Index {
                 stop_reason: self.names.intern(batch.span(raw.stop_reason)),
                 duration_ms: raw.duration_ms.map(|d| d.min(u64::from(u32::MAX - 1)) as u32).unwrap_or(u32::MAX),
                 tool_calls: raw.tool_calls,
-                id_len: id.len() as u32,
+                id_len: if uuid.is_some() { 0 } else { id.len() as u32 },
                 tags_at,
                 first_len: first.len() as u16,
                 tools_len: tools.len() as u16,
                 tags_len: raw.tags.1.min(u32::from(u16::MAX)) as u16,
                 offset_minutes: raw.offset_minutes,
-                flags: ALIVE | if raw.has_error { HAS_ERROR } else { 0 },
+                flags: ALIVE | if raw.has_error { HAS_ERROR } else { 0 } | if uuid.is_some() { UUID_ID } else { 0 },
             };
             let entry_id = self.entries.len() as u32;
             self.entries.push(entry);
-            self.insert_id(id, entry_id);
+            self.uuids.push(uuid.unwrap_or(0));
+            self.ids.push(id, entry_id);
             added.push(entry_id);
         }
         self.live += added.len();
@@ -250,18 +234,9 @@ impl Index {
         added
     }
 
-    fn insert_id(&mut self, id: &str, entry: u32) {
-        let hash = id_hash(id);
-        match self.ids.get(&hash) {
-            Some(&held) if self.id_of(held) != id => self.id_spill.push(entry),
-            _ => {
-                self.ids.insert(hash, entry);
-            }
-        }
-    }
-
     /// Puts new entries into the time order (they usually all land at the newest end).
     pub fn insert_in_order(&mut self, mut fresh: Vec<u32>) {
+        self.ids.tidy();
         fresh.sort_by(|&a, &b| self.compare(a, b));
         let appends = match (self.order.last(), fresh.first()) {
             (Some(&last), Some(&first)) => self.compare(last, first) == Ordering::Less,
@@ -303,19 +278,14 @@ impl Index {
         self.live -= removed;
         let entries = &self.entries;
         self.order.retain(|&e| entries[e as usize].is_alive());
-        self.ids.clear();
-        self.id_spill.clear();
-        for entry in 0..self.entries.len() as u32 {
-            if self.entries[entry as usize].is_alive() {
-                let id = self.id_of(entry).to_owned();
-                self.insert_id(&id, entry);
-            }
-        }
+        let entries = &self.entries;
+        self.ids.retain(|e| entries[e as usize].is_alive());
     }
 
-    pub fn id_of(&self, entry: u32) -> &str {
+    pub fn id_of(&self, entry: u32) -> Cow<'_, str> {
         let e = &self.entries[entry as usize];
-        self.text_str(e.text_at, e.id_len as usize)
+        let uuid = (e.flags & UUID_ID != 0).then(|| self.uuids[entry as usize]);
+        id_cow(self.text_str(e.text_at, e.id_len as usize), uuid)
     }
 
     pub fn first_line_of(&self, entry: u32) -> &str {
@@ -330,7 +300,7 @@ impl Index {
 
     fn text_str(&self, at: u64, len: usize) -> &str {
         let at = at as usize;
-        std::str::from_utf8(&self.text[at..at + len]).unwrap_or_default()
+        self.text.get(at..at + len).unwrap_or_default()
     }
 
     pub fn tags_of(&self, entry: u32) -> &[Sym] {
@@ -338,12 +308,9 @@ impl Index {
         &self.tag_lists[e.tags_at as usize..e.tags_at as usize + usize::from(e.tags_len)]
     }
 
+    /// The entry with this id (the last indexed, should an id repeat).
     pub fn find_id(&self, id: &str) -> Option<u32> {
-        let held = *self.ids.get(&id_hash(id))?;
-        if self.id_of(held) == id {
-            return Some(held);
-        }
-        self.id_spill.iter().copied().find(|&e| self.id_of(e) == id)
+        self.ids.candidates(id).filter(|&e| self.entries[e as usize].is_alive() && self.id_of(e) == id).max()
     }
 
     pub fn live_entry(&self, entry: EntryId) -> Option<&Entry> {
@@ -374,7 +341,7 @@ impl Index {
         self.write_headline(entry.0, &mut headline);
         Some(RecordSummary {
             entry,
-            id: self.id_of(entry.0).to_owned(),
+            id: self.id_of(entry.0).into_owned(),
             timestamp: e.timestamp(),
             session_id: self.names.optional(e.session),
             project: self.names.optional(e.project),
