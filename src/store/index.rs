@@ -28,8 +28,9 @@ pub(crate) struct Entry {
     pub offset: u64,
     /// Where `id`, `first_line` and the tool names start, one after the other, in `Index::text`.
     text_at: u64,
-    pub input_tokens: u64,
-    pub output_tokens: u64,
+    /// Token counts saturate at `u32::MAX` (no single exchange comes near).
+    input_tokens: u32,
+    output_tokens: u32,
     pub len: u32,
     pub line: u32,
     pub file: u32,
@@ -40,7 +41,7 @@ pub(crate) struct Entry {
     pub stop_reason: Sym,
     /// `u32::MAX`: absent.
     duration_ms: u32,
-    tool_calls: u32,
+    tool_calls: u16,
     id_len: u32,
     tags_at: u32,
     first_len: u16,
@@ -64,6 +65,10 @@ impl Entry {
         let offset = FixedOffset::east_opt(i32::from(self.offset_minutes) * 60).unwrap_or_else(|| Utc.fix());
         Timestamp::from(utc.with_timezone(&offset))
     }
+}
+
+fn saturate(count: u64) -> u32 {
+    count.min(u64::from(u32::MAX)) as u32
 }
 
 /// Strings that repeat across records (sessions, projects, clients, models, stop reasons, tags).
@@ -96,6 +101,10 @@ impl Interner {
             return Some(NONE);
         }
         self.syms.get(text).copied()
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
     }
 
     pub fn name(&self, sym: Sym) -> &str {
@@ -133,6 +142,11 @@ pub(crate) struct Index {
     uuids: Vec<u128>,
     /// Live entries, oldest first.
     pub order: Vec<u32>,
+    /// Per interned name: the live entries carrying it as session, project, client, model or
+    /// tag, oldest first (a filter on a name walks only these).
+    by_name: Vec<Vec<u32>>,
+    /// The live entries with an `error`, oldest first.
+    errors: Vec<u32>,
     bad: Vec<StoredBadLine>,
     live: usize,
     /// Counts changes, so that derived results (the last fuzzy matches) know when they are stale.
@@ -201,8 +215,8 @@ impl Index {
                 nanos: raw.nanos,
                 offset: raw.offset,
                 text_at,
-                input_tokens: raw.input_tokens,
-                output_tokens: raw.output_tokens,
+                input_tokens: saturate(raw.input_tokens),
+                output_tokens: saturate(raw.output_tokens),
                 len: raw.len,
                 line: (first_line + raw.line_in_batch).min(u64::from(u32::MAX)) as u32,
                 file,
@@ -212,7 +226,7 @@ impl Index {
                 model: self.names.intern(batch.span(raw.model)),
                 stop_reason: self.names.intern(batch.span(raw.stop_reason)),
                 duration_ms: raw.duration_ms.map(|d| d.min(u64::from(u32::MAX - 1)) as u32).unwrap_or(u32::MAX),
-                tool_calls: raw.tool_calls,
+                tool_calls: raw.tool_calls.min(u32::from(u16::MAX)) as u16,
                 id_len: if uuid.is_some() { 0 } else { id.len() as u32 },
                 tags_at,
                 first_len: first.len() as u16,
@@ -234,6 +248,17 @@ impl Index {
         added
     }
 
+    /// Gives back the slack of vectors grown during a load.
+    pub fn shrink(&mut self) {
+        self.entries.shrink_to_fit();
+        self.uuids.shrink_to_fit();
+        self.text.shrink_to_fit();
+        self.order.shrink_to_fit();
+        for list in &mut self.by_name {
+            list.shrink_to_fit();
+        }
+    }
+
     /// Puts new entries into the time order (they usually all land at the newest end).
     pub fn insert_in_order(&mut self, mut fresh: Vec<u32>) {
         self.ids.tidy();
@@ -243,7 +268,20 @@ impl Index {
             _ => true,
         };
         if appends {
+            for &entry in &fresh {
+                self.post(entry);
+            }
             self.order.extend(fresh);
+            return;
+        }
+        let prepends = match (fresh.last(), self.order.first()) {
+            (Some(&last), Some(&first)) => self.compare(last, first) == Ordering::Less,
+            _ => false,
+        };
+        if prepends {
+            fresh.extend_from_slice(&self.order);
+            self.order = fresh;
+            self.rebuild_postings();
             return;
         }
         let old = std::mem::take(&mut self.order);
@@ -261,6 +299,47 @@ impl Index {
         merged.extend_from_slice(&old[i..]);
         merged.extend_from_slice(&fresh[j..]);
         self.order = merged;
+        self.rebuild_postings();
+    }
+
+    /// The entries carrying `sym` as a session, project, client, model or tag, oldest first.
+    pub fn postings(&self, sym: Sym) -> &[u32] {
+        self.by_name.get(sym as usize).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    pub fn errors(&self) -> &[u32] {
+        &self.errors
+    }
+
+    fn post(&mut self, entry: u32) {
+        let e = &self.entries[entry as usize];
+        if e.has_error() {
+            self.errors.push(entry);
+        }
+        let mut syms = [e.session, e.project, e.client, e.model];
+        syms.sort_unstable();
+        let tags_at = e.tags_at as usize;
+        let tags_len = usize::from(e.tags_len);
+        if self.by_name.len() < self.names.len() {
+            self.by_name.resize_with(self.names.len(), Vec::new);
+        }
+        let mut previous = NONE;
+        for sym in syms.into_iter().chain(self.tag_lists[tags_at..tags_at + tags_len].iter().copied()) {
+            if sym != NONE && sym != previous && self.by_name[sym as usize].last() != Some(&entry) {
+                self.by_name[sym as usize].push(entry);
+            }
+            previous = sym;
+        }
+    }
+
+    fn rebuild_postings(&mut self) {
+        for list in &mut self.by_name {
+            list.clear();
+        }
+        self.errors.clear();
+        for at in 0..self.order.len() {
+            self.post(self.order[at]);
+        }
     }
 
     /// Drops every record and bad line of `file` (it was truncated, replaced or deleted).
@@ -278,6 +357,7 @@ impl Index {
         self.live -= removed;
         let entries = &self.entries;
         self.order.retain(|&e| entries[e as usize].is_alive());
+        self.rebuild_postings();
         let entries = &self.entries;
         self.ids.retain(|e| entries[e as usize].is_alive());
     }
@@ -347,10 +427,10 @@ impl Index {
             project: self.names.optional(e.project),
             client: self.names.optional(e.client),
             model: self.names.optional(e.model),
-            input_tokens: e.input_tokens,
-            output_tokens: e.output_tokens,
+            input_tokens: u64::from(e.input_tokens),
+            output_tokens: u64::from(e.output_tokens),
             duration_ms: (e.duration_ms != u32::MAX).then_some(u64::from(e.duration_ms)),
-            tool_calls: e.tool_calls,
+            tool_calls: u32::from(e.tool_calls),
             has_error: e.has_error(),
             stop_reason: self.names.optional(e.stop_reason),
             first_line: self.first_line_of(entry.0).to_owned(),
@@ -419,8 +499,8 @@ impl Index {
             if totals.client == NONE {
                 totals.client = e.client;
             }
-            totals.input = totals.input.saturating_add(e.input_tokens);
-            totals.output = totals.output.saturating_add(e.output_tokens);
+            totals.input = totals.input.saturating_add(u64::from(e.input_tokens));
+            totals.output = totals.output.saturating_add(u64::from(e.output_tokens));
         }
         let mut sessions: Vec<(u32, SessionSummary)> = by_session
             .into_iter()
