@@ -131,8 +131,17 @@ fn init_tracing(default_level: &str) {
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
+/// `serve` logs one line per request by default; every other command stays quiet.
+fn default_log_filter(command: &Option<Command>) -> &'static str {
+    match command {
+        #[cfg(feature = "server")]
+        Some(Command::Serve(_)) => serve::LOG_FILTER,
+        _ => "warn",
+    }
+}
+
 pub fn run(cli: Cli) -> CliResult {
-    init_tracing("warn");
+    init_tracing(default_log_filter(&cli.command));
     let settings = settings(&cli)?;
     let verbose = cli.verbose;
     match cli.command {

@@ -1,0 +1,111 @@
+//! `POST /interactions`: one record in, 201 and its id out once the line is written.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::Response;
+
+use super::app::AppState;
+use super::error::{json_response, ApiError};
+use crate::record::{InteractionRecord, Timestamp};
+
+pub(crate) async fn create(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
+    require_json(request.headers())?;
+    refuse_declared_oversize(request.headers(), state.max_body)?;
+    let body = Bytes::from_request(request, &state).await.map_err(|rejection| {
+        let status = rejection.status();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large(state.max_body)
+        } else {
+            ApiError::new(status, format!("cannot read the request body: {}", rejection.body_text()))
+        }
+    })?;
+    let record = parse_record(&body, Timestamp::now())?;
+    let id = state.writer.write(record).await?;
+    if state.writes_enabled && !state.signals.wait_indexed(&state.store, &id, state.index_wait).await {
+        tracing::warn!(target: "interlog::server", id = %id, "written, but not yet indexed by the store");
+    }
+    let body = serde_json::json!({ "id": id }).to_string();
+    Ok(json_response(StatusCode::CREATED, body.into_bytes()))
+}
+
+/// Fills `id` and `timestamp` when absent and applies the writer's rule.
+pub(crate) fn parse_record(body: &[u8], now: Timestamp) -> Result<InteractionRecord, ApiError> {
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|err| ApiError::bad_request(format!("invalid JSON: {err}")))?;
+    let record = InteractionRecord::from_value_filling(value, now)
+        .map_err(|err| ApiError::bad_request(format!("invalid record: {err}")))?;
+    record.validate().map_err(|err| ApiError::bad_request(format!("invalid record: {err}")))?;
+    Ok(record)
+}
+
+/// `application/json` or any `application/*+json`, parameters (charset) ignored.
+fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
+    let unsupported = |found: &str| {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("expected Content-Type: application/json, got {found}"),
+        )
+    };
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Err(unsupported("none"));
+    };
+    let text = value.to_str().map_err(|_| unsupported("an unreadable value"))?;
+    let essence = text.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let is_json = essence == "application/json"
+        || essence.strip_prefix("application/").is_some_and(|subtype| subtype.ends_with("+json"));
+    if is_json {
+        Ok(())
+    } else {
+        Err(unsupported(&format!("{text:?}")))
+    }
+}
+
+/// Answers at once when `Content-Length` already says the body is too big, without reading it.
+fn refuse_declared_oversize(headers: &HeaderMap, max_body: usize) -> Result<(), ApiError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|text| text.trim().parse::<u64>().ok());
+    match declared {
+        Some(length) if length > max_body as u64 => Err(too_large(max_body)),
+        _ => Ok(()),
+    }
+}
+
+fn too_large(max_body: usize) -> ApiError {
+    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("the request body is over the limit of {max_body} bytes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(content_type: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONTENT_TYPE, content_type.parse().unwrap());
+        headers
+    }
+
+    #[test]
+    fn json_media_types_are_accepted() {
+        for accepted in ["application/json", "Application/JSON; charset=utf-8", "application/vnd.interlog+json"] {
+            assert_eq!(require_json(&headers(accepted)), Ok(()), "{accepted}");
+        }
+        for refused in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data", "json"] {
+            assert_eq!(require_json(&headers(refused)).unwrap_err().status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        }
+        assert_eq!(require_json(&HeaderMap::new()).unwrap_err().status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    }
+
+    #[test]
+    fn records_are_filled_and_checked() {
+        let now = Timestamp::parse("2026-11-21T12:00:00Z").unwrap();
+        let record = parse_record(br#"{"prompt":"hi"}"#, now).unwrap();
+        assert!(!record.id.is_empty());
+        assert_eq!(record.timestamp, now);
+        assert!(parse_record(br#"{"prompt":"  "}"#, now).unwrap_err().message.contains("prompt"));
+        assert!(parse_record(b"[1]", now).unwrap_err().message.contains("object"));
+        assert!(parse_record(b"{", now).unwrap_err().message.starts_with("invalid JSON"));
+    }
+}
