@@ -11,7 +11,10 @@
 //! Options: `--addr HOST:PORT` (default 127.0.0.1:8377), `--connections N` (default 32),
 //! `--seconds S` (default 10), `--warmup S` (default 1; answers in the first S seconds are not
 //! counted), `--record-bytes B` (POST body size, default 2048), `--q TERMS` (search; repeatable,
-//! the connections cycle through them), `--limit N` (search, default 50), `--token T`.
+//! the connections cycle through them), `--limit N` (search, default 50), `--token T`,
+//! `--wait false` (POST `?wait=false`: answered once written, not waiting for the index),
+//! `--server-pid PID` (Linux: also report the server's CPU time per request, read from
+//! `/proc/PID/stat` — a figure that stays meaningful when other work shares the cores).
 //!
 //! The client runs on one thread (a current-thread runtime), so on a 2-core machine it leaves the
 //! other core to the server. Requests are written by hand and answers parsed minimally: the
@@ -25,7 +28,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-const USAGE: &str = "usage: load (post | search --q TERMS...) [--addr HOST:PORT] [--connections N] [--seconds S] [--warmup S] [--record-bytes B] [--limit N] [--token T]";
+const USAGE: &str = "usage: load (post | search --q TERMS...) [--addr HOST:PORT] [--connections N] [--seconds S] [--warmup S] [--record-bytes B] [--limit N] [--token T] [--wait false] [--server-pid PID]";
 
 struct LoadError(String);
 
@@ -57,6 +60,9 @@ struct Options {
     queries: Vec<String>,
     limit: usize,
     token: Option<String>,
+    server_pid: Option<u32>,
+    /// POST with `?wait=false`: answered once written, without waiting for the store to index.
+    no_wait: bool,
 }
 
 fn parse_options() -> Result<Options, LoadError> {
@@ -76,6 +82,8 @@ fn parse_options() -> Result<Options, LoadError> {
         queries: Vec::new(),
         limit: 50,
         token: None,
+        server_pid: None,
+        no_wait: false,
     };
     while let Some(flag) = args.next() {
         let value = args.next().ok_or_else(|| LoadError(format!("{flag} needs a value\n{USAGE}")))?;
@@ -91,6 +99,14 @@ fn parse_options() -> Result<Options, LoadError> {
             "--limit" => options.limit = value.parse().map_err(bad)?,
             "--q" => options.queries.push(value),
             "--token" => options.token = Some(value),
+            "--wait" => {
+                options.no_wait = match value.as_str() {
+                    "true" => false,
+                    "false" => true,
+                    _ => return Err(LoadError(format!("--wait takes true or false\n{USAGE}"))),
+                }
+            }
+            "--server-pid" => options.server_pid = Some(value.parse().map_err(bad)?),
             _ => return Err(LoadError(format!("unknown option {flag}\n{USAGE}"))),
         }
     }
@@ -133,7 +149,8 @@ fn record_json(bytes: usize, connection: usize) -> String {
 fn post_request(options: &Options, connection: usize) -> Vec<u8> {
     let body = record_json(options.record_bytes, connection);
     let mut request = format!(
-        "POST /interactions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+        "POST /interactions{} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+        if options.no_wait { "?wait=false" } else { "" },
         body.len()
     );
     add_token(&mut request, options);
@@ -244,6 +261,17 @@ fn head_end_of(buffer: &[u8]) -> Option<usize> {
     buffer.windows(4).position(|w| w == b"\r\n\r\n").map(|at| at + 4)
 }
 
+/// User plus system CPU seconds the process has used so far (Linux `/proc`); `None` elsewhere.
+fn process_cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
+    let after_name = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = after_name.split(' ').collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // USER_HZ is 100 on every Linux configuration in practice.
+    Some(ticks / 100.0)
+}
+
 fn percentile(sorted: &[u32], fraction: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -259,9 +287,18 @@ fn main() -> Result<(), LoadError> {
     let counted_from = started + Duration::from_secs_f64(options.warmup);
     let until = counted_from + Duration::from_secs_f64(options.seconds);
     let (expected, label) = match options.mode {
+        Mode::Post if options.no_wait => (201, "POST /interactions?wait=false"),
         Mode::Post => (201, "POST /interactions"),
         Mode::Search => (200, "GET /interactions?q="),
     };
+    let cpu_at_start = Arc::new(std::sync::Mutex::new(None));
+    if let Some(pid) = options.server_pid {
+        let slot = Arc::clone(&cpu_at_start);
+        runtime.spawn(async move {
+            tokio::time::sleep_until(counted_from.into()).await;
+            *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(process_cpu_seconds(pid));
+        });
+    }
     let tallies = runtime.block_on(async {
         let mut tasks = Vec::new();
         for connection in 0..options.connections {
@@ -281,6 +318,7 @@ fn main() -> Result<(), LoadError> {
         Ok::<_, LoadError>(tallies)
     })?;
 
+    let cpu_at_end = options.server_pid.map(process_cpu_seconds);
     let mut latencies = Vec::new();
     let (mut unexpected, mut first_unexpected, mut response_bytes) = (0, None, 0u64);
     for tally in tallies {
@@ -313,6 +351,15 @@ fn main() -> Result<(), LoadError> {
         percentile(&latencies, 0.999),
         percentile(&latencies, 1.0)
     );
+    let cpu_at_start = *cpu_at_start.lock().unwrap_or_else(|p| p.into_inner());
+    if let (Some(Some(start)), Some(Some(end))) = (cpu_at_start, cpu_at_end) {
+        let used = end - start;
+        println!(
+            "  server CPU: {:.1} µs per request, {:.2} cores busy",
+            used * 1e6 / count.max(1) as f64,
+            used / options.seconds
+        );
+    }
     if unexpected > 0 {
         println!("  {unexpected} answers were not {expected} (first: {})", first_unexpected.unwrap_or(0));
     }

@@ -52,6 +52,36 @@ fn a_posted_record_shows_in_get_and_in_the_days_file() {
 }
 
 #[test]
+fn every_read_right_after_a_201_sees_the_record() {
+    let server = TestServer::start();
+    for n in 0..20 {
+        let id = server.post_ok(json!({"prompt": format!("turn {n}"), "session_id": "rw"}));
+        assert_eq!(server.get(&format!("/interactions/{id}")).0, 200, "turn {n}");
+        assert_eq!(server.get("/interactions?limit=1").1[0]["id"], id.as_str());
+        assert_eq!(server.get("/sessions/rw").1.as_array().unwrap().len(), n + 1);
+    }
+}
+
+#[test]
+fn with_wait_false_the_record_shows_up_shortly_after() {
+    let server = TestServer::start();
+    let response = server
+        .agent
+        .post(server.url("/interactions?wait=false"))
+        .header("Content-Type", "application/json")
+        .send(json!({"prompt": "fire and forget"}).to_string())
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 201);
+    let id = response.into_body().read_json::<Value>().unwrap()["id"].as_str().unwrap().to_owned();
+    assert_eq!(stored_records(&server.dir)[0]["id"], id.as_str(), "written before the answer");
+    let path = format!("/interactions/{id}");
+    assert!(wait_until(Duration::from_secs(20), || server.get(&path).0 == 200));
+    let (status, answer) = server.post_to("/interactions?wait=soon", "{\"prompt\": \"p\"}");
+    assert_eq!(status, 400);
+    assert!(answer["error"].as_str().unwrap().contains("wait"));
+}
+
+#[test]
 fn id_and_timestamp_given_by_the_client_are_kept() {
     let server = TestServer::start();
     let id = server.post_ok(json!({"id": "my-own-id", "timestamp": "2026-01-02T03:04:05.678Z", "prompt": "p"}));

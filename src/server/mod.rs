@@ -68,7 +68,7 @@ impl ServerConfig {
             allow_hosts: Vec::new(),
             max_body: DEFAULT_MAX_BODY,
             request_timeout: Duration::from_secs(30),
-            index_wait: Duration::from_secs(2),
+            index_wait: Duration::from_secs(1),
             stop_on_signals: false,
         }
     }

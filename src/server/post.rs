@@ -1,8 +1,8 @@
 //! `POST /interactions`: one record in, 201 and its id out once the line is written.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::{FromRequest, Query, Request, State};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 
 use super::app::AppState;
@@ -10,6 +10,7 @@ use super::error::{json_response, ApiError};
 use crate::record::{InteractionRecord, Timestamp};
 
 pub(crate) async fn create(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
+    let wait_for_index = wait_requested(request.uri())?;
     require_json(request.headers())?;
     refuse_declared_oversize(request.headers(), state.max_body)?;
     let body = Bytes::from_request(request, &state).await.map_err(|rejection| {
@@ -22,11 +23,33 @@ pub(crate) async fn create(State(state): State<AppState>, request: Request) -> R
     })?;
     let record = parse_record(&body, Timestamp::now())?;
     let id = state.writer.write(record).await?;
-    if state.writes_enabled && !state.signals.wait_indexed(&state.store, &id, state.index_wait).await {
-        tracing::warn!(target: "interlog::server", id = %id, "written, but not yet indexed by the store");
+    if wait_for_index && state.writes_enabled {
+        let indexed = state.signals.wait_indexed(&state.store, &id, state.index_wait).await;
+        // During the initial load of a large directory running out of patience is expected.
+        if !indexed && state.signals.is_loaded() {
+            tracing::warn!(target: "interlog::server", id = %id, "written, but not indexed by the store in time");
+        }
     }
     let body = serde_json::json!({ "id": id }).to_string();
     Ok(json_response(StatusCode::CREATED, body.into_bytes()))
+}
+
+/// `?wait=false` answers as soon as the line is written, without waiting for the store to index
+/// it (a GET right after may not see it yet); the default waits, so a GET after the 201 does.
+fn wait_requested(uri: &Uri) -> Result<bool, ApiError> {
+    let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(uri)
+        .map_err(|err| ApiError::bad_request(format!("bad query string: {}", err.body_text())))?;
+    let mut wait = true;
+    for (key, value) in pairs {
+        if key == "wait" {
+            wait = match value.as_str() {
+                "true" | "1" | "" => true,
+                "false" | "0" => false,
+                other => return Err(ApiError::bad_request(format!("`wait` must be true or false, got {other:?}"))),
+            };
+        }
+    }
+    Ok(wait)
 }
 
 /// Fills `id` and `timestamp` when absent and applies the writer's rule.
@@ -96,6 +119,16 @@ mod tests {
             assert_eq!(require_json(&headers(refused)).unwrap_err().status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
         }
         assert_eq!(require_json(&HeaderMap::new()).unwrap_err().status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    }
+
+    #[test]
+    fn wait_defaults_to_true() {
+        let wait = |uri: &'static str| wait_requested(&Uri::from_static(uri)).map_err(|e| e.status);
+        assert_eq!(wait("/interactions"), Ok(true));
+        assert_eq!(wait("/interactions?wait=false"), Ok(false));
+        assert_eq!(wait("/interactions?wait=0&other=x"), Ok(false));
+        assert_eq!(wait("/interactions?wait=true"), Ok(true));
+        assert_eq!(wait("/interactions?wait=later"), Err(StatusCode::BAD_REQUEST));
     }
 
     #[test]

@@ -43,7 +43,11 @@ impl TestServer {
 
     /// POST a body as JSON; the status and the parsed answer.
     pub fn post(&self, body: &str) -> (u16, Value) {
-        let mut request = self.agent.post(self.url("/interactions")).header("Content-Type", "application/json");
+        self.post_to("/interactions", body)
+    }
+
+    pub fn post_to(&self, path: &str, body: &str) -> (u16, Value) {
+        let mut request = self.agent.post(self.url(path)).header("Content-Type", "application/json");
         if let Some(token) = &self.token {
             request = request.header("Authorization", format!("Bearer {token}"));
         }
