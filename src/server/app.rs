@@ -187,7 +187,15 @@ async fn wait_for_stop(stopped: oneshot::Receiver<()>, on_signals: bool) {
     }
     tokio::select! {
         _ = stopped => {}
-        () = termination_signal() => {}
+        () = termination_signal() => {
+            // A second Ctrl-C is someone who will not wait for the drain. Everything answered
+            // with 201 is already written, so leaving at once loses nothing acknowledged.
+            tokio::spawn(async {
+                termination_signal().await;
+                tracing::warn!(target: "interlog::server", "second signal: exiting without waiting for requests in flight");
+                std::process::exit(130);
+            });
+        }
     }
 }
 

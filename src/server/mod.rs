@@ -53,7 +53,8 @@ pub struct ServerConfig {
     /// How long a POST waits for the store to index the record it wrote before answering anyway.
     /// This is what makes a GET right after a 201 see the record.
     pub index_wait: Duration,
-    /// Stop gracefully on Ctrl-C and SIGTERM (the command line); tests stop through the handle.
+    /// Stop gracefully on Ctrl-C and SIGTERM, and exit the process at once on a second one (the
+    /// command line); tests stop through the handle.
     pub stop_on_signals: bool,
 }
 
