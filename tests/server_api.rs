@@ -198,7 +198,9 @@ fn bad_input_is_400_naming_the_problem_and_writes_nothing() {
 #[test]
 fn bad_query_parameters_are_400() {
     let server = TestServer::start();
-    for (query, named) in [("since=yesterday", "since"), ("until=12:00", "until"), ("limit=ten", "limit")] {
+    let cases =
+        [("since=yesterday", "since"), ("until=12:00", "until"), ("limit=ten", "limit"), ("session=s1", "session")];
+    for (query, named) in cases {
         let (status, answer) = server.get(&format!("/interactions?{query}"));
         assert_eq!(status, 400, "{query}");
         assert!(answer["error"].as_str().unwrap().contains(named), "{query}: {answer}");

@@ -7,6 +7,7 @@ use axum::response::Response;
 
 use super::app::AppState;
 use super::error::{json_response, ApiError};
+use super::read::unknown_parameter;
 use crate::record::{InteractionRecord, Timestamp};
 
 pub(crate) async fn create(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
@@ -41,13 +42,14 @@ fn wait_requested(uri: &Uri) -> Result<bool, ApiError> {
         .map_err(|err| ApiError::bad_request(format!("bad query string: {}", err.body_text())))?;
     let mut wait = true;
     for (key, value) in pairs {
-        if key == "wait" {
-            wait = match value.as_str() {
-                "true" | "1" | "" => true,
-                "false" | "0" => false,
-                other => return Err(ApiError::bad_request(format!("`wait` must be true or false, got {other:?}"))),
-            };
+        if key != "wait" {
+            return Err(unknown_parameter(&key, "wait"));
         }
+        wait = match value.as_str() {
+            "true" | "1" | "" => true,
+            "false" | "0" => false,
+            other => return Err(ApiError::bad_request(format!("`wait` must be true or false, got {other:?}"))),
+        };
     }
     Ok(wait)
 }
@@ -126,7 +128,8 @@ mod tests {
         let wait = |uri: &'static str| wait_requested(&Uri::from_static(uri)).map_err(|e| e.status);
         assert_eq!(wait("/interactions"), Ok(true));
         assert_eq!(wait("/interactions?wait=false"), Ok(false));
-        assert_eq!(wait("/interactions?wait=0&other=x"), Ok(false));
+        assert_eq!(wait("/interactions?wait=0"), Ok(false));
+        assert_eq!(wait("/interactions?wait=0&other=x"), Err(StatusCode::BAD_REQUEST));
         assert_eq!(wait("/interactions?wait=true"), Ok(true));
         assert_eq!(wait("/interactions?wait=later"), Err(StatusCode::BAD_REQUEST));
     }

@@ -78,12 +78,14 @@ pub(crate) async fn healthz(State(state): State<AppState>) -> Response {
     json_response(StatusCode::OK, body.to_string().into_bytes())
 }
 
-/// The contract's parameters; unknown ones are ignored (cache busters and the like), and an empty
-/// value means the parameter is absent.
+const LIST_PARAMETERS: &str = "project, session_id, client, since, until, q, limit";
+
+/// The contract's parameters. An empty value means the parameter is absent; an unknown one is an
+/// error, so a misspelt filter (`session=`) is not silently ignored.
 pub(crate) fn parse_list_query(pairs: Vec<(String, String)>, now: DateTime<Utc>) -> Result<store::Query, ApiError> {
     let mut query = store::Query { limit: Some(DEFAULT_LIMIT), ..store::Query::default() };
     for (key, value) in pairs {
-        if value.trim().is_empty() {
+        if value.trim().is_empty() && LIST_PARAMETERS.split(", ").any(|known| known == key) {
             continue;
         }
         match key.as_str() {
@@ -94,10 +96,14 @@ pub(crate) fn parse_list_query(pairs: Vec<(String, String)>, now: DateTime<Utc>)
             "since" => query.since = Some(parse_time(&key, &value, now)?),
             "until" => query.until = Some(parse_time(&key, &value, now)?),
             "limit" => query.limit = Some(parse_limit(&value)?),
-            _ => {}
+            _ => return Err(unknown_parameter(&key, LIST_PARAMETERS)),
         }
     }
     Ok(query)
+}
+
+pub(crate) fn unknown_parameter(key: &str, known: &str) -> ApiError {
+    ApiError::bad_request(format!("unknown query parameter {key:?} (known: {known})"))
 }
 
 fn parse_time(key: &str, value: &str, now: DateTime<Utc>) -> Result<crate::record::Timestamp, ApiError> {
@@ -206,6 +212,14 @@ mod tests {
         assert_eq!(query.client, None);
         assert_eq!(query.search.as_deref(), Some("a b"));
         assert_eq!(query.since.unwrap().to_rfc3339(), "2026-11-21T10:00:00.000Z");
+    }
+
+    #[test]
+    fn unknown_parameters_are_named() {
+        let err = parse(&[("session", "s1")]).unwrap_err();
+        assert_eq!(err.status, StatusCode::BAD_REQUEST);
+        assert!(err.message.contains("\"session\"") && err.message.contains("session_id"), "{}", err.message);
+        assert!(parse(&[("bogus", "")]).is_err());
     }
 
     #[test]
