@@ -1,4 +1,5 @@
 //! The HTTP API's endpoints, success and error paths, over real HTTP on an ephemeral port.
+#![cfg(feature = "server")]
 
 mod server_support;
 

@@ -1,5 +1,6 @@
 //! `interlog serve` as a process: refusing an exposed bind without a token, serving, logging one
 //! line per request, and stopping on SIGTERM.
+#![cfg(feature = "server")]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};

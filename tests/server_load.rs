@@ -1,5 +1,6 @@
 //! The server under concurrent load: every accepted record stored exactly once, also across a
 //! graceful shutdown.
+#![cfg(feature = "server")]
 
 mod server_support;
 
