@@ -245,17 +245,32 @@ fn wrong_methods_are_405_with_a_json_error() {
 #[test]
 fn an_oversized_body_is_413_and_nothing_is_written() {
     let server = TestServer::start();
-    // Declared too big: answered without reading the body.
-    let declared = raw_request(
-        server.addr,
+    // A client that writes the whole body before reading (as ureq and Python's urllib do) still
+    // gets the 413, not a broken pipe.
+    let record = json!({"prompt": "x".repeat(8 * 1024 * 1024)}).to_string();
+    let (status, answer) = server.post(&record);
+    assert_eq!(status, 413);
+    assert!(answer["error"].as_str().unwrap().contains("8388608"), "{answer}");
+    assert!(stored_records(&server.dir).is_empty());
+    // The connection stays usable: the rejected body was read to its end.
+    server.post_ok(json!({"prompt": "small"}));
+}
+
+#[test]
+fn a_declared_oversize_is_refused_before_the_body_is_sent() {
+    let server = TestServer::start();
+    let head = |length: u64, expect: &str| {
         format!(
-            "POST /interactions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            8 * 1024 * 1024 + 1
+            "POST /interactions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n{expect}Connection: close\r\n\r\n"
         )
-        .as_bytes(),
-    );
-    assert_eq!(declared.status, 413);
-    assert!(declared.json()["error"].as_str().unwrap().contains("8388608"));
+    };
+    // Waiting for `100 Continue`: answered at once, the body is never needed.
+    let answer = raw_request(server.addr, head(8 * 1024 * 1024 + 1, "Expect: 100-continue\r\n").as_bytes());
+    assert_eq!(answer.status, 413);
+    assert!(answer.json()["error"].as_str().unwrap().contains("8388608"));
+    // Far too big to be worth reading: answered at once too.
+    let answer = raw_request(server.addr, head(1 << 40, "").as_bytes());
+    assert_eq!(answer.status, 413);
     assert!(stored_records(&server.dir).is_empty());
 }
 

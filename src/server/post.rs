@@ -1,7 +1,9 @@
 //! `POST /interactions`: one record in, 201 and its id out once the line is written.
 
-use axum::body::Bytes;
-use axum::extract::{FromRequest, Query, Request, State};
+use std::pin::Pin;
+
+use axum::body::{Body, Bytes, HttpBody};
+use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 
@@ -13,15 +15,7 @@ use crate::record::{InteractionRecord, Timestamp};
 pub(crate) async fn create(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
     let wait_for_index = wait_requested(request.uri())?;
     require_json(request.headers())?;
-    refuse_declared_oversize(request.headers(), state.max_body)?;
-    let body = Bytes::from_request(request, &state).await.map_err(|rejection| {
-        let status = rejection.status();
-        if status == StatusCode::PAYLOAD_TOO_LARGE {
-            too_large(state.max_body)
-        } else {
-            ApiError::new(status, format!("cannot read the request body: {}", rejection.body_text()))
-        }
-    })?;
+    let body = read_body(request, state.max_body).await?;
     let record = parse_record(&body, Timestamp::now())?;
     let id = state.writer.write(record).await?;
     if wait_for_index && state.writes_enabled {
@@ -33,6 +27,67 @@ pub(crate) async fn create(State(state): State<AppState>, request: Request) -> R
     }
     let body = serde_json::json!({ "id": id }).to_string();
     Ok(json_response(StatusCode::CREATED, body.into_bytes()))
+}
+
+/// The body, at most `max_body` bytes. Over the limit the rest is still read (up to
+/// [`DRAIN_FACTOR`] times the limit) and thrown away before the 413: a client that writes its
+/// whole body before reading the answer (Python's urllib, most simple clients) would otherwise get
+/// a broken pipe instead of the 413.
+async fn read_body(request: Request, max_body: usize) -> Result<Vec<u8>, ApiError> {
+    let declared = declared_length(request.headers());
+    let drain_limit = (max_body as u64).saturating_mul(DRAIN_FACTOR);
+    if declared.is_some_and(|length| length > max_body as u64) {
+        // With `Expect: 100-continue` the client has not sent the body and waits for our verdict.
+        let expects_continue = request.headers().contains_key(header::EXPECT);
+        if !expects_continue && declared.is_some_and(|length| length <= drain_limit) {
+            drain(request.into_body(), drain_limit).await;
+        }
+        return Err(too_large(max_body));
+    }
+    let mut body = request.into_body();
+    let mut collected = Vec::with_capacity(declared.map_or(0, |length| length as usize));
+    while let Some(data) = next_data(&mut body).await? {
+        if collected.len() + data.len() > max_body {
+            drain(body, drain_limit.saturating_sub((collected.len() + data.len()) as u64)).await;
+            return Err(too_large(max_body));
+        }
+        collected.extend_from_slice(&data);
+    }
+    Ok(collected)
+}
+
+/// How far past the limit a body is still read (and discarded) so its sender sees the 413.
+const DRAIN_FACTOR: u64 = 4;
+
+/// The next chunk of body data; `None` at the end. Trailers are skipped.
+async fn next_data(body: &mut Body) -> Result<Option<Bytes>, ApiError> {
+    loop {
+        let frame = std::future::poll_fn(|cx| Pin::new(&mut *body).poll_frame(cx)).await;
+        match frame {
+            None => return Ok(None),
+            Some(Err(err)) => return Err(ApiError::bad_request(format!("cannot read the request body: {err}"))),
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    return Ok(Some(data));
+                }
+            }
+        }
+    }
+}
+
+/// Reads and discards up to `budget` more bytes; stops early on an error or the end.
+async fn drain(mut body: Body, budget: u64) {
+    let mut left = budget;
+    while let Ok(Some(data)) = next_data(&mut body).await {
+        match left.checked_sub(data.len() as u64) {
+            Some(rest) => left = rest,
+            None => return,
+        }
+    }
+}
+
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers.get(header::CONTENT_LENGTH).and_then(|value| value.to_str().ok()).and_then(|text| text.trim().parse().ok())
 }
 
 /// `?wait=false` answers as soon as the line is written, without waiting for the store to index
@@ -83,18 +138,6 @@ fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
         Ok(())
     } else {
         Err(unsupported(&format!("{text:?}")))
-    }
-}
-
-/// Answers at once when `Content-Length` already says the body is too big, without reading it.
-fn refuse_declared_oversize(headers: &HeaderMap, max_body: usize) -> Result<(), ApiError> {
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|text| text.trim().parse::<u64>().ok());
-    match declared {
-        Some(length) if length > max_body as u64 => Err(too_large(max_body)),
-        _ => Ok(()),
     }
 }
 
