@@ -60,8 +60,10 @@ fn serve_prints_its_address_logs_requests_and_stops_on_sigterm() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let (lines_tx, lines) = mpsc::channel::<String>();
     let stderr = child.stderr.take().unwrap();
+    let pid = child.id();
+    let child = KillOnDrop(Some(child));
+    let (lines_tx, lines) = mpsc::channel::<String>();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines() {
             let Ok(line) = line else { break };
@@ -91,12 +93,30 @@ fn serve_prints_its_address_logs_requests_and_stops_on_sigterm() {
     };
     assert!(access.contains("GET") && access.contains("200") && access.contains("latency"), "{access}");
 
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
     assert!(status.success());
     let (exit_tx, exit_rx) = mpsc::channel();
     std::thread::spawn(move || {
-        let _ = exit_tx.send(child.wait().unwrap());
+        let mut child = child;
+        let exit = child.0.as_mut().unwrap().wait().unwrap();
+        child.0 = None;
+        let _ = exit_tx.send(exit);
     });
-    let exit = exit_rx.recv_timeout(Duration::from_secs(30)).expect("serve did not stop on SIGTERM");
+    let Ok(exit) = exit_rx.recv_timeout(Duration::from_secs(30)) else {
+        let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+        panic!("serve did not stop on SIGTERM");
+    };
     assert!(exit.success(), "{exit:?}");
+}
+
+/// A failing assertion must not leave a server running.
+struct KillOnDrop(Option<std::process::Child>);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Some(child) = self.0.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }
