@@ -15,6 +15,8 @@ pub mod store;
 
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "server")]
+pub mod server;
 
 /// The README's examples compile and run as doctests.
 #[cfg(doctest)]
