@@ -15,3 +15,5 @@ pub mod store;
 
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "tui")]
+pub mod tui;

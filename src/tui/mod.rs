@@ -1,0 +1,21 @@
+//! The terminal UI (issue 4): Event → [`Action`] → [`update`] → render of `&App`.
+//!
+//! `keymap` turns terminal events into actions; `update` is the only place state changes and
+//! answers with [`Effect`]s; the runtime performs those off the UI loop (store queries, record
+//! loading) and feeds the results back as actions through one `tokio::select!` loop; `view`
+//! draws the state and does nothing else.
+
+pub mod action;
+pub mod app;
+pub mod conversation;
+pub mod detail;
+pub mod keymap;
+pub mod stats;
+pub mod text;
+pub mod theme;
+pub mod update;
+pub mod view;
+
+pub use action::{Action, Effect, QueryReply};
+pub use app::App;
+pub use update::update;
