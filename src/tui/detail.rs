@@ -112,7 +112,8 @@ fn prompt_doc(record: &InteractionRecord) -> Doc {
     }
     if let Some(system) = record.system_prompt.as_deref().filter(|s| !s.is_empty()) {
         let lines = system.lines().count().max(1);
-        doc.line(Tone::System, &format!("▸ System prompt ({lines} lines; s shows or hides it)"));
+        let noun = if lines == 1 { "line" } else { "lines" };
+        doc.line(Tone::System, &format!("▸ System prompt ({lines} {noun}; s shows or hides it)"));
         doc.text_in(Tone::Dim, 2, Some(Fold::System), system);
     }
     doc.blank();

@@ -357,6 +357,8 @@ fn relayout(app: &mut App) {
                 view.layout = DocLayout::new(doc, full.width, &hidden);
             }
             let max = view.layout.total_rows.saturating_sub(usize::from(full.height));
+            // A transcript that fits on screen is at its end: new turns keep it there.
+            view.at_end |= max == 0;
             view.scroll = if view.at_end { max } else { view.scroll.min(max) };
         }
     }
