@@ -12,6 +12,8 @@ use crate::store::{BadLine, EntryId, Facet, FuzzyHit, Query, RecordSummary, Stor
 
 #[derive(Clone, Debug)]
 pub enum Action {
+    /// Ask the store again for the current question (the runtime's first action).
+    Refresh,
     Quit,
     Up,
     Down,

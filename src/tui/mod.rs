@@ -10,7 +10,9 @@ pub mod app;
 pub mod conversation;
 pub mod detail;
 pub mod keymap;
+mod runtime;
 pub mod stats;
+mod terminal;
 pub mod text;
 pub mod theme;
 pub mod update;
@@ -18,4 +20,5 @@ pub mod view;
 
 pub use action::{Action, Effect, QueryReply};
 pub use app::App;
+pub use runtime::{run, Options, TuiError};
 pub use update::update;

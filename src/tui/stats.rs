@@ -49,52 +49,76 @@ impl StatsData {
 pub fn compute(summaries: &[RecordSummary]) -> StatsData {
     let oldest = summaries.iter().map(|s| s.timestamp.as_utc()).min();
     let newest = summaries.iter().map(|s| s.timestamp.as_utc()).max();
-    let bucket = match (oldest, newest) {
-        (Some(oldest), Some(newest)) => pick_bucket(newest - oldest),
-        _ => Duration::hours(1),
-    };
-    let first = oldest.and_then(|oldest| oldest.duration_trunc(bucket).ok());
-    let span = match (first, newest) {
-        (Some(first), Some(newest)) => bucket_index(first, newest, bucket) + 1,
-        _ => 0,
-    };
-    let mut data = StatsData {
-        requests: 0,
-        input_tokens: 0,
-        output_tokens: 0,
-        errors: 0,
-        tool_calls: 0,
-        bucket,
-        first,
-        requests_over_time: vec![0; span],
-        tokens_over_time: vec![0; span],
-        by_model: Vec::new(),
-        by_project: Vec::new(),
-        by_client: Vec::new(),
-    };
-    let mut models = HashMap::new();
-    let mut projects = HashMap::new();
-    let mut clients = HashMap::new();
-    for summary in summaries {
+    let mut builder = StatsBuilder::new(oldest.zip(newest));
+    summaries.iter().for_each(|summary| builder.add(summary));
+    builder.finish()
+}
+
+/// Accumulates summaries one at a time, so a million records never sit in memory at once.
+pub struct StatsBuilder {
+    data: StatsData,
+    models: HashMap<String, (u64, u64)>,
+    projects: HashMap<String, (u64, u64)>,
+    clients: HashMap<String, (u64, u64)>,
+}
+
+impl StatsBuilder {
+    /// `span`: the oldest and newest instants that will be added.
+    pub fn new(span: Option<(DateTime<Utc>, DateTime<Utc>)>) -> StatsBuilder {
+        let bucket = span.map_or(Duration::hours(1), |(oldest, newest)| pick_bucket(newest - oldest));
+        let first = span.and_then(|(oldest, _)| oldest.duration_trunc(bucket).ok());
+        let buckets = match (first, span) {
+            (Some(first), Some((_, newest))) => bucket_index(first, newest, bucket) + 1,
+            _ => 0,
+        };
+        StatsBuilder {
+            data: StatsData {
+                requests: 0,
+                input_tokens: 0,
+                output_tokens: 0,
+                errors: 0,
+                tool_calls: 0,
+                bucket,
+                first,
+                requests_over_time: vec![0; buckets],
+                tokens_over_time: vec![0; buckets],
+                by_model: Vec::new(),
+                by_project: Vec::new(),
+                by_client: Vec::new(),
+            },
+            models: HashMap::new(),
+            projects: HashMap::new(),
+            clients: HashMap::new(),
+        }
+    }
+
+    pub fn add(&mut self, summary: &RecordSummary) {
+        let data = &mut self.data;
         let tokens = summary.input_tokens + summary.output_tokens;
         data.requests += 1;
         data.input_tokens += summary.input_tokens;
         data.output_tokens += summary.output_tokens;
         data.errors += u64::from(summary.has_error);
         data.tool_calls += u64::from(summary.tool_calls);
-        if let Some(first) = first {
-            let at = bucket_index(first, summary.timestamp.as_utc(), bucket).min(span.saturating_sub(1));
-            data.requests_over_time[at] += 1;
-            data.tokens_over_time[at] += tokens;
+        if let Some(first) = data.first {
+            let last = data.requests_over_time.len().saturating_sub(1);
+            let at = bucket_index(first, summary.timestamp.as_utc(), data.bucket).min(last);
+            if let (Some(requests), Some(total)) = (data.requests_over_time.get_mut(at), data.tokens_over_time.get_mut(at)) {
+                *requests += 1;
+                *total += tokens;
+            }
         }
-        add(&mut models, summary.model.as_deref(), tokens);
-        add(&mut projects, summary.project.as_deref(), tokens);
-        add(&mut clients, summary.client.as_deref(), tokens);
+        add(&mut self.models, summary.model.as_deref(), tokens);
+        add(&mut self.projects, summary.project.as_deref(), tokens);
+        add(&mut self.clients, summary.client.as_deref(), tokens);
     }
-    data.by_model = ranked(models);
-    data.by_project = ranked(projects);
-    data.by_client = ranked(clients);
-    data
+
+    pub fn finish(mut self) -> StatsData {
+        self.data.by_model = ranked(self.models);
+        self.data.by_project = ranked(self.projects);
+        self.data.by_client = ranked(self.clients);
+        self.data
+    }
 }
 
 fn pick_bucket(span: Duration) -> Duration {

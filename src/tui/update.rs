@@ -20,6 +20,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     }
     match action {
         Action::Quit => app.quit = true,
+        Action::Refresh => refresh(app, false, &mut effects),
         Action::Up => step(app, -1, &mut effects),
         Action::Down => step(app, 1, &mut effects),
         Action::PageUp => step(app, -page(app), &mut effects),
@@ -190,6 +191,7 @@ fn is_user_input(action: &Action) -> bool {
     !matches!(
         action,
         Action::Tick(_)
+            | Action::Refresh
             | Action::Store(_)
             | Action::Results(_)
             | Action::Summaries(_)
