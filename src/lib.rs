@@ -17,3 +17,8 @@ pub mod store;
 pub mod cli;
 #[cfg(feature = "tui")]
 pub mod tui;
+
+/// The README's examples compile and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
