@@ -8,6 +8,7 @@
 pub mod action;
 pub mod app;
 pub mod conversation;
+pub mod demo;
 pub mod detail;
 pub mod keymap;
 mod runtime;
