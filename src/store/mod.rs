@@ -2,15 +2,31 @@
 //!
 //! Every front end (CLI, TUI, HTTP API) reads through this one API.
 //!
-//! API SKETCH (the lead's contract between helpers; the store helper fills in the bodies and may
-//! add to it, but keeps these names and meanings so the TUI and server compile against them).
+//! Records are indexed by a compact entry each (the bodies stay in the files and are re-read by
+//! offset); loading uses every core; following watches the directory with `notify`.
 
+mod batch;
+mod filter;
+mod fold;
+mod follow;
+mod fuzzy;
+mod index;
+mod lenient;
+mod load;
+mod parse;
+mod scan;
+mod search;
+mod text;
 mod time_arg;
 
 pub use time_arg::{parse_time_arg, TimeArgError};
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use filter::Filter;
+use index::Index;
 
 use crate::record::{InteractionRecord, Timestamp};
 
@@ -147,31 +163,61 @@ pub enum StoreError {
 /// A shared handle to the index; clones are cheap and see the same data.
 #[derive(Clone)]
 pub struct Store {
-    _inner: Arc<()>,
+    inner: Arc<Shared>,
 }
 
-#[allow(unused_variables)]
+pub(crate) struct Shared {
+    dir: PathBuf,
+    index: RwLock<Index>,
+    loading: AtomicBool,
+}
+
+impl Shared {
+    fn read(&self) -> RwLockReadGuard<'_, Index> {
+        self.index.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Index> {
+        self.index.write().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 impl Store {
+    fn empty(dir: &Path, loading: bool) -> Store {
+        Store {
+            inner: Arc::new(Shared {
+                dir: dir.to_path_buf(),
+                index: RwLock::new(Index::new()),
+                loading: AtomicBool::new(loading),
+            }),
+        }
+    }
+
     /// Reads the whole directory once (using every core) and returns; no following.
     /// A directory that does not exist is an empty store.
     pub fn load(dir: &Path) -> Result<Store, StoreError> {
-        todo!("store helper")
+        let store = Store::empty(dir, false);
+        let files = load::daily_files(dir).map_err(|source| StoreError::Io { path: dir.to_path_buf(), source })?;
+        load::load_all(&store.inner, &files)?;
+        Ok(store)
     }
 
     /// Returns at once with an empty store; a background thread starts watching `dir` (also when
     /// it does not exist yet), loads it newest file first, then applies changes as they come.
     /// `listener` is called from that thread, once per batch; it must not block.
     pub fn follow(dir: &Path, listener: impl Fn(StoreEvent) + Send + Sync + 'static) -> Result<Store, StoreError> {
-        todo!("store helper")
+        let store = Store::empty(dir, true);
+        follow::start(&store.inner, Box::new(listener))?;
+        Ok(store)
     }
 
     pub fn dir(&self) -> &Path {
-        todo!("store helper")
+        &self.inner.dir
     }
 
     /// Records indexed now.
     pub fn len(&self) -> usize {
-        todo!("store helper")
+        self.inner.read().len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -179,57 +225,96 @@ impl Store {
     }
 
     pub fn is_loading(&self) -> bool {
-        todo!("store helper")
+        self.inner.loading.load(Ordering::Acquire)
     }
 
     pub fn query(&self, query: &Query) -> QueryResult {
-        todo!("store helper")
+        if query.limit == Some(0) && query.search.is_none() {
+            let index = self.inner.read();
+            let total = Filter::resolve(&index, query).map(|f| f.collect(&index, Some(0)).1).unwrap_or(0);
+            return QueryResult { entries: Vec::new(), total_matched: total };
+        }
+        match query.search.as_deref().map(search::Terms::new) {
+            Some(terms) if !terms.is_empty() => search::query(&self.inner, query, &terms),
+            _ => {
+                let index = self.inner.read();
+                let Some(filter) = Filter::resolve(&index, query) else {
+                    return QueryResult::default();
+                };
+                let (entries, total_matched) = filter.collect(&index, query.limit);
+                QueryResult { entries: entries.into_iter().map(EntryId).collect(), total_matched }
+            }
+        }
     }
 
     /// Fuzzy ranking over headlines; `within` narrows to a previous result (as the user types
     /// more); best first, at most `limit`.
     pub fn fuzzy(&self, pattern: &str, within: Option<&[EntryId]>, limit: usize) -> Vec<FuzzyHit> {
-        todo!("store helper")
+        fuzzy::rank(&self.inner.read(), pattern, within, limit)
     }
 
     pub fn summary(&self, entry: EntryId) -> Option<RecordSummary> {
-        todo!("store helper")
+        self.inner.read().summary(entry)
     }
 
     pub fn summaries(&self, entries: &[EntryId]) -> Vec<RecordSummary> {
-        entries.iter().filter_map(|&entry| self.summary(entry)).collect()
+        let index = self.inner.read();
+        entries.iter().filter_map(|&entry| index.summary(entry)).collect()
     }
 
     pub fn find_id(&self, id: &str) -> Option<EntryId> {
-        todo!("store helper")
+        self.inner.read().find_id(id).map(EntryId)
     }
 
     /// The stored line, byte for byte, without its line ending.
     pub fn read_raw(&self, entry: EntryId) -> Result<Vec<u8>, StoreError> {
-        todo!("store helper")
+        let (path, offset, len, id) = {
+            let index = self.inner.read();
+            let (path, offset, len, _) = index
+                .location(entry)
+                .ok_or_else(|| StoreError::Gone { id: format!("#{}", entry.0), path: self.inner.dir.clone() })?;
+            (path, offset, len, index.id_of(entry.0).to_owned())
+        };
+        let bytes =
+            scan::read_line_at(&path, offset, len).map_err(|source| StoreError::Io { path: path.clone(), source })?;
+        // The file may have been replaced since it was indexed: make sure this is still the record.
+        match parse::parse_line(&bytes) {
+            Ok(parsed) if parsed.id() == id => Ok(bytes),
+            _ => Err(StoreError::Gone { id, path }),
+        }
     }
 
     pub fn read_record(&self, entry: EntryId) -> Result<InteractionRecord, StoreError> {
-        todo!("store helper")
+        let bytes = self.read_raw(entry)?;
+        let (path, line) = {
+            let index = self.inner.read();
+            index.location(entry).map(|(path, _, _, line)| (path, u64::from(line))).unwrap_or_default()
+        };
+        let text = String::from_utf8(bytes).map_err(|_| StoreError::BadRecord {
+            path: path.clone(),
+            line,
+            reason: "invalid UTF-8".into(),
+        })?;
+        InteractionRecord::from_json(&text).map_err(|e| StoreError::BadRecord { path, line, reason: e.to_string() })
     }
 
     /// The session's entries oldest first (ties: file order); empty when unknown.
     pub fn conversation(&self, session_id: &str) -> Vec<EntryId> {
-        todo!("store helper")
+        self.inner.read().conversation(session_id)
     }
 
     /// Every session, most recently active first.
     pub fn sessions(&self) -> Vec<SessionSummary> {
-        todo!("store helper")
+        self.inner.read().sessions()
     }
 
     /// Distinct values with record counts, most frequent first: for facet pickers.
     pub fn facet_counts(&self, facet: Facet) -> Vec<(String, usize)> {
-        todo!("store helper")
+        self.inner.read().facet_counts(facet)
     }
 
     pub fn bad_lines(&self) -> Vec<BadLine> {
-        todo!("store helper")
+        self.inner.read().bad_lines()
     }
 }
 

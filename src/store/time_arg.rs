@@ -55,7 +55,7 @@ mod tests {
 
     #[test]
     fn every_form_reads() {
-        let at = |s: &str| parse_time_arg(s, now()).unwrap().to_rfc3339();
+        let at = |s: &str| Timestamp::from(parse_time_arg(s, now()).unwrap().as_utc()).to_rfc3339();
         assert_eq!(at("2026-11-21T13:00:00+01:00"), "2026-11-21T12:00:00.000Z");
         assert_eq!(at("2026-11-20"), "2026-11-20T00:00:00.000Z");
         assert_eq!(at("30m"), "2026-11-21T11:30:00.000Z");

@@ -1,0 +1,117 @@
+//! The index fields of a run of lines, collected by a loading thread and later merged into the
+//! index; strings live in one arena per batch instead of a `String` per field.
+
+use super::parse::ParsedLine;
+
+/// A byte range in a batch's (or the index's) text arena.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub start: u32,
+    pub len: u32,
+}
+
+/// One record as a loading thread saw it.
+pub(crate) struct RawEntry {
+    pub offset: u64,
+    pub len: u32,
+    /// Lines before this one within the batch (the batch's first line is 0).
+    pub line_in_batch: u64,
+    pub nanos: i64,
+    pub offset_minutes: i16,
+    pub duration_ms: Option<u64>,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub tool_calls: u32,
+    pub has_error: bool,
+    pub id: Span,
+    pub first_line: Span,
+    pub tool_names: Span,
+    pub session: Span,
+    pub project: Span,
+    pub client: Span,
+    pub model: Span,
+    pub stop_reason: Span,
+    /// A range of `Batch::tags`.
+    pub tags: (u32, u32),
+}
+
+/// What one loading thread read from one byte range of one file.
+#[derive(Default)]
+pub(crate) struct Batch {
+    pub records: Vec<RawEntry>,
+    pub text: String,
+    pub tags: Vec<Span>,
+    /// Bad lines: (lines before it within the batch, reason).
+    pub bad: Vec<(u64, String)>,
+    /// Lines consumed (counting blank and bad ones), so the next batch knows where it starts.
+    pub lines: u64,
+}
+
+/// Longest tool-name list kept for the headline, in bytes.
+const TOOL_NAMES_MAX: usize = 80;
+
+impl Batch {
+    pub fn span(&self, span: Span) -> &str {
+        &self.text[span.start as usize..(span.start + span.len) as usize]
+    }
+
+    fn push_text(&mut self, text: &str) -> Span {
+        let start = self.text.len() as u32;
+        self.text.push_str(text);
+        Span { start, len: text.len() as u32 }
+    }
+
+    pub fn push_record(&mut self, parsed: &ParsedLine, offset: u64, len: usize, line_in_batch: u64) {
+        let fields = &parsed.fields;
+        let id = self.push_text(parsed.id());
+        let first_line = self.push_text(parsed.first_line());
+        let tool_names = self.push_tool_names(&fields.tool_names);
+        let session = self.push_text(fields.session.non_empty_str().unwrap_or_default());
+        let project = self.push_text(fields.project.non_empty_str().unwrap_or_default());
+        let client = self.push_text(fields.client.non_empty_str().unwrap_or_default());
+        let model = self.push_text(fields.model.non_empty_str().unwrap_or_default());
+        let stop_reason = self.push_text(fields.stop_reason.non_empty_str().unwrap_or_default());
+        let tags_start = self.tags.len() as u32;
+        for tag in &fields.tags {
+            let span = self.push_text(tag);
+            self.tags.push(span);
+        }
+        let at = parsed.timestamp.as_fixed();
+        self.records.push(RawEntry {
+            offset,
+            len: len as u32,
+            line_in_batch,
+            nanos: parsed.timestamp.unix_nanos(),
+            offset_minutes: (at.offset().local_minus_utc() / 60) as i16,
+            duration_ms: fields.duration_ms,
+            input_tokens: fields.input_tokens,
+            output_tokens: fields.output_tokens,
+            tool_calls: fields.tool_calls,
+            has_error: fields.error.non_empty_str().is_some(),
+            id,
+            first_line,
+            tool_names,
+            session,
+            project,
+            client,
+            model,
+            stop_reason,
+            tags: (tags_start, self.tags.len() as u32 - tags_start),
+        });
+    }
+
+    fn push_tool_names(&mut self, names: &[std::borrow::Cow<str>]) -> Span {
+        let start = self.text.len();
+        for name in names {
+            let sep = if self.text.len() > start { 1 } else { 0 };
+            if self.text.len() - start + sep + name.len() > TOOL_NAMES_MAX {
+                break;
+            }
+            if sep == 1 {
+                self.text.push(' ');
+            }
+            self.text.push_str(name);
+        }
+        Span { start: start as u32, len: (self.text.len() - start) as u32 }
+    }
+}

@@ -1,0 +1,93 @@
+//! Query filters resolved against the index's interned names, and the newest-first scan.
+
+use super::index::{Entry, Index, Sym};
+use super::Query;
+
+/// A query's filters with names turned into symbols and instants into nanoseconds.
+pub(crate) struct Filter {
+    project: Option<Sym>,
+    session: Option<Sym>,
+    client: Option<Sym>,
+    model: Option<Sym>,
+    stop_reason: Option<Sym>,
+    tags: Vec<Sym>,
+    has_error: Option<bool>,
+    since: Option<i64>,
+    until: Option<i64>,
+}
+
+impl Filter {
+    /// `None` when the query cannot match anything (a name no record carries).
+    pub fn resolve(index: &Index, query: &Query) -> Option<Filter> {
+        let lookup = |name: &Option<String>| -> Option<Option<Sym>> {
+            match name.as_deref() {
+                None => Some(None),
+                Some(name) => index.names.get(name).map(Some),
+            }
+        };
+        let mut tags = Vec::with_capacity(query.tags.len());
+        for tag in &query.tags {
+            tags.push(index.names.get(tag)?);
+        }
+        Some(Filter {
+            project: lookup(&query.project)?,
+            session: lookup(&query.session)?,
+            client: lookup(&query.client)?,
+            model: lookup(&query.model)?,
+            stop_reason: lookup(&query.stop_reason)?,
+            tags,
+            has_error: query.has_error,
+            since: query.since.map(|t| t.unix_nanos()),
+            until: query.until.map(|t| t.unix_nanos()),
+        })
+    }
+
+    fn matches(&self, index: &Index, entry: u32, e: &Entry) -> bool {
+        let same = |wanted: Option<Sym>, held: Sym| wanted.is_none_or(|w| w == held);
+        same(self.project, e.project)
+            && same(self.session, e.session)
+            && same(self.client, e.client)
+            && same(self.model, e.model)
+            && same(self.stop_reason, e.stop_reason)
+            && self.has_error.is_none_or(|wanted| wanted == e.has_error())
+            && (self.tags.is_empty() || self.tags.iter().all(|t| index.tags_of(entry).contains(t)))
+    }
+
+    /// The part of `order` (oldest first) inside `since..until`.
+    fn time_range<'a>(&self, index: &'a Index) -> &'a [u32] {
+        let order = &index.order;
+        let start = match self.since {
+            Some(since) => order.partition_point(|&e| index.entries[e as usize].nanos < since),
+            None => 0,
+        };
+        let end = match self.until {
+            Some(until) => order.partition_point(|&e| index.entries[e as usize].nanos < until),
+            None => order.len(),
+        };
+        &order[start..end.max(start)]
+    }
+
+    /// Calls `each` with every matching entry, newest first, until it returns false.
+    pub fn scan(&self, index: &Index, mut each: impl FnMut(u32) -> bool) {
+        for &entry in self.time_range(index).iter().rev() {
+            if self.matches(index, entry, &index.entries[entry as usize]) && !each(entry) {
+                return;
+            }
+        }
+    }
+
+    /// Matching entries newest first: the first `limit` and how many matched in all.
+    pub fn collect(&self, index: &Index, limit: Option<usize>) -> (Vec<u32>, usize) {
+        let mut kept = Vec::new();
+        let mut total = 0usize;
+        let cap = limit.unwrap_or(usize::MAX);
+        self.scan(index, |entry| {
+            if total < cap {
+                kept.push(entry);
+            }
+            total += 1;
+            true
+        });
+        (kept, total)
+    }
+}

@@ -1,0 +1,369 @@
+//! Following a directory live: one background thread owns all file reading.
+//!
+//! Events coalesce and a truncation looks like an ordinary modify, so every event just means
+//! "read these files to their end": the thread compares inode and size with what it has read and
+//! re-reads a file that shrank or was replaced, drops a deleted one, and rescans everything when
+//! the watcher's queue overflowed.
+
+use std::collections::{HashMap, HashSet};
+use std::io;
+use std::os::unix::fs::{FileExt, MetadataExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use notify::event::{AccessKind, AccessMode};
+use notify::{EventKind, RecursiveMode, Watcher};
+
+use super::load::{daily_files, reader_threads};
+use super::scan::{read_files, FileEnd, FilePlan};
+use super::{LoadProgress, Shared, StoreError, StoreEvent};
+use crate::capture::daily_file_date;
+
+type Listener = Box<dyn Fn(StoreEvent) + Send + Sync>;
+type NotifyEvents = Receiver<notify::Result<notify::Event>>;
+
+/// How long the thread waits between checks that the store is still in use.
+const IDLE_TICK: Duration = Duration::from_millis(200);
+/// After a first event, further events are gathered for at most this long into one batch.
+const COALESCE: Duration = Duration::from_millis(5);
+/// The polling fallback's interval.
+const POLL_INTERVAL: Duration = Duration::from_millis(250);
+/// Appends larger than this are read on every core.
+const PARALLEL_APPEND: u64 = 16 << 20;
+
+pub(crate) fn start(shared: &Arc<Shared>, listener: Listener) -> Result<(), StoreError> {
+    let weak = Arc::downgrade(shared);
+    let dir = shared.dir.clone();
+    std::thread::Builder::new()
+        .name("interlog-follow".into())
+        .spawn(move || Follower::new(weak, dir, listener).run())
+        .map(|_| ())
+        .map_err(|e| StoreError::Watch { path: shared.dir.clone(), reason: e.to_string() })
+}
+
+/// What the thread knows of one daily file.
+struct FileState {
+    id: u32,
+    inode: (u64, u64),
+    end: FileEnd,
+}
+
+/// What one batch of changes did, for the listener.
+#[derive(Default)]
+struct Changes {
+    appended: Vec<super::EntryId>,
+    reset: bool,
+}
+
+struct Follower {
+    shared: Weak<Shared>,
+    dir: PathBuf,
+    listener: Listener,
+    events: NotifyEvents,
+    sender: mpsc::Sender<notify::Result<notify::Event>>,
+    watcher: Option<Box<dyn Watcher + Send>>,
+    /// The path watched: the directory, or its nearest existing ancestor while it does not exist.
+    watched: Option<PathBuf>,
+    polling: bool,
+    files: HashMap<String, FileState>,
+}
+
+impl Follower {
+    fn new(shared: Weak<Shared>, dir: PathBuf, listener: Listener) -> Follower {
+        let (sender, events) = mpsc::channel();
+        Follower {
+            shared,
+            dir,
+            listener,
+            events,
+            sender,
+            watcher: None,
+            watched: None,
+            polling: false,
+            files: HashMap::new(),
+        }
+    }
+
+    fn run(mut self) {
+        self.watch();
+        let Some(shared) = self.shared.upgrade() else { return };
+        self.initial_load(&shared);
+        drop(shared);
+        loop {
+            let first = match self.events.recv_timeout(IDLE_TICK) {
+                Ok(event) => Some(event),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => return,
+            };
+            let Some(shared) = self.shared.upgrade() else { return };
+            let Some(first) = first else { continue };
+            let batch = self.gather(first);
+            let mut changes = Changes::default();
+            self.apply_events(&shared, batch, &mut changes);
+            self.report(changes);
+        }
+    }
+
+    /// The first event plus whatever follows within the coalescing window.
+    fn gather(&self, first: notify::Result<notify::Event>) -> Vec<notify::Result<notify::Event>> {
+        let mut batch = vec![first];
+        let deadline = Instant::now() + COALESCE;
+        loop {
+            while let Ok(event) = self.events.try_recv() {
+                batch.push(event);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            match self.events.recv_timeout(left.min(Duration::from_millis(1))) {
+                Ok(event) => batch.push(event),
+                Err(_) => break,
+            }
+        }
+        batch
+    }
+
+    fn apply_events(&mut self, shared: &Shared, batch: Vec<notify::Result<notify::Event>>, changes: &mut Changes) {
+        let mut names = HashSet::new();
+        let mut rescan = false;
+        for event in batch {
+            let event = match event {
+                Ok(event) => event,
+                Err(error) => {
+                    (self.listener)(StoreEvent::Error { message: format!("watching {}: {error}", self.dir.display()) });
+                    rescan = true;
+                    continue;
+                }
+            };
+            if event.need_rescan() {
+                rescan = true;
+            }
+            if matches!(event.kind, EventKind::Access(kind) if kind != AccessKind::Close(AccessMode::Write)) {
+                continue;
+            }
+            for path in &event.paths {
+                if path.parent() == Some(self.dir.as_path()) {
+                    if let Some(name) =
+                        path.file_name().and_then(|n| n.to_str()).filter(|n| daily_file_date(n).is_some())
+                    {
+                        names.insert(name.to_owned());
+                    }
+                } else {
+                    // The directory itself, or an ancestor while it does not exist yet.
+                    rescan = true;
+                }
+            }
+        }
+        let dir_exists = self.dir.is_dir();
+        let watching_dir = self.watched.as_deref() == Some(self.dir.as_path());
+        if dir_exists != watching_dir {
+            self.watch();
+            rescan = true;
+        }
+        if rescan {
+            self.sync_all(shared, changes);
+        } else {
+            for name in names {
+                self.sync_file(shared, &name, changes);
+            }
+        }
+    }
+
+    fn report(&self, changes: Changes) {
+        if changes.reset {
+            (self.listener)(StoreEvent::Reset);
+        } else if !changes.appended.is_empty() {
+            (self.listener)(StoreEvent::Appended { entries: changes.appended });
+        }
+    }
+
+    /// Watches the directory, or its nearest existing ancestor until it exists.
+    fn watch(&mut self) {
+        let target = if self.dir.is_dir() { self.dir.clone() } else { nearest_existing_ancestor(&self.dir) };
+        if let (Some(watcher), Some(old)) = (self.watcher.as_mut(), self.watched.take()) {
+            let _ = watcher.unwatch(&old);
+        }
+        if self.watcher.is_none() {
+            self.watcher = self.native_watcher().or_else(|reason| self.poll_watcher(reason)).ok();
+        }
+        let Some(watcher) = self.watcher.as_mut() else { return };
+        match watcher.watch(&target, RecursiveMode::NonRecursive) {
+            Ok(()) => self.watched = Some(target),
+            Err(error) if !self.polling => {
+                // Native watching can fail per watch (inotify's watch limit): poll instead.
+                self.watcher = self.poll_watcher(error.to_string()).ok();
+                if let Some(watcher) = self.watcher.as_mut() {
+                    if watcher.watch(&target, RecursiveMode::NonRecursive).is_ok() {
+                        self.watched = Some(target);
+                    }
+                }
+            }
+            Err(error) => {
+                (self.listener)(StoreEvent::Error { message: format!("cannot watch {}: {error}", target.display()) });
+            }
+        }
+    }
+
+    fn native_watcher(&self) -> Result<Box<dyn Watcher + Send>, String> {
+        if std::env::var_os("INTERLOG_FORCE_POLL").is_some() {
+            return Err("INTERLOG_FORCE_POLL is set".into());
+        }
+        notify::recommended_watcher(self.sender.clone())
+            .map(|w| Box::new(w) as Box<dyn Watcher + Send>)
+            .map_err(|e| e.to_string())
+    }
+
+    fn poll_watcher(&mut self, reason: String) -> Result<Box<dyn Watcher + Send>, String> {
+        if !self.polling {
+            self.polling = true;
+            (self.listener)(StoreEvent::WatchFallback { reason: reason.clone() });
+        }
+        let config = notify::Config::default().with_poll_interval(POLL_INTERVAL);
+        notify::PollWatcher::new(self.sender.clone(), config).map(|w| Box::new(w) as Box<dyn Watcher + Send>).map_err(
+            |e| {
+                (self.listener)(StoreEvent::Error { message: format!("cannot poll {}: {e}", self.dir.display()) });
+                e.to_string()
+            },
+        )
+    }
+
+    /// Loads every file, newest first, reporting progress after each.
+    fn initial_load(&mut self, shared: &Shared) {
+        let mut files = match daily_files(&self.dir) {
+            Ok(files) => files,
+            Err(error) => {
+                (self.listener)(StoreEvent::Error { message: format!("cannot read {}: {error}", self.dir.display()) });
+                Vec::new()
+            }
+        };
+        files.reverse();
+        let mut progress = LoadProgress {
+            files_total: files.len(),
+            bytes_total: files.iter().map(|(_, size)| size).sum(),
+            ..LoadProgress::default()
+        };
+        let mut ignored = Changes::default();
+        for (path, size) in files {
+            let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else { continue };
+            self.sync_file(shared, &name, &mut ignored);
+            progress.files_done += 1;
+            progress.bytes_done += size;
+            (self.listener)(StoreEvent::Progress(progress));
+        }
+        // Lines appended while loading: their events are queued, and this catches the rest.
+        self.sync_all(shared, &mut ignored);
+        shared.loading.store(false, Ordering::Release);
+        let (records, bad_lines) = {
+            let index = shared.read();
+            (index.len(), index.bad_count())
+        };
+        (self.listener)(StoreEvent::Loaded { records, bad_lines });
+    }
+
+    fn sync_all(&mut self, shared: &Shared, changes: &mut Changes) {
+        let listed = match daily_files(&self.dir) {
+            Ok(listed) => listed,
+            Err(error) => {
+                (self.listener)(StoreEvent::Error { message: format!("cannot read {}: {error}", self.dir.display()) });
+                return;
+            }
+        };
+        let present: HashSet<String> =
+            listed.iter().filter_map(|(p, _)| p.file_name().and_then(|n| n.to_str()).map(str::to_owned)).collect();
+        let gone: Vec<String> = self.files.keys().filter(|n| !present.contains(*n)).cloned().collect();
+        for name in gone.iter().chain(present.iter()) {
+            self.sync_file(shared, name, changes);
+        }
+    }
+
+    /// Reads one file to its end, re-reading it when it shrank or was replaced, dropping it when gone.
+    fn sync_file(&mut self, shared: &Shared, name: &str, changes: &mut Changes) {
+        let path = self.dir.join(name);
+        let meta = match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_file() => Some(meta),
+            Ok(_) => None,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => None,
+            Err(error) => {
+                (self.listener)(StoreEvent::Error { message: format!("cannot read {}: {error}", path.display()) });
+                return;
+            }
+        };
+        let Some(meta) = meta else {
+            if let Some(state) = self.files.remove(name) {
+                shared.write().remove_file(state.id);
+                changes.reset = true;
+            }
+            return;
+        };
+        let inode = (meta.dev(), meta.ino());
+        let size = meta.len();
+        let start = match self.files.get(name) {
+            Some(state) if state.inode == inode && size >= state.end.offset && still_appending(&path, &state.end) => {
+                if size == state.end.offset {
+                    return;
+                }
+                state.end
+            }
+            Some(state) => {
+                shared.write().remove_file(state.id);
+                changes.reset = true;
+                FileEnd { offset: 0, next_line: 1, took_unterminated: false }
+            }
+            None => FileEnd { offset: 0, next_line: 1, took_unterminated: false },
+        };
+        let id = shared.write().file_id(&path);
+        let plan = FilePlan {
+            path: path.clone(),
+            from: start.offset,
+            to: size,
+            first_line: start.next_line,
+            skip_leading_newline: start.took_unterminated,
+        };
+        let threads = if size - start.offset > PARALLEL_APPEND { reader_threads() } else { 1 };
+        let mut fresh = Vec::new();
+        let mut end = None;
+        read_files(
+            std::slice::from_ref(&plan),
+            threads,
+            |_, batch, first_line| fresh.extend(shared.write().add_batch(id, &batch, first_line)),
+            |_, result| end = Some(result),
+        );
+        shared.write().insert_in_order(fresh.clone());
+        changes.appended.extend(fresh.into_iter().map(super::EntryId));
+        match end {
+            Some(Ok(end)) => {
+                self.files.insert(name.to_owned(), FileState { id, inode, end });
+            }
+            Some(Err(error)) => {
+                (self.listener)(StoreEvent::Error { message: format!("cannot read {}: {error}", path.display()) });
+                self.files.insert(name.to_owned(), FileState { id, inode, end: start });
+            }
+            None => {}
+        }
+    }
+}
+
+/// Whether the file still ends where the last read stopped (a newline, or the taken unterminated
+/// line): a file truncated and rewritten past the old size between two looks fails this.
+fn still_appending(path: &Path, end: &FileEnd) -> bool {
+    if end.offset == 0 || end.took_unterminated {
+        return true;
+    }
+    let mut last = [0u8; 1];
+    std::fs::File::open(path).and_then(|f| f.read_exact_at(&mut last, end.offset - 1)).is_ok() && last[0] == b'\n'
+}
+
+fn nearest_existing_ancestor(dir: &Path) -> PathBuf {
+    let mut at = dir.parent();
+    while let Some(candidate) = at {
+        if candidate.is_dir() {
+            return candidate.to_path_buf();
+        }
+        at = candidate.parent();
+    }
+    PathBuf::from("/")
+}

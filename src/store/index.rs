@@ -1,0 +1,494 @@
+//! The in-memory index: a compact entry per record, strings in arenas, an id map, and every live
+//! entry in timestamp order.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher, Hasher};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset, Offset, Utc};
+
+use super::batch::Batch;
+use super::{BadLine, EntryId, Facet, RecordSummary, SessionSummary};
+use crate::record::Timestamp;
+
+/// An interned string; `NONE` stands for absent (absent, `null` and `""` mean the same).
+pub(crate) type Sym = u32;
+pub(crate) const NONE: Sym = 0;
+
+const ALIVE: u8 = 1;
+const HAS_ERROR: u8 = 2;
+
+/// One record in the index (about 100 bytes; the bodies stay in the file).
+#[derive(Clone, Debug)]
+pub(crate) struct Entry {
+    pub nanos: i64,
+    pub offset: u64,
+    /// Where `id`, `first_line` and the tool names start, one after the other, in `Index::text`.
+    text_at: u64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub len: u32,
+    pub line: u32,
+    pub file: u32,
+    pub session: Sym,
+    pub project: Sym,
+    pub client: Sym,
+    pub model: Sym,
+    pub stop_reason: Sym,
+    /// `u32::MAX`: absent.
+    duration_ms: u32,
+    tool_calls: u32,
+    id_len: u32,
+    tags_at: u32,
+    first_len: u16,
+    tools_len: u16,
+    tags_len: u16,
+    offset_minutes: i16,
+    flags: u8,
+}
+
+impl Entry {
+    pub fn is_alive(&self) -> bool {
+        self.flags & ALIVE != 0
+    }
+
+    pub fn has_error(&self) -> bool {
+        self.flags & HAS_ERROR != 0
+    }
+
+    pub fn timestamp(&self) -> Timestamp {
+        let utc = DateTime::from_timestamp_nanos(self.nanos);
+        let offset = FixedOffset::east_opt(i32::from(self.offset_minutes) * 60).unwrap_or_else(|| Utc.fix());
+        Timestamp::from(utc.with_timezone(&offset))
+    }
+}
+
+/// Strings that repeat across records (sessions, projects, clients, models, stop reasons, tags).
+#[derive(Default)]
+pub(crate) struct Interner {
+    names: Vec<Box<str>>,
+    syms: HashMap<Box<str>, Sym>,
+}
+
+impl Interner {
+    fn new() -> Self {
+        Interner { names: vec!["".into()], syms: HashMap::new() }
+    }
+
+    pub fn intern(&mut self, text: &str) -> Sym {
+        if text.is_empty() {
+            return NONE;
+        }
+        if let Some(&sym) = self.syms.get(text) {
+            return sym;
+        }
+        let sym = self.names.len() as Sym;
+        self.names.push(text.into());
+        self.syms.insert(text.into(), sym);
+        sym
+    }
+
+    pub fn get(&self, text: &str) -> Option<Sym> {
+        if text.is_empty() {
+            return Some(NONE);
+        }
+        self.syms.get(text).copied()
+    }
+
+    pub fn name(&self, sym: Sym) -> &str {
+        self.names.get(sym as usize).map(|s| &**s).unwrap_or_default()
+    }
+
+    fn optional(&self, sym: Sym) -> Option<String> {
+        (sym != NONE).then(|| self.name(sym).to_owned())
+    }
+}
+
+/// A daily file the index holds records of.
+pub(crate) struct FileSlot {
+    pub name: String,
+    pub path: PathBuf,
+    /// Position in file name order (so, by day).
+    rank: u32,
+}
+
+struct StoredBadLine {
+    file: u32,
+    line: u64,
+    reason: String,
+}
+
+#[derive(Default)]
+pub(crate) struct Index {
+    pub files: Vec<FileSlot>,
+    pub entries: Vec<Entry>,
+    text: Vec<u8>,
+    pub names: Interner,
+    tag_lists: Vec<Sym>,
+    /// Id hash → the entry holding that id; entries whose hash is taken by another id spill over.
+    ids: HashMap<u64, u32, BuildHasherDefault<IdentityHasher>>,
+    id_spill: Vec<u32>,
+    /// Live entries, oldest first.
+    pub order: Vec<u32>,
+    bad: Vec<StoredBadLine>,
+    live: usize,
+}
+
+/// The id map's keys are already hashes.
+#[derive(Default)]
+pub(crate) struct IdentityHasher(u64);
+
+impl Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+fn id_hash(id: &str) -> u64 {
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(id)
+}
+
+impl Index {
+    pub fn new() -> Self {
+        Index { names: Interner::new(), ..Index::default() }
+    }
+
+    pub fn len(&self) -> usize {
+        self.live
+    }
+
+    /// The file's slot, added (in name order) when new.
+    pub fn file_id(&mut self, path: &Path) -> u32 {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if let Some(found) = self.files.iter().position(|f| f.name == name) {
+            return found as u32;
+        }
+        self.files.push(FileSlot { name, path: path.to_path_buf(), rank: 0 });
+        let mut by_name: Vec<usize> = (0..self.files.len()).collect();
+        by_name.sort_by(|&a, &b| self.files[a].name.cmp(&self.files[b].name));
+        for (rank, file) in by_name.into_iter().enumerate() {
+            self.files[file].rank = rank as u32;
+        }
+        (self.files.len() - 1) as u32
+    }
+
+    /// The order key: instant, then file name order, then line.
+    fn compare(&self, a: u32, b: u32) -> Ordering {
+        let (x, y) = (&self.entries[a as usize], &self.entries[b as usize]);
+        x.nanos
+            .cmp(&y.nanos)
+            .then_with(|| self.files[x.file as usize].rank.cmp(&self.files[y.file as usize].rank))
+            .then_with(|| x.line.cmp(&y.line))
+    }
+
+    /// Adds a batch's records and bad lines; `first_line` is the 1-based number of the batch's
+    /// first line. Returns the new entries (not yet in `order`: see [`Index::insert_in_order`]).
+    pub fn add_batch(&mut self, file: u32, batch: &Batch, first_line: u64) -> Vec<u32> {
+        let mut added = Vec::with_capacity(batch.records.len());
+        for raw in &batch.records {
+            let text_at = self.text.len() as u64;
+            let id = batch.span(raw.id);
+            self.text.extend_from_slice(id.as_bytes());
+            let first = batch.span(raw.first_line);
+            self.text.extend_from_slice(first.as_bytes());
+            let tools = batch.span(raw.tool_names);
+            self.text.extend_from_slice(tools.as_bytes());
+            let tags_at = self.tag_lists.len() as u32;
+            for tag in &batch.tags[raw.tags.0 as usize..(raw.tags.0 + raw.tags.1) as usize] {
+                let sym = self.names.intern(batch.span(*tag));
+                self.tag_lists.push(sym);
+            }
+            let entry = Entry {
+                nanos: raw.nanos,
+                offset: raw.offset,
+                text_at,
+                input_tokens: raw.input_tokens,
+                output_tokens: raw.output_tokens,
+                len: raw.len,
+                line: (first_line + raw.line_in_batch).min(u64::from(u32::MAX)) as u32,
+                file,
+                session: self.names.intern(batch.span(raw.session)),
+                project: self.names.intern(batch.span(raw.project)),
+                client: self.names.intern(batch.span(raw.client)),
+                model: self.names.intern(batch.span(raw.model)),
+                stop_reason: self.names.intern(batch.span(raw.stop_reason)),
+                duration_ms: raw.duration_ms.map(|d| d.min(u64::from(u32::MAX - 1)) as u32).unwrap_or(u32::MAX),
+                tool_calls: raw.tool_calls,
+                id_len: id.len() as u32,
+                tags_at,
+                first_len: first.len() as u16,
+                tools_len: tools.len() as u16,
+                tags_len: raw.tags.1.min(u32::from(u16::MAX)) as u16,
+                offset_minutes: raw.offset_minutes,
+                flags: ALIVE | if raw.has_error { HAS_ERROR } else { 0 },
+            };
+            let entry_id = self.entries.len() as u32;
+            self.entries.push(entry);
+            self.insert_id(id, entry_id);
+            added.push(entry_id);
+        }
+        self.live += added.len();
+        for (line_in_batch, reason) in &batch.bad {
+            self.bad.push(StoredBadLine { file, line: first_line + line_in_batch, reason: reason.clone() });
+        }
+        added
+    }
+
+    fn insert_id(&mut self, id: &str, entry: u32) {
+        let hash = id_hash(id);
+        match self.ids.get(&hash) {
+            Some(&held) if self.id_of(held) != id => self.id_spill.push(entry),
+            _ => {
+                self.ids.insert(hash, entry);
+            }
+        }
+    }
+
+    /// Puts new entries into the time order (they usually all land at the newest end).
+    pub fn insert_in_order(&mut self, mut fresh: Vec<u32>) {
+        fresh.sort_by(|&a, &b| self.compare(a, b));
+        let appends = match (self.order.last(), fresh.first()) {
+            (Some(&last), Some(&first)) => self.compare(last, first) == Ordering::Less,
+            _ => true,
+        };
+        if appends {
+            self.order.extend(fresh);
+            return;
+        }
+        let old = std::mem::take(&mut self.order);
+        let mut merged = Vec::with_capacity(old.len() + fresh.len());
+        let (mut i, mut j) = (0, 0);
+        while i < old.len() && j < fresh.len() {
+            if self.compare(old[i], fresh[j]) == Ordering::Greater {
+                merged.push(fresh[j]);
+                j += 1;
+            } else {
+                merged.push(old[i]);
+                i += 1;
+            }
+        }
+        merged.extend_from_slice(&old[i..]);
+        merged.extend_from_slice(&fresh[j..]);
+        self.order = merged;
+    }
+
+    /// Drops every record and bad line of `file` (it was truncated, replaced or deleted).
+    pub fn remove_file(&mut self, file: u32) {
+        let mut removed = 0;
+        for entry in self.entries.iter_mut().filter(|e| e.file == file && e.is_alive()) {
+            entry.flags &= !ALIVE;
+            removed += 1;
+        }
+        self.bad.retain(|bad| bad.file != file);
+        if removed == 0 {
+            return;
+        }
+        self.live -= removed;
+        let entries = &self.entries;
+        self.order.retain(|&e| entries[e as usize].is_alive());
+        self.ids.clear();
+        self.id_spill.clear();
+        for entry in 0..self.entries.len() as u32 {
+            if self.entries[entry as usize].is_alive() {
+                let id = self.id_of(entry).to_owned();
+                self.insert_id(&id, entry);
+            }
+        }
+    }
+
+    pub fn id_of(&self, entry: u32) -> &str {
+        let e = &self.entries[entry as usize];
+        self.text_str(e.text_at, e.id_len as usize)
+    }
+
+    pub fn first_line_of(&self, entry: u32) -> &str {
+        let e = &self.entries[entry as usize];
+        self.text_str(e.text_at + u64::from(e.id_len), usize::from(e.first_len))
+    }
+
+    pub fn tool_names_of(&self, entry: u32) -> &str {
+        let e = &self.entries[entry as usize];
+        self.text_str(e.text_at + u64::from(e.id_len) + u64::from(e.first_len), usize::from(e.tools_len))
+    }
+
+    fn text_str(&self, at: u64, len: usize) -> &str {
+        let at = at as usize;
+        std::str::from_utf8(&self.text[at..at + len]).unwrap_or_default()
+    }
+
+    pub fn tags_of(&self, entry: u32) -> &[Sym] {
+        let e = &self.entries[entry as usize];
+        &self.tag_lists[e.tags_at as usize..e.tags_at as usize + usize::from(e.tags_len)]
+    }
+
+    pub fn find_id(&self, id: &str) -> Option<u32> {
+        let held = *self.ids.get(&id_hash(id))?;
+        if self.id_of(held) == id {
+            return Some(held);
+        }
+        self.id_spill.iter().copied().find(|&e| self.id_of(e) == id)
+    }
+
+    pub fn live_entry(&self, entry: EntryId) -> Option<&Entry> {
+        self.entries.get(entry.0 as usize).filter(|e| e.is_alive())
+    }
+
+    /// The headline fuzzy search ranks: first line · session · project · client · model · tools.
+    pub fn write_headline(&self, entry: u32, out: &mut String) {
+        out.clear();
+        let e = &self.entries[entry as usize];
+        out.push_str(self.first_line_of(entry));
+        for sym in [e.session, e.project, e.client, e.model] {
+            if sym != NONE {
+                out.push_str(" · ");
+                out.push_str(self.names.name(sym));
+            }
+        }
+        let tools = self.tool_names_of(entry);
+        if !tools.is_empty() {
+            out.push_str(" · ");
+            out.push_str(tools);
+        }
+    }
+
+    pub fn summary(&self, entry: EntryId) -> Option<RecordSummary> {
+        let e = self.live_entry(entry)?;
+        let mut headline = String::new();
+        self.write_headline(entry.0, &mut headline);
+        Some(RecordSummary {
+            entry,
+            id: self.id_of(entry.0).to_owned(),
+            timestamp: e.timestamp(),
+            session_id: self.names.optional(e.session),
+            project: self.names.optional(e.project),
+            client: self.names.optional(e.client),
+            model: self.names.optional(e.model),
+            input_tokens: e.input_tokens,
+            output_tokens: e.output_tokens,
+            duration_ms: (e.duration_ms != u32::MAX).then_some(u64::from(e.duration_ms)),
+            tool_calls: e.tool_calls,
+            has_error: e.has_error(),
+            stop_reason: self.names.optional(e.stop_reason),
+            first_line: self.first_line_of(entry.0).to_owned(),
+            headline,
+            file: self.files[e.file as usize].path.clone(),
+            line: u64::from(e.line),
+        })
+    }
+
+    pub fn bad_lines(&self) -> Vec<BadLine> {
+        let mut lines: Vec<BadLine> = self
+            .bad
+            .iter()
+            .map(|bad| BadLine {
+                file: self.files[bad.file as usize].path.clone(),
+                line: bad.line,
+                reason: bad.reason.clone(),
+            })
+            .collect();
+        lines.sort_by(|a, b| a.file.cmp(&b.file).then(a.line.cmp(&b.line)));
+        lines
+    }
+
+    pub fn bad_count(&self) -> usize {
+        self.bad.len()
+    }
+
+    /// The session's entries oldest first.
+    pub fn conversation(&self, session: &str) -> Vec<EntryId> {
+        let Some(sym) = self.names.get(session).filter(|&s| s != NONE) else {
+            return Vec::new();
+        };
+        self.order.iter().copied().filter(|&e| self.entries[e as usize].session == sym).map(EntryId).collect()
+    }
+
+    pub fn sessions(&self) -> Vec<SessionSummary> {
+        struct Totals {
+            turns: usize,
+            first: u32,
+            last: u32,
+            project: Sym,
+            client: Sym,
+            input: u64,
+            output: u64,
+        }
+        let mut by_session: HashMap<Sym, Totals> = HashMap::new();
+        for &entry in &self.order {
+            let e = &self.entries[entry as usize];
+            if e.session == NONE {
+                continue;
+            }
+            let totals = by_session.entry(e.session).or_insert(Totals {
+                turns: 0,
+                first: entry,
+                last: entry,
+                project: NONE,
+                client: NONE,
+                input: 0,
+                output: 0,
+            });
+            totals.turns += 1;
+            totals.last = entry;
+            if totals.project == NONE {
+                totals.project = e.project;
+            }
+            if totals.client == NONE {
+                totals.client = e.client;
+            }
+            totals.input = totals.input.saturating_add(e.input_tokens);
+            totals.output = totals.output.saturating_add(e.output_tokens);
+        }
+        let mut sessions: Vec<(u32, SessionSummary)> = by_session
+            .into_iter()
+            .map(|(sym, t)| {
+                let summary = SessionSummary {
+                    session_id: self.names.name(sym).to_owned(),
+                    project: self.names.optional(t.project),
+                    client: self.names.optional(t.client),
+                    turns: t.turns,
+                    first: self.entries[t.first as usize].timestamp(),
+                    last: self.entries[t.last as usize].timestamp(),
+                    input_tokens: t.input,
+                    output_tokens: t.output,
+                };
+                (t.last, summary)
+            })
+            .collect();
+        sessions.sort_by(|a, b| self.compare(b.0, a.0));
+        sessions.into_iter().map(|(_, s)| s).collect()
+    }
+
+    pub fn facet_counts(&self, facet: Facet) -> Vec<(String, usize)> {
+        let mut counts: HashMap<Sym, usize> = HashMap::new();
+        for &entry in &self.order {
+            let e = &self.entries[entry as usize];
+            let sym = match facet {
+                Facet::Session => e.session,
+                Facet::Project => e.project,
+                Facet::Client => e.client,
+                Facet::Model => e.model,
+            };
+            if sym != NONE {
+                *counts.entry(sym).or_default() += 1;
+            }
+        }
+        let mut counts: Vec<(String, usize)> =
+            counts.into_iter().map(|(sym, n)| (self.names.name(sym).to_owned(), n)).collect();
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        counts
+    }
+
+    pub fn location(&self, entry: EntryId) -> Option<(PathBuf, u64, u32, u32)> {
+        let e = self.live_entry(entry)?;
+        Some((self.files[e.file as usize].path.clone(), e.offset, e.len, e.line))
+    }
+}
