@@ -28,7 +28,7 @@ impl TerminalGuard {
         enter_ui_mode()?;
         let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
         terminal.hide_cursor()?;
-        terminal.clear()?;
+        full_redraw(&mut terminal)?;
         Ok(TerminalGuard { terminal })
     }
 }
@@ -42,6 +42,13 @@ impl Drop for TerminalGuard {
 fn enter_ui_mode() -> io::Result<()> {
     enable_raw_mode()?;
     execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)
+}
+
+/// Clears the screen and makes the next draw paint every cell. (`Terminal::clear` would ask the
+/// terminal for the cursor position, which not every terminal answers.)
+fn full_redraw(terminal: &mut Term) -> io::Result<()> {
+    let size = terminal.size()?;
+    terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
 }
 
 /// Leaves UI mode. Safe to call more than once and from a panic hook.
@@ -81,7 +88,7 @@ pub fn page(terminal: &mut Term, text: &str) -> io::Result<()> {
     let program = words.next().unwrap_or("less");
     let status = Command::new(program).args(words).arg(file.path()).status();
     enter_ui_mode()?;
-    terminal.clear()?;
+    full_redraw(terminal)?;
     match status {
         Ok(_) => Ok(()),
         Err(err) => Err(io::Error::new(err.kind(), format!("cannot run the pager `{program}`: {err}"))),
