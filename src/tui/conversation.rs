@@ -4,7 +4,7 @@ use chrono::FixedOffset;
 
 use super::detail::{duration, outcome, tokens, tool_call_lines};
 use super::text::{Doc, Fold, Tone};
-use crate::record::{InteractionRecord, Role};
+use crate::record::{ContentBlock, InteractionRecord, MessageContent, Role};
 
 /// The transcript of `records` (oldest first), with per-turn and running totals.
 pub fn transcript(session: &str, records: &[InteractionRecord], offset: FixedOffset) -> Doc {
@@ -39,7 +39,11 @@ fn turn_body(doc: &mut Doc, record: &InteractionRecord) {
     doc.line_in(Tone::User, 0, None, "▶ user");
     match turn_prompt(record) {
         Some(prompt) => doc.text(Tone::Body, 2, &prompt),
-        None => doc.line_in(Tone::Dim, 2, None, "(no prompt)"),
+        None => match returned_tool_results(record) {
+            0 => doc.line_in(Tone::Dim, 2, None, "(no prompt)"),
+            1 => doc.line_in(Tone::Dim, 2, None, "↩ the tool result (continues the turn above)"),
+            n => doc.line_in(Tone::Dim, 2, None, &format!("↩ {n} tool results (continue the turn above)")),
+        },
     }
     doc.line_in(Tone::Assistant, 0, None, "◀ assistant");
     match (&record.response, &record.response_summary) {
@@ -65,8 +69,18 @@ fn turn_body(doc: &mut Doc, record: &InteractionRecord) {
     }
 }
 
+/// How many tool results the request's last message hands back to the model.
+fn returned_tool_results(record: &InteractionRecord) -> usize {
+    match record.messages.last().map(|message| &message.content) {
+        Some(MessageContent::Blocks(blocks)) => {
+            blocks.iter().filter(|block| matches!(block, ContentBlock::ToolResult { .. })).count()
+        }
+        _ => 0,
+    }
+}
+
 /// The turn's prompt: `prompt`, else the last user message's text.
-fn turn_prompt(record: &InteractionRecord) -> Option<String> {
+pub fn turn_prompt(record: &InteractionRecord) -> Option<String> {
     record.prompt.clone().filter(|p| !p.trim().is_empty()).or_else(|| {
         record
             .messages

@@ -120,7 +120,13 @@ fn prompt_doc(record: &InteractionRecord) -> Doc {
     doc.line(Tone::User, "▶ Prompt");
     match record.prompt.as_deref().filter(|p| !p.trim().is_empty()) {
         Some(prompt) => doc.text(Tone::Body, 2, prompt),
-        None => doc.line_in(Tone::Dim, 2, None, "(no prompt field; see the messages)"),
+        None => match super::conversation::turn_prompt(record) {
+            Some(text) => {
+                doc.line_in(Tone::Dim, 2, None, "(no prompt field; the last user message's text:)");
+                doc.text(Tone::Body, 2, &text);
+            }
+            None => doc.line_in(Tone::Dim, 2, None, "(no prompt; see the messages below)"),
+        },
     }
     doc.blank();
     doc.line(Tone::Assistant, "◀ Response");

@@ -89,7 +89,7 @@ fn breakdown(app: &App, title: &str, rows: &[Breakdown], area: Rect, buf: &mut B
         return;
     }
     buf.set_stringn(area.x, area.y, format!("{title} (tokens · requests)"), usize::from(area.width), theme.title());
-    let name_width = 12u16.min(area.width / 3);
+    let name_width = 18u16.min(area.width / 3);
     let numbers_width = 12u16;
     let bar_room = area.width.saturating_sub(name_width + numbers_width + 2);
     let max = rows.iter().map(|row| row.tokens.max(1)).max().unwrap_or(1);
