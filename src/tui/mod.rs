@@ -21,5 +21,5 @@ pub mod view;
 
 pub use action::{Action, Effect, QueryReply};
 pub use app::App;
-pub use runtime::{run, Options, TuiError};
+pub use runtime::{execute, run, Options, TuiError};
 pub use update::update;

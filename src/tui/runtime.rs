@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{Local, Offset, Utc};
+use chrono::{FixedOffset, Local, Offset, Utc};
 use crossterm::event::EventStream;
 use futures::StreamExt;
 use tokio::signal::unix::{signal, SignalKind};
@@ -141,63 +141,63 @@ async fn event_loop(
 struct Worker {
     store: Store,
     replies: UnboundedSender<Action>,
-    offset: chrono::FixedOffset,
+    offset: FixedOffset,
 }
 
 impl Worker {
     fn perform(&self, effect: Effect) -> Option<Action> {
         match effect {
-            Effect::Summaries(entries) => return Some(Action::Summaries(self.store.summaries(&entries))),
+            // In-memory lookups for a screenful of rows: cheaper than a thread hop.
+            Effect::Summaries(_) => execute(&self.store, effect, self.offset),
             Effect::Copy(text) => {
-                return terminal::copy_to_clipboard(&text)
-                    .err()
-                    .map(|err| Action::Flash(format!("Cannot copy: {err}")));
+                terminal::copy_to_clipboard(&text).err().map(|err| Action::Flash(format!("Cannot copy: {err}")))
             }
-            Effect::Pager(_) => return None,
-            Effect::Query { generation, query } => self.spawn(move |store| query_reply(store, generation, &query)),
-            Effect::Fuzzy { generation, pattern, base } => {
-                self.spawn(move |store| fuzzy_reply(store, generation, &pattern, &base))
-            }
-            Effect::Detail(entry) => self.spawn(move |store| {
-                let data = store
-                    .read_record(entry)
-                    .and_then(|record| Ok((record, store.read_raw(entry)?)))
-                    .map(|(record, raw)| Arc::new(detail::prepare(entry, record, &raw)))
-                    .map_err(|err| err.to_string());
-                Action::Detail { entry, data }
-            }),
-            Effect::Conversation { generation, session } => {
+            Effect::Pager(_) => None,
+            slow => {
+                let store = self.store.clone();
+                let replies = self.replies.clone();
                 let offset = self.offset;
-                self.spawn(move |store| {
-                    let records: Result<Vec<_>, _> =
-                        store.conversation(&session).into_iter().map(|entry| store.read_record(entry)).collect();
-                    let data = records
-                        .map(|records| {
-                            let doc = conversation::transcript(&session, &records, offset);
-                            (Arc::new(doc), records.len())
-                        })
-                        .map_err(|err| err.to_string());
-                    Action::Conversation { generation, session, data }
-                })
+                tokio::task::spawn_blocking(move || {
+                    if let Some(action) = execute(&store, slow, offset) {
+                        let _ = replies.send(action);
+                    }
+                });
+                None
             }
-            Effect::Facets(facet) => {
-                self.spawn(move |store| Action::Facets { facet, values: store.facet_counts(facet) })
-            }
-            Effect::Stats { generation, query } => self.spawn(move |store| {
-                Action::Stats { generation, data: Arc::new(compute_stats(store, &query)) }
-            }),
-            Effect::BadLines => self.spawn(|store| Action::BadLines(store.bad_lines())),
         }
-        None
     }
+}
 
-    fn spawn(&self, work: impl FnOnce(&Store) -> Action + Send + 'static) {
-        let store = self.store.clone();
-        let replies = self.replies.clone();
-        tokio::task::spawn_blocking(move || {
-            let _ = replies.send(work(&store));
-        });
-    }
+/// Does the store work an effect asks for and returns the action carrying the answer. Blocking:
+/// the runtime calls it on a blocking thread (the benchmark calls it directly). The pager and
+/// the clipboard are the terminal's business and give `None` here.
+pub fn execute(store: &Store, effect: Effect, offset: FixedOffset) -> Option<Action> {
+    let action = match effect {
+        Effect::Summaries(entries) => Action::Summaries(store.summaries(&entries)),
+        Effect::Query { generation, query } => query_reply(store, generation, &query),
+        Effect::Fuzzy { generation, pattern, base } => fuzzy_reply(store, generation, &pattern, &base),
+        Effect::Detail(entry) => {
+            let data = store
+                .read_record(entry)
+                .and_then(|record| Ok((record, store.read_raw(entry)?)))
+                .map(|(record, raw)| Arc::new(detail::prepare(entry, record, &raw)))
+                .map_err(|err| err.to_string());
+            Action::Detail { entry, data }
+        }
+        Effect::Conversation { generation, session } => {
+            let records: Result<Vec<_>, _> =
+                store.conversation(&session).into_iter().map(|entry| store.read_record(entry)).collect();
+            let data = records
+                .map(|records| (Arc::new(conversation::transcript(&session, &records, offset)), records.len()))
+                .map_err(|err| err.to_string());
+            Action::Conversation { generation, session, data }
+        }
+        Effect::Facets(facet) => Action::Facets { facet, values: store.facet_counts(facet) },
+        Effect::Stats { generation, query } => Action::Stats { generation, data: Arc::new(compute_stats(store, &query)) },
+        Effect::BadLines => Action::BadLines(store.bad_lines()),
+        Effect::Pager(_) | Effect::Copy(_) => return None,
+    };
+    Some(action)
 }
 
 fn reply_for(store: &Store, generation: u64) -> QueryReply {

@@ -1,0 +1,262 @@
+//! TUI benchmark (issue 4): launch to first frame, frame render time at 1 M records, keystroke to
+//! updated frame in search, append to visible while following.
+//!
+//! ```text
+//! cargo run --release --example gen -- --mb 1000 --out /tmp/corpus-1g
+//! cargo run --release --example gen -- --small 1000000 --out /tmp/corpus-small
+//! cargo run --release --example bench_tui -- [--big /tmp/corpus-1g] [--small /tmp/corpus-small] [--appends 200]
+//! ```
+//!
+//! The UI runs in-process on a `TestBackend` through the same `update`, `execute` (the store work
+//! effects ask for) and rendering code as the real UI; the difference is that effects run inline
+//! here instead of on blocking threads, so every figure includes the store work the frame waits on.
+//! Detail loads (reading and pretty-printing the selected record) are left out of keystroke
+//! timings: the real UI paints the moved selection first and the detail when it arrives.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::{Duration, Instant};
+
+use chrono::{FixedOffset, Utc};
+use interlog::capture::{InteractionLogger, InteractionsConfig};
+use interlog::record::InteractionRecord;
+use interlog::store::{Store, StoreEvent};
+use interlog::tui::action::{Action, Effect};
+use interlog::tui::app::App;
+use interlog::tui::theme::Theme;
+use interlog::tui::{execute, update};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+struct Harness {
+    app: App,
+    store: Store,
+    terminal: Terminal<TestBackend>,
+    /// Effects whose answers the measured frame does not wait for (the selected record's detail).
+    deferred: Vec<Effect>,
+}
+
+impl Harness {
+    fn new(dir: &Path, store: Store, width: u16, height: u16) -> Harness {
+        let utc = FixedOffset::east_opt(0).expect("zero offset");
+        let app = App::new(dir.to_path_buf(), Utc::now(), utc, Theme::default(), (width, height));
+        let terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
+        Harness { app, store, terminal, deferred: Vec::new() }
+    }
+
+    /// Applies `action` and, transitively, the store work it asks for; details are deferred.
+    fn pump(&mut self, action: Action) {
+        let mut queue = vec![action];
+        while let Some(action) = queue.pop() {
+            for effect in update(&mut self.app, action) {
+                if matches!(effect, Effect::Detail(_)) {
+                    self.deferred.push(effect);
+                } else if let Some(next) = execute(&self.store, effect, self.app.offset) {
+                    queue.push(next);
+                }
+            }
+        }
+    }
+
+    fn finish_deferred(&mut self) {
+        for effect in std::mem::take(&mut self.deferred) {
+            if let Some(action) = execute(&self.store, effect, self.app.offset) {
+                self.pump(action);
+            }
+        }
+    }
+
+    fn draw(&mut self) {
+        let app = &self.app;
+        self.terminal.draw(|frame| frame.render_widget(app, frame.area())).expect("draw");
+    }
+
+    fn shows_rows(&self) -> bool {
+        self.app.selected_entry().is_some_and(|entry| self.app.rows.contains_key(&entry))
+    }
+}
+
+fn follow(dir: &Path) -> (Store, Receiver<StoreEvent>) {
+    let (sender, events) = channel();
+    let store = Store::follow(dir, move |event| {
+        let _ = sender.send(event);
+    })
+    .expect("follow");
+    (store, events)
+}
+
+fn wait_loaded(harness: &mut Harness, events: &Receiver<StoreEvent>) {
+    while harness.store.is_loading() || harness.app.load.loading {
+        match events.recv_timeout(Duration::from_secs(300)) {
+            Ok(event) => harness.pump(Action::Store(event)),
+            Err(_) => panic!("the store did not finish loading"),
+        }
+    }
+}
+
+struct Figures(Vec<Duration>);
+
+impl Figures {
+    fn line(mut self, what: &str) {
+        self.0.sort();
+        let at = |q: f64| self.0[((self.0.len() - 1) as f64 * q).round() as usize];
+        println!(
+            "{what}: n={} median {:.3} ms · p99 {:.3} ms · max {:.3} ms",
+            self.0.len(),
+            ms(at(0.5)),
+            ms(at(0.99)),
+            ms(at(1.0))
+        );
+    }
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+fn launch(dir: &Path) {
+    let start = Instant::now();
+    let (store, events) = follow(dir);
+    let mut harness = Harness::new(dir, store, 120, 40);
+    harness.draw();
+    let first_paint = start.elapsed();
+    harness.pump(Action::Refresh);
+    while !harness.shows_rows() {
+        let event = events.recv_timeout(Duration::from_secs(300)).expect("a store event");
+        harness.pump(Action::Store(event));
+    }
+    harness.draw();
+    let newest_shown = start.elapsed();
+    let shown_then = harness.app.results.entries.len();
+    wait_loaded(&mut harness, &events);
+    harness.draw();
+    let loaded = start.elapsed();
+    println!("launch on {}:", dir.display());
+    println!("  first frame painted (loading…):        {:8.1} ms", ms(first_paint));
+    println!("  first frame with the newest records:   {:8.1} ms ({shown_then} records indexed by then)", ms(newest_shown));
+    println!(
+        "  everything indexed ({} records):      {:8.1} ms",
+        harness.app.load.total,
+        ms(loaded)
+    );
+}
+
+fn at_a_million(dir: &Path) {
+    let (store, events) = follow(dir);
+    let mut harness = Harness::new(dir, store, 240, 70);
+    harness.pump(Action::Refresh);
+    wait_loaded(&mut harness, &events);
+    harness.finish_deferred();
+    println!("{} records in view", harness.app.results.entries.len());
+
+    for (width, height) in [(240u16, 70u16), (120, 40)] {
+        harness.pump(Action::Resize { width, height });
+        harness.terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
+        harness.finish_deferred();
+        let mut frames = Vec::new();
+        for _ in 0..300 {
+            let start = Instant::now();
+            harness.draw();
+            frames.push(start.elapsed());
+        }
+        Figures(frames).line(&format!("render one frame at {width}×{height}"));
+    }
+
+    let mut moves = Vec::new();
+    for n in 0..300 {
+        let action = if n % 50 == 49 { Action::PageDown } else { Action::Down };
+        let start = Instant::now();
+        harness.pump(action);
+        harness.draw();
+        moves.push(start.elapsed());
+        harness.finish_deferred();
+    }
+    Figures(moves).line("j / PgDn → updated frame (120×40)");
+    harness.pump(Action::Bottom);
+    let start = Instant::now();
+    harness.draw();
+    println!("G (to the oldest of 1 M) → frame: {:.3} ms", ms(start.elapsed()));
+
+    for (mode, text) in [("fuzzy", "cargo test panic"), ("keyword", "deadlock refund")] {
+        harness.pump(Action::ClearFilters);
+        harness.pump(Action::OpenSearch);
+        if mode == "keyword" {
+            harness.pump(Action::SearchToggleMode);
+        }
+        let mut keys = Vec::new();
+        for c in text.chars() {
+            let start = Instant::now();
+            harness.pump(Action::SearchInput(c));
+            harness.draw();
+            keys.push(start.elapsed());
+            harness.finish_deferred();
+        }
+        let matched = harness.app.results.entries.len();
+        Figures(keys).line(&format!("keystroke → updated frame, {mode} search {text:?} ({matched} shown at the end)"));
+        harness.pump(Action::Back);
+        if mode == "keyword" {
+            harness.pump(Action::SearchToggleMode);
+        }
+    }
+}
+
+/// A writable directory that holds the corpus by symlink, plus today's file the bench appends to.
+fn writable_copy(corpus: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for entry in std::fs::read_dir(corpus).expect("corpus directory") {
+        let path = entry.expect("entry").path();
+        if let Some(name) = path.file_name() {
+            std::os::unix::fs::symlink(&path, dir.path().join(name)).expect("symlink");
+        }
+    }
+    dir
+}
+
+fn appends(corpus: &Path, count: usize) {
+    let copy = writable_copy(corpus);
+    let (store, events) = follow(copy.path());
+    let mut harness = Harness::new(copy.path(), store, 120, 40);
+    harness.pump(Action::Refresh);
+    wait_loaded(&mut harness, &events);
+    harness.finish_deferred();
+    let config = InteractionsConfig { retention_days: 0, ..InteractionsConfig::default() };
+    let logger = InteractionLogger::open(copy.path(), config).expect("writer");
+    let mut latencies = Vec::new();
+    for n in 0..count {
+        let record = InteractionRecord::builder(format!("bench append {n}")).project("bench").build();
+        let start = Instant::now();
+        logger.log(&record).expect("log");
+        loop {
+            let visible = harness.app.selected_summary().is_some_and(|summary| summary.id == record.id);
+            if visible {
+                harness.draw();
+                latencies.push(start.elapsed());
+                break;
+            }
+            let event = events.recv_timeout(Duration::from_secs(10)).expect("the append to be seen");
+            harness.pump(Action::Store(event));
+        }
+        harness.finish_deferred();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Figures(latencies).line(&format!("append → visible while following ({} records)", harness.app.load.total));
+}
+
+fn main() {
+    let mut big = PathBuf::from("/tmp/corpus-1g");
+    let mut small = PathBuf::from("/tmp/corpus-small");
+    let mut count = 200;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--big" => big = args.next().map(PathBuf::from).expect("--big DIR"),
+            "--small" => small = args.next().map(PathBuf::from).expect("--small DIR"),
+            "--appends" => count = args.next().and_then(|n| n.parse().ok()).expect("--appends N"),
+            other => panic!("unknown argument {other}; see the file's header"),
+        }
+    }
+    launch(&big);
+    launch(&small);
+    at_a_million(&small);
+    appends(&small, count);
+}
