@@ -133,12 +133,11 @@ fn launch(dir: &Path) {
     let loaded = start.elapsed();
     println!("launch on {}:", dir.display());
     println!("  first frame painted (loading…):        {:8.1} ms", ms(first_paint));
-    println!("  first frame with the newest records:   {:8.1} ms ({shown_then} records indexed by then)", ms(newest_shown));
     println!(
-        "  everything indexed ({} records):      {:8.1} ms",
-        harness.app.load.total,
-        ms(loaded)
+        "  first frame with the newest records:   {:8.1} ms ({shown_then} records indexed by then)",
+        ms(newest_shown)
     );
+    println!("  everything indexed ({} records):      {:8.1} ms", harness.app.load.total, ms(loaded));
 }
 
 fn at_a_million(dir: &Path) {

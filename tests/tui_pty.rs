@@ -23,9 +23,8 @@ struct Session {
 
 impl Session {
     fn start(dir: &Path, config_home: &Path) -> Session {
-        let pair = native_pty_system()
-            .openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 })
-            .unwrap();
+        let pair =
+            native_pty_system().openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 }).unwrap();
         let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_interlog"));
         command.args(["--dir", dir.to_str().unwrap(), "tui"]);
         command.env("TERM", "xterm-256color");
@@ -152,7 +151,14 @@ fn shows_records_follows_appends_waits_for_whole_lines_and_restores_on_q() {
     let dir = tempfile::tempdir().unwrap();
     let config = tempfile::tempdir().unwrap();
     let today = today_file(dir.path());
-    append(&today, &format!("{}\n{}\n", record_line("e2e-1", "first existing prompt", 30), record_line("e2e-2", "second existing prompt", 20)));
+    append(
+        &today,
+        &format!(
+            "{}\n{}\n",
+            record_line("e2e-1", "first existing prompt", 30),
+            record_line("e2e-2", "second existing prompt", 20)
+        ),
+    );
 
     let mut ui = Session::start(dir.path(), config.path());
     ui.wait_for_text("first existing prompt");
@@ -167,10 +173,9 @@ fn shows_records_follows_appends_waits_for_whole_lines_and_restores_on_q() {
     let half = record_line("e2e-half", "written in two halves", 1);
     let (head, tail) = half.split_at(half.len() / 2);
     append(&today, head);
-    let yesterday = dir.path().join(format!(
-        "interactions-{}.jsonl",
-        (chrono::Utc::now() - chrono::Duration::days(1)).format("%Y-%m-%d")
-    ));
+    let yesterday = dir
+        .path()
+        .join(format!("interactions-{}.jsonl", (chrono::Utc::now() - chrono::Duration::days(1)).format("%Y-%m-%d")));
     append(&yesterday, &format!("{}\n", record_line("e2e-marker", "marker after the half", 60 * 24)));
     ui.wait_for_text("marker after the half");
     assert!(!ui.text().contains("written in two halves"), "a half-written line is not a record:\n{}", ui.text());

@@ -111,7 +111,8 @@ fn facet_picker() {
         let records = records();
         let mut app = loaded_app(&records, width, height);
         act(&mut app, &records, Action::OpenFacets);
-        let values = vec![("support".to_owned(), 6), ("webshop".to_owned(), 3), ("lingo".to_owned(), 1), ("ops".to_owned(), 1)];
+        let values =
+            vec![("support".to_owned(), 6), ("webshop".to_owned(), 3), ("lingo".to_owned(), 1), ("ops".to_owned(), 1)];
         act(&mut app, &records, Action::Facets { facet: Facet::Project, values });
         act(&mut app, &records, Action::FacetInput('o'));
         app
@@ -170,7 +171,11 @@ fn bad_lines_overlay() {
         let mut app = loaded_app(&records, width, height);
         act(&mut app, &records, Action::ShowBadLines);
         let lines = vec![
-            BadLine { file: "/logs/interactions-2026-11-20.jsonl".into(), line: 17, reason: "not JSON: expected value at column 1".into() },
+            BadLine {
+                file: "/logs/interactions-2026-11-20.jsonl".into(),
+                line: 17,
+                reason: "not JSON: expected value at column 1".into(),
+            },
             BadLine { file: "/logs/interactions-2026-11-21.jsonl".into(), line: 3, reason: "no `id`".into() },
         ];
         act(&mut app, &records, Action::BadLines(lines));

@@ -32,7 +32,13 @@ fn send(app: &mut App, records: &[InteractionRecord], event: Event) -> Vec<Effec
 }
 
 fn reply(generation: u64, entries: Vec<EntryId>) -> Action {
-    Action::Results(QueryReply { generation, store_len: entries.len(), entries, dir_exists: true, ..Default::default() })
+    Action::Results(QueryReply {
+        generation,
+        store_len: entries.len(),
+        entries,
+        dir_exists: true,
+        ..Default::default()
+    })
 }
 
 fn all_entries(records: &[InteractionRecord]) -> Vec<EntryId> {
@@ -188,7 +194,9 @@ fn facet_picker_filters_by_typing_applies_and_x_clears() {
     let effects = send(&mut app, &records, key(KeyCode::Enter));
     assert!(app.overlay.is_none());
     assert_eq!(app.filters.project.as_deref(), Some("webshop"));
-    assert!(effects.iter().any(|e| matches!(e, Effect::Query { query, .. } if query.project.as_deref() == Some("webshop"))));
+    assert!(effects
+        .iter()
+        .any(|e| matches!(e, Effect::Query { query, .. } if query.project.as_deref() == Some("webshop"))));
     // Tab in the picker moves to the next facet and asks for its counts.
     press(&mut app, &records, "f");
     let effects = send(&mut app, &records, key(KeyCode::Tab));
@@ -227,7 +235,9 @@ fn enter_opens_the_session_and_esc_returns() {
     let records = records();
     let mut app = loaded_app(&records, 120, 40);
     let effects = send(&mut app, &records, key(KeyCode::Enter));
-    assert!(effects.iter().any(|e| matches!(e, Effect::Conversation { session, .. } if session == "sess-webshop-4f2a9c")));
+    assert!(effects
+        .iter()
+        .any(|e| matches!(e, Effect::Conversation { session, .. } if session == "sess-webshop-4f2a9c")));
     let View::Conversation(view) = &app.view else { panic!("conversation view") };
     assert_eq!(view.turns, 3);
     press(&mut app, &records, "t");
@@ -249,9 +259,7 @@ fn enter_opens_the_session_and_esc_returns() {
 fn mouse_click_selects_and_wheel_scrolls_the_pane_under_the_pointer() {
     let records = records();
     let mut app = loaded_app(&records, 120, 40);
-    let mouse = |kind, column, row| {
-        Event::Mouse(MouseEvent { kind, column, row, modifiers: KeyModifiers::NONE })
-    };
+    let mouse = |kind, column, row| Event::Mouse(MouseEvent { kind, column, row, modifiers: KeyModifiers::NONE });
     // Row 3 of the screen is the list's first record (status bar, border, header above it).
     send(&mut app, &records, mouse(MouseEventKind::Down(crossterm::event::MouseButton::Left), 10, 5));
     assert_eq!(app.list.selected, 2);
@@ -285,7 +293,8 @@ fn a_million_records_fetch_only_the_rows_near_the_window() {
     let asked: usize = effects.iter().map(|e| if let Effect::Summaries(ids) = e { ids.len() } else { 0 }).sum();
     assert!(asked > 0 && asked < 200, "asked for {asked} summaries");
     let effects = update(&mut app, Action::Bottom);
-    let asked: Vec<EntryId> = effects.iter().flat_map(|e| if let Effect::Summaries(ids) = e { ids.clone() } else { vec![] }).collect();
+    let asked: Vec<EntryId> =
+        effects.iter().flat_map(|e| if let Effect::Summaries(ids) = e { ids.clone() } else { vec![] }).collect();
     assert!(asked.contains(&EntryId(999_999)));
     assert!(asked.len() < 200);
 }

@@ -39,6 +39,8 @@ fn require_terminal() -> CliResult {
     if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
         Ok(())
     } else {
-        Err(Failure::Usage("the terminal UI needs a terminal on stdin and stdout; for scripts use `interlog list`".into()))
+        Err(Failure::Usage(
+            "the terminal UI needs a terminal on stdin and stdout; for scripts use `interlog list`".into(),
+        ))
     }
 }

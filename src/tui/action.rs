@@ -51,17 +51,40 @@ pub enum Action {
     Copy,
     OpenPager,
     /// Mouse wheel at a screen position.
-    Scroll { column: u16, row: u16, down: bool },
-    Click { column: u16, row: u16 },
-    Resize { width: u16, height: u16 },
+    Scroll {
+        column: u16,
+        row: u16,
+        down: bool,
+    },
+    Click {
+        column: u16,
+        row: u16,
+    },
+    Resize {
+        width: u16,
+        height: u16,
+    },
     Tick(DateTime<Utc>),
     Store(StoreEvent),
     Results(QueryReply),
     Summaries(Vec<RecordSummary>),
-    Detail { entry: EntryId, data: Result<Arc<DetailData>, String> },
-    Conversation { generation: u64, session: String, data: Result<(Arc<Doc>, usize), String> },
-    Facets { facet: Facet, values: Vec<(String, usize)> },
-    Stats { generation: u64, data: Arc<StatsData> },
+    Detail {
+        entry: EntryId,
+        data: Result<Arc<DetailData>, String>,
+    },
+    Conversation {
+        generation: u64,
+        session: String,
+        data: Result<(Arc<Doc>, usize), String>,
+    },
+    Facets {
+        facet: Facet,
+        values: Vec<(String, usize)>,
+    },
+    Stats {
+        generation: u64,
+        data: Arc<StatsData>,
+    },
     BadLines(Vec<BadLine>),
     Flash(String),
 }
@@ -82,15 +105,28 @@ pub struct QueryReply {
 /// Work for the runtime. Everything slow runs off the UI loop and comes back as an [`Action`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
-    Query { generation: u64, query: Query },
+    Query {
+        generation: u64,
+        query: Query,
+    },
     /// Fuzzy over the headlines of `base`'s result.
-    Fuzzy { generation: u64, pattern: String, base: Query },
+    Fuzzy {
+        generation: u64,
+        pattern: String,
+        base: Query,
+    },
     /// Summaries of rows about to be shown.
     Summaries(Vec<EntryId>),
     Detail(EntryId),
-    Conversation { generation: u64, session: String },
+    Conversation {
+        generation: u64,
+        session: String,
+    },
     Facets(Facet),
-    Stats { generation: u64, query: Query },
+    Stats {
+        generation: u64,
+        query: Query,
+    },
     BadLines,
     Pager(String),
     Copy(String),

@@ -53,10 +53,12 @@ fn key_action(app: &App, key: &KeyEvent) -> Option<Action> {
     match &app.overlay {
         Some(Overlay::Help) => return Some(Action::ToggleHelp),
         Some(Overlay::Facets(_)) => return facet_key(key),
-        Some(Overlay::BadLines { .. }) => return list_key(key, ctrl).or(match key.code {
-            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('b') => Some(Action::Back),
-            _ => None,
-        }),
+        Some(Overlay::BadLines { .. }) => {
+            return list_key(key, ctrl).or(match key.code {
+                KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('b') => Some(Action::Back),
+                _ => None,
+            })
+        }
         None => {}
     }
     if app.search.editing {

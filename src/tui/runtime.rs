@@ -193,7 +193,9 @@ pub fn execute(store: &Store, effect: Effect, offset: FixedOffset) -> Option<Act
             Action::Conversation { generation, session, data }
         }
         Effect::Facets(facet) => Action::Facets { facet, values: store.facet_counts(facet) },
-        Effect::Stats { generation, query } => Action::Stats { generation, data: Arc::new(compute_stats(store, &query)) },
+        Effect::Stats { generation, query } => {
+            Action::Stats { generation, data: Arc::new(compute_stats(store, &query)) }
+        }
         Effect::BadLines => Action::BadLines(store.bad_lines()),
         Effect::Pager(_) | Effect::Copy(_) => return None,
     };

@@ -103,7 +103,9 @@ impl StatsBuilder {
         if let Some(first) = data.first {
             let last = data.requests_over_time.len().saturating_sub(1);
             let at = bucket_index(first, summary.timestamp.as_utc(), data.bucket).min(last);
-            if let (Some(requests), Some(total)) = (data.requests_over_time.get_mut(at), data.tokens_over_time.get_mut(at)) {
+            if let (Some(requests), Some(total)) =
+                (data.requests_over_time.get_mut(at), data.tokens_over_time.get_mut(at))
+            {
                 *requests += 1;
                 *total += tokens;
             }

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use interlog::record::{
-    ContentBlock, InteractionRecord, Message, MessageContent, Role, RoutingMetadata, StopReason, Timestamp,
-    TokenUsage, ToolCallRecord,
+    ContentBlock, InteractionRecord, Message, MessageContent, Role, RoutingMetadata, StopReason, Timestamp, TokenUsage,
+    ToolCallRecord,
 };
 use interlog::store::{EntryId, RecordSummary, StoreEvent};
 use interlog::tui::action::{Action, Effect, QueryReply};
@@ -83,7 +83,11 @@ pub fn records() -> Vec<InteractionRecord> {
             Role::Assistant,
             MessageContent::Blocks(vec![
                 ContentBlock::Text { text: "Running them.".into() },
-                ContentBlock::ToolUse { id: "toolu_01".into(), name: "Bash".into(), input: json!({"command": "cargo test"}) },
+                ContentBlock::ToolUse {
+                    id: "toolu_01".into(),
+                    name: "Bash".into(),
+                    input: json!({"command": "cargo test"}),
+                },
             ]),
         ),
         Message::new(
@@ -107,7 +111,8 @@ pub fn records() -> Vec<InteractionRecord> {
     failed.duration_ms = Some(30_000);
     out.push(failed);
 
-    let mut unicode = InteractionRecord::builder("Übersetze: «日本語のテキスト» — und erkläre die Grammatik 🙂").build();
+    let mut unicode =
+        InteractionRecord::builder("Übersetze: «日本語のテキスト» — und erkläre die Grammatik 🙂").build();
     unicode.id = "rec-0005-unic".into();
     unicode.timestamp = at(9);
     unicode.project = Some("lingo".into());
@@ -270,8 +275,7 @@ pub fn serve(app: &mut App, records: &[InteractionRecord], effects: Vec<Effect>)
     while let Some(effect) = queue.pop() {
         let more = match effect {
             Effect::Summaries(entries) => {
-                let summaries =
-                    entries.iter().map(|&entry| summary_of(entry, &records[entry.0 as usize])).collect();
+                let summaries = entries.iter().map(|&entry| summary_of(entry, &records[entry.0 as usize])).collect();
                 update(app, Action::Summaries(summaries))
             }
             Effect::Detail(entry) => {

@@ -53,7 +53,9 @@ fn routing(app: &App, routing: Option<&RoutingView>, area: Rect, buf: &mut Buffe
     };
     let mut y = area.y;
     let bottom = area.y + area.height;
-    let label = |buf: &mut Buffer, y: u16, text: &str| buf.set_stringn(area.x, y, text, 12, theme.tone(crate::tui::text::Tone::Key));
+    let label = |buf: &mut Buffer, y: u16, text: &str| {
+        buf.set_stringn(area.x, y, text, 12, theme.tone(crate::tui::text::Tone::Key))
+    };
     label(buf, y, "profile");
     buf.set_stringn(area.x + 12, y, &routing.profile, usize::from(area.width.saturating_sub(12)), theme.bold());
     y += 1;
@@ -100,10 +102,9 @@ fn routing(app: &App, routing: Option<&RoutingView>, area: Rect, buf: &mut Buffe
         if y >= bottom {
             break;
         }
-        Line::from(fit(key, usize::from(key_width))).style(theme.tone(crate::tui::text::Tone::Key)).render(
-            Rect::new(area.x + 2, y, key_width, 1),
-            buf,
-        );
+        Line::from(fit(key, usize::from(key_width)))
+            .style(theme.tone(crate::tui::text::Tone::Key))
+            .render(Rect::new(area.x + 2, y, key_width, 1), buf);
         let value_x = area.x + 4 + key_width;
         let room = usize::from((area.x + area.width).saturating_sub(value_x));
         buf.set_stringn(value_x, y, fit(value, room), room, theme.plain());

@@ -12,22 +12,15 @@ pub fn render(doc: &Doc, layout: &DocLayout, scroll: usize, theme: &Theme, area:
     for (n, row) in layout.rows(doc, scroll, usize::from(area.height)).into_iter().enumerate() {
         let y = area.y + n as u16;
         let indent = row.line.indent.min(area.width);
-        buf.set_stringn(
-            area.x + indent,
-            y,
-            row.text,
-            usize::from(area.width - indent),
-            theme.tone(row.line.tone),
-        );
+        buf.set_stringn(area.x + indent, y, row.text, usize::from(area.width - indent), theme.tone(row.line.tone));
     }
     if layout.total_rows > usize::from(area.height) && area.height > 0 {
         let bar = Rect::new(area.x + area.width, area.y, 1, area.height);
         let max = layout.total_rows.saturating_sub(usize::from(area.height));
         let mut state = ScrollbarState::new(max + 1).position(scroll);
-        Scrollbar::new(ScrollbarOrientation::VerticalRight).begin_symbol(None).end_symbol(None).render(
-            bar,
-            buf,
-            &mut state,
-        );
+        Scrollbar::new(ScrollbarOrientation::VerticalRight)
+            .begin_symbol(None)
+            .end_symbol(None)
+            .render(bar, buf, &mut state);
     }
 }

@@ -31,10 +31,7 @@ pub fn areas(width: u16, height: u16) -> Option<Areas> {
         (Rect::new(0, main.y, list_width, main.height), Rect::new(list_width, main.y, width - list_width, main.height))
     } else {
         let list_height = (main.height * 2 / 5).max(6);
-        (
-            Rect::new(0, main.y, width, list_height),
-            Rect::new(0, main.y + list_height, width, main.height - list_height),
-        )
+        (Rect::new(0, main.y, width, list_height), Rect::new(0, main.y + list_height, width, main.height - list_height))
     };
     Some(Areas { status, main, list, detail, bottom })
 }

@@ -158,9 +158,7 @@ fn cell(app: &App, summary: &RecordSummary, column: Column) -> (String, Style) {
         Column::Project => (text(&summary.project), Style::new()),
         Column::Client => (text(&summary.client), theme.dim()),
         Column::Model => (text(&summary.model), Style::new()),
-        Column::Tokens => {
-            (format!("{}/{}", tokens(summary.input_tokens), tokens(summary.output_tokens)), Style::new())
-        }
+        Column::Tokens => (format!("{}/{}", tokens(summary.input_tokens), tokens(summary.output_tokens)), Style::new()),
         Column::Duration => (summary.duration_ms.map(duration).unwrap_or_default(), theme.dim()),
         Column::Tools => match summary.tool_calls {
             0 => (String::new(), Style::new()),

@@ -77,10 +77,10 @@ fn time_range(app: &App, data: &StatsData) -> String {
 fn spark(values: &[u64], area: Rect, style: ratatui::style::Style, buf: &mut Buffer) {
     let shown = &values[values.len().saturating_sub(usize::from(area.width))..];
     let x = area.x + area.width.saturating_sub(shown.len() as u16);
-    Sparkline::default().data(shown.iter().copied()).style(style).render(
-        Rect::new(x, area.y, shown.len() as u16, area.height),
-        buf,
-    );
+    Sparkline::default()
+        .data(shown.iter().copied())
+        .style(style)
+        .render(Rect::new(x, area.y, shown.len() as u16, area.height), buf);
 }
 
 fn breakdown(app: &App, title: &str, rows: &[Breakdown], area: Rect, buf: &mut Buffer) {

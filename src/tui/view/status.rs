@@ -58,7 +58,8 @@ pub fn bottom_line(app: &App, area: Rect, buf: &mut Buffer) {
             SearchMode::Keyword => "keyword",
         };
         let cursor = if app.search.editing { "▏" } else { "" };
-        let help = if app.search.editing { "  Tab: fuzzy/keyword · Enter: keep · Esc: clear" } else { "  Esc: clear" };
+        let help =
+            if app.search.editing { "  Tab: fuzzy/keyword · Enter: keep · Esc: clear" } else { "  Esc: clear" };
         let query = fit(&app.search.text, usize::from(area.width).saturating_sub(40).max(10));
         Line::from(vec![
             Span::styled("/", theme.key()),
