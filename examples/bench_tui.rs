@@ -241,21 +241,98 @@ fn appends(corpus: &Path, count: usize) {
     Figures(latencies).line(&format!("append → visible while following ({} records)", harness.app.load.total));
 }
 
+/// A record with a 10 MB response, as one line and as prose: preparing it (off the UI loop),
+/// laying it out (on the UI loop, on arrival, resize and tab change), and scrolling it.
+fn huge_record() {
+    let prose: String = (0..)
+        .map(|n| {
+            format!("Line {n}: the quick brown fox jumps over the lazy dog, again and again, to fill ten megabytes.\n")
+        })
+        .take_while({
+            let mut total = 0;
+            move |line: &String| {
+                total += line.len();
+                total <= 10_000_000
+            }
+        })
+        .collect();
+    let one_line = "x".repeat(10_000_000);
+    for (shape, text) in [("prose", prose), ("one line", one_line)] {
+        let mut record = InteractionRecord::builder("Summarise this log").build();
+        record.response = Some(text);
+        let stored = record.to_json();
+        let start = Instant::now();
+        let data = interlog::tui::detail::prepare(interlog::store::EntryId(0), record, stored.as_bytes());
+        let prepared = start.elapsed();
+        let mut app = App::new(
+            PathBuf::from("/tmp"),
+            Utc::now(),
+            FixedOffset::east_opt(0).expect("utc"),
+            Theme::default(),
+            (120, 40),
+        );
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test backend");
+        update(
+            &mut app,
+            Action::Results(interlog::tui::QueryReply {
+                generation: 0,
+                entries: vec![interlog::store::EntryId(0)],
+                ..Default::default()
+            }),
+        );
+        app.detail.entry = Some(interlog::store::EntryId(0));
+        let start = Instant::now();
+        update(&mut app, Action::Detail { entry: interlog::store::EntryId(0), data: Ok(std::sync::Arc::new(data)) });
+        let laid_out = start.elapsed();
+        update(&mut app, Action::FocusNext);
+        let mut frames = Vec::new();
+        for n in 0..200 {
+            let action = if n == 100 { Action::Bottom } else { Action::PageDown };
+            let start = Instant::now();
+            update(&mut app, action);
+            terminal.draw(|frame| frame.render_widget(&app, frame.area())).expect("draw");
+            frames.push(start.elapsed());
+        }
+        let start = Instant::now();
+        update(&mut app, Action::SelectTab(interlog::tui::detail::Tab::Raw));
+        let raw_layout = start.elapsed();
+        println!(
+            "10 MB response ({shape}): prepare {:.1} ms (background) · layout on arrival {:.1} ms · Raw tab layout {:.1} ms",
+            ms(prepared),
+            ms(laid_out),
+            ms(raw_layout)
+        );
+        Figures(frames).line(&format!("  scroll (PgDn / G) → frame, 10 MB {shape}"));
+    }
+}
+
 fn main() {
     let mut big = PathBuf::from("/tmp/corpus-1g");
     let mut small = PathBuf::from("/tmp/corpus-small");
     let mut count = 200;
+    let mut only: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--big" => big = args.next().map(PathBuf::from).expect("--big DIR"),
             "--small" => small = args.next().map(PathBuf::from).expect("--small DIR"),
+            "--only" => only = args.next(),
             "--appends" => count = args.next().and_then(|n| n.parse().ok()).expect("--appends N"),
             other => panic!("unknown argument {other}; see the file's header"),
         }
     }
-    launch(&big);
-    launch(&small);
-    at_a_million(&small);
-    appends(&small, count);
+    let run = |part: &str| only.as_deref().is_none_or(|only| only == part);
+    if run("launch") {
+        launch(&big);
+        launch(&small);
+    }
+    if run("million") {
+        at_a_million(&small);
+    }
+    if run("appends") {
+        appends(&small, count);
+    }
+    if run("huge") {
+        huge_record();
+    }
 }

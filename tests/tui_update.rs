@@ -41,6 +41,12 @@ fn reply(generation: u64, entries: Vec<EntryId>) -> Action {
     })
 }
 
+/// Answers the query among `effects` with every record, as a store would with no filter.
+fn answer(app: &mut App, records: &[InteractionRecord], effects: &[Effect]) {
+    let generation = query_generation(effects).expect("a query to answer");
+    act(app, records, reply(generation, all_entries(records)));
+}
+
 fn all_entries(records: &[InteractionRecord]) -> Vec<EntryId> {
     (0..records.len() as u32).map(EntryId).collect()
 }
@@ -146,31 +152,34 @@ fn arrivals_while_a_query_is_out_coalesce_into_one_more_query() {
 }
 
 #[test]
-fn search_is_fuzzy_by_default_drops_stale_replies_and_esc_clears() {
+fn search_is_fuzzy_by_default_asks_one_query_at_a_time_and_drops_stale_replies() {
     let records = records();
     let mut app = loaded_app(&records, 120, 40);
     press(&mut app, &records, "/");
     assert!(app.search.editing);
     let first = press(&mut app, &records, "c");
-    let second = press(&mut app, &records, "aq");
+    let old = query_generation(&first).unwrap();
+    assert!(matches!(&first[..], [Effect::Fuzzy { pattern, .. }] if pattern == "c"));
+    let typed_while_out = press(&mut app, &records, "aq");
     assert_eq!(app.search.text, "caq", "q types into the search line, it does not quit");
     assert!(!app.quit);
-    let old = query_generation(&first).unwrap();
-    let new = app.results.generation;
-    assert!(query_generation(&second).is_some_and(|g| g < new), "each keystroke asks again");
-    assert!(matches!(&second[..], [.., Effect::Fuzzy { pattern, .. }] if pattern == "caq"));
+    assert_eq!(query_generation(&typed_while_out), None, "no second query while one is out");
+    // The answer for "c" is stale: it is dropped and the newest question goes out.
+    let older = QueryReply { generation: old, entries: vec![EntryId(1), EntryId(2)], ..Default::default() };
+    let next = update(&mut app, Action::Results(older));
+    assert!(matches!(&next[..], [Effect::Fuzzy { pattern, .. }] if pattern == "caq"));
+    assert_ne!(app.results.entries, vec![EntryId(1), EntryId(2)]);
+    let new = query_generation(&next).unwrap();
     let hit = |entry: u32| FuzzyHit { entry: EntryId(entry), score: 10, positions: vec![0, 1] };
-    // The newer reply arrives first; the older one must not overwrite it.
     let newer = QueryReply { generation: new, entries: vec![EntryId(3)], hits: vec![hit(3)], ..Default::default() };
     act(&mut app, &records, Action::Results(newer));
-    let older = QueryReply { generation: old, entries: vec![EntryId(1), EntryId(2)], ..Default::default() };
-    act(&mut app, &records, Action::Results(older));
     assert_eq!(app.results.entries, vec![EntryId(3)]);
     assert_eq!(app.results.highlights[&EntryId(3)], vec![0, 1]);
     // Tab: keyword mode asks the store's search.
     let effects = send(&mut app, &records, key(KeyCode::Tab));
     assert_eq!(app.search.mode, SearchMode::Keyword);
     assert!(effects.iter().any(|e| matches!(e, Effect::Query { query, .. } if query.search.as_deref() == Some("caq"))));
+    answer(&mut app, &records, &effects);
     // Enter keeps the search and gives the keys back; Esc clears it.
     send(&mut app, &records, key(KeyCode::Enter));
     assert!(!app.search.editing);
@@ -197,6 +206,7 @@ fn facet_picker_filters_by_typing_applies_and_x_clears() {
     assert!(effects
         .iter()
         .any(|e| matches!(e, Effect::Query { query, .. } if query.project.as_deref() == Some("webshop"))));
+    answer(&mut app, &records, &effects);
     // Tab in the picker moves to the next facet and asks for its counts.
     press(&mut app, &records, "f");
     let effects = send(&mut app, &records, key(KeyCode::Tab));

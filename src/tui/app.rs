@@ -112,9 +112,11 @@ pub struct Results {
     pub highlights: HashMap<EntryId, Vec<u32>>,
     /// The generation of the latest request; older replies are dropped.
     pub generation: u64,
-    /// A request is out and its reply not yet in.
-    pub in_flight: bool,
-    /// Records arrived while a request was out: ask again when it returns.
+    /// The generation of the request that is out, if one is: only one is out at a time, so a
+    /// slow query is never raced by the ones typed after it.
+    pub in_flight: Option<u64>,
+    /// The question changed or records arrived while a request was out: ask (the newest
+    /// question) again when it returns.
     pub stale: bool,
     /// The user changed the question at this generation: its reply resets the selection.
     pub reset_at: Option<u64>,

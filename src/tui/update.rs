@@ -550,21 +550,30 @@ fn tab_at(column: u16) -> Option<Tab> {
     None
 }
 
-/// Asks for the current question again. User changes always ask; record arrivals coalesce
-/// behind a request already out.
+/// Asks for the current question again. One request is out at a time: what changes meanwhile
+/// (keystrokes, arrivals) is asked in one go when it returns, so typing never queues up a backlog
+/// of slow queries. A user change makes the reply in flight stale (it answers an old question);
+/// arrivals do not (its answer is still right, just not the newest).
 fn refresh(app: &mut App, user_change: bool, effects: &mut Vec<Effect>) {
-    if !user_change && app.results.in_flight {
+    if user_change {
+        let generation = next_generation(app);
+        app.results.generation = generation;
+        app.results.reset_at = Some(generation);
+    }
+    if app.results.in_flight.is_some() {
         app.results.stale = true;
         return;
     }
-    let generation = next_generation(app);
-    let results = &mut app.results;
-    results.generation = generation;
-    results.in_flight = true;
-    results.stale = false;
-    if user_change {
-        results.reset_at = Some(generation);
+    if !user_change {
+        app.results.generation = next_generation(app);
     }
+    send_query(app, effects);
+}
+
+fn send_query(app: &mut App, effects: &mut Vec<Effect>) {
+    let generation = app.results.generation;
+    app.results.in_flight = Some(generation);
+    app.results.stale = false;
     let query = app.query();
     effects.push(if app.fuzzy_active() {
         Effect::Fuzzy { generation, pattern: app.search.text.trim().to_owned(), base: query }
@@ -604,13 +613,19 @@ fn store_event(app: &mut App, event: StoreEvent, effects: &mut Vec<Effect>) {
 }
 
 fn apply_results(app: &mut App, reply: QueryReply, effects: &mut Vec<Effect>) {
+    if app.results.in_flight == Some(reply.generation) {
+        app.results.in_flight = None;
+    }
     if reply.generation != app.results.generation {
+        // An answer to a question the user has since changed: ask the current one instead.
+        if app.results.stale && app.results.in_flight.is_none() {
+            send_query(app, effects);
+        }
         return;
     }
     let old_entry = app.selected_entry();
     let old_index = app.list.selected;
     let results = &mut app.results;
-    results.in_flight = false;
     results.received = true;
     results.entries = reply.entries;
     results.highlights = reply.hits.into_iter().map(|hit| (hit.entry, hit.positions)).collect::<HashMap<_, _>>();
