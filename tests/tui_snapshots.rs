@@ -265,3 +265,24 @@ fn hostile_record_shows_escapes_never_control_chars() {
     });
     assert_no_control_chars(&screen(&app));
 }
+
+#[test]
+fn no_color_uses_no_colour_at_all() {
+    use ratatui::style::Color;
+    let records = records();
+    for monochrome in [false, true] {
+        let mut app = loaded_app(&records, 120, 40);
+        if monochrome {
+            app.theme = interlog::tui::theme::Theme::monochrome();
+        }
+        let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+        terminal.draw(|frame| frame.render_widget(&app, frame.area())).unwrap();
+        let buffer = terminal.backend().buffer();
+        let coloured = buffer.content.iter().filter(|cell| cell.fg != Color::Reset || cell.bg != Color::Reset).count();
+        if monochrome {
+            assert_eq!(coloured, 0, "NO_COLOR: no cell has a colour");
+        } else {
+            assert!(coloured > 0, "colour is used when allowed");
+        }
+    }
+}
