@@ -321,3 +321,28 @@ fn resizing_down_to_too_small_and_back_keeps_the_selection_visible() {
         assert!(app.list.selected >= app.list.offset && app.list.selected < app.list.offset + rows);
     }
 }
+
+#[test]
+fn a_longer_pattern_searches_only_among_a_complete_previous_answer() {
+    let records = records();
+    let mut app = loaded_app(&records, 120, 40);
+    let effects = press(&mut app, &records, "/ca");
+    // "c" went out; its answer is stale by the time it comes, and "ca" goes out then.
+    let first = query_generation(&effects).unwrap();
+    let effects = act(&mut app, &records, reply(first, all_entries(&records)));
+    let generation = query_generation(&effects).unwrap();
+    let some = vec![EntryId(0), EntryId(3), EntryId(10)];
+    let complete =
+        QueryReply { generation, entries: some.clone(), fuzzy: Some(("ca".into(), true)), ..Default::default() };
+    act(&mut app, &records, Action::Results(complete));
+    let effects = press(&mut app, &records, "r");
+    assert!(
+        matches!(&effects[..], [Effect::Fuzzy { pattern, within: Some(within), .. }] if pattern == "car" && *within == some),
+        "{effects:?}"
+    );
+    let generation = app.results.generation;
+    act(&mut app, &records, reply(generation, some.clone()));
+    // Backspace: "ca" is not an extension of "car"'s answer, search everything again.
+    let effects = send(&mut app, &records, key(KeyCode::Backspace));
+    assert!(matches!(&effects[..], [Effect::Fuzzy { within: None, .. }]), "{effects:?}");
+}

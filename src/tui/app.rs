@@ -12,6 +12,9 @@ use super::text::{Doc, DocLayout, Fold};
 use super::theme::Theme;
 use crate::store::{BadLine, EntryId, Facet, LoadProgress, Query, RecordSummary};
 
+/// Most fuzzy hits asked for: more than anyone scrolls through, few enough to rank fast.
+pub const FUZZY_LIMIT: usize = 5_000;
+
 /// How far beyond the visible rows summaries are kept, so small moves need no fetch.
 pub const ROW_MARGIN: usize = 64;
 
@@ -122,6 +125,9 @@ pub struct Results {
     pub reset_at: Option<u64>,
     /// At least one reply has arrived.
     pub received: bool,
+    /// The last complete fuzzy answer: its pattern, the filters it ran under, and every match.
+    /// A longer pattern only needs to look among these.
+    pub narrow: Option<(String, Query, Vec<EntryId>)>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

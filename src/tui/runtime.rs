@@ -13,15 +13,13 @@ use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
 use super::action::{Action, Effect, QueryReply};
-use super::app::App;
+use super::app::{App, FUZZY_LIMIT};
 use super::stats::StatsBuilder;
 use super::terminal::{self, Term, TerminalGuard};
 use super::theme::Theme;
 use super::{conversation, detail, keymap, update};
-use crate::store::{Query, Store, StoreError, StoreEvent};
+use crate::store::{EntryId, Query, Store, StoreError, StoreEvent};
 
-/// Most fuzzy hits kept: more than anyone scrolls through, few enough to rank fast.
-const FUZZY_LIMIT: usize = 5_000;
 /// Summaries read per batch when computing statistics.
 const STATS_CHUNK: usize = 8_192;
 /// How often `now` moves on (the list shows today's times without a date).
@@ -175,7 +173,9 @@ pub fn execute(store: &Store, effect: Effect, offset: FixedOffset) -> Option<Act
     let action = match effect {
         Effect::Summaries(entries) => Action::Summaries(store.summaries(&entries)),
         Effect::Query { generation, query } => query_reply(store, generation, &query),
-        Effect::Fuzzy { generation, pattern, base } => fuzzy_reply(store, generation, &pattern, &base),
+        Effect::Fuzzy { generation, pattern, base, within } => {
+            fuzzy_reply(store, generation, &pattern, &base, within.as_deref())
+        }
         Effect::Detail(entry) => {
             let data = store
                 .read_record(entry)
@@ -218,11 +218,15 @@ fn query_reply(store: &Store, generation: u64, query: &Query) -> Action {
     Action::Results(QueryReply { entries, ..reply_for(store, generation) })
 }
 
-fn fuzzy_reply(store: &Store, generation: u64, pattern: &str, base: &Query) -> Action {
-    let within = (base != &Query::default()).then(|| store.query(base).entries);
-    let hits = store.fuzzy(pattern, within.as_deref(), FUZZY_LIMIT);
+fn fuzzy_reply(store: &Store, generation: u64, pattern: &str, base: &Query, within: Option<&[EntryId]>) -> Action {
+    let filtered = match within {
+        Some(_) => None,
+        None => (base != &Query::default()).then(|| store.query(base).entries),
+    };
+    let hits = store.fuzzy(pattern, within.or(filtered.as_deref()), FUZZY_LIMIT);
     let entries = hits.iter().map(|hit| hit.entry).collect();
-    Action::Results(QueryReply { entries, hits, ..reply_for(store, generation) })
+    let fuzzy = Some((pattern.to_owned(), hits.len() < FUZZY_LIMIT));
+    Action::Results(QueryReply { entries, hits, fuzzy, ..reply_for(store, generation) })
 }
 
 fn compute_stats(store: &Store, query: &Query) -> super::stats::StatsData {

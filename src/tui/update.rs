@@ -565,6 +565,8 @@ fn refresh(app: &mut App, user_change: bool, effects: &mut Vec<Effect>) {
         return;
     }
     if !user_change {
+        // New records may match what the narrowed set could not know about.
+        app.results.narrow = None;
         app.results.generation = next_generation(app);
     }
     send_query(app, effects);
@@ -576,7 +578,14 @@ fn send_query(app: &mut App, effects: &mut Vec<Effect>) {
     app.results.stale = false;
     let query = app.query();
     effects.push(if app.fuzzy_active() {
-        Effect::Fuzzy { generation, pattern: app.search.text.trim().to_owned(), base: query }
+        let pattern = app.search.text.trim().to_owned();
+        let within = match &app.results.narrow {
+            Some((narrowed, base, entries)) if pattern.starts_with(narrowed.as_str()) && *base == query => {
+                Some(entries.clone())
+            }
+            _ => None,
+        };
+        Effect::Fuzzy { generation, pattern, base: query, within }
     } else {
         Effect::Query { generation, query }
     });
@@ -601,6 +610,7 @@ fn store_event(app: &mut App, event: StoreEvent, effects: &mut Vec<Effect>) {
         }
         StoreEvent::Reset => {
             app.rows.clear();
+            app.results.narrow = None;
             app.detail.entry = None;
             refresh(app, false, effects);
             reload_conversation(app, effects);
@@ -625,6 +635,10 @@ fn apply_results(app: &mut App, reply: QueryReply, effects: &mut Vec<Effect>) {
     }
     let old_entry = app.selected_entry();
     let old_index = app.list.selected;
+    app.results.narrow = match &reply.fuzzy {
+        Some((pattern, true)) => Some((pattern.clone(), app.query(), reply.entries.clone())),
+        _ => None,
+    };
     let results = &mut app.results;
     results.received = true;
     results.entries = reply.entries;
