@@ -19,7 +19,7 @@ use notify::{EventKind, RecursiveMode, Watcher};
 
 use super::load::{daily_files, reader_threads};
 use super::scan::{read_files, FileEnd, FilePlan};
-use super::{LoadProgress, Shared, StoreError, StoreEvent};
+use super::{FollowOptions, LoadProgress, Shared, StoreError, StoreEvent};
 use crate::capture::daily_file_date;
 
 type Listener = Box<dyn Fn(StoreEvent) + Send + Sync>;
@@ -29,17 +29,17 @@ type NotifyEvents = Receiver<notify::Result<notify::Event>>;
 const IDLE_TICK: Duration = Duration::from_millis(200);
 /// After a first event, further events are gathered for at most this long into one batch.
 const COALESCE: Duration = Duration::from_millis(5);
-/// The polling fallback's interval.
+/// How often the polling fallback looks at the files.
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
 /// Appends larger than this are read on every core.
 const PARALLEL_APPEND: u64 = 16 << 20;
 
-pub(crate) fn start(shared: &Arc<Shared>, listener: Listener) -> Result<(), StoreError> {
+pub(crate) fn start(shared: &Arc<Shared>, options: FollowOptions, listener: Listener) -> Result<(), StoreError> {
     let weak = Arc::downgrade(shared);
     let dir = shared.dir.clone();
     std::thread::Builder::new()
         .name("interlog-follow".into())
-        .spawn(move || Follower::new(weak, dir, listener).run())
+        .spawn(move || Follower::new(weak, dir, options, listener).run())
         .map(|_| ())
         .map_err(|e| StoreError::Watch { path: shared.dir.clone(), reason: e.to_string() })
 }
@@ -68,11 +68,12 @@ struct Follower {
     /// The path watched: the directory, or its nearest existing ancestor while it does not exist.
     watched: Option<PathBuf>,
     polling: bool,
+    force_polling: bool,
     files: HashMap<String, FileState>,
 }
 
 impl Follower {
-    fn new(shared: Weak<Shared>, dir: PathBuf, listener: Listener) -> Follower {
+    fn new(shared: Weak<Shared>, dir: PathBuf, options: FollowOptions, listener: Listener) -> Follower {
         let (sender, events) = mpsc::channel();
         Follower {
             shared,
@@ -83,6 +84,7 @@ impl Follower {
             watcher: None,
             watched: None,
             polling: false,
+            force_polling: options.force_polling,
             files: HashMap::new(),
         }
     }
@@ -93,16 +95,22 @@ impl Follower {
         self.initial_load(&shared);
         drop(shared);
         loop {
-            let first = match self.events.recv_timeout(IDLE_TICK) {
+            let tick = if self.polling { POLL_INTERVAL } else { IDLE_TICK };
+            let first = match self.events.recv_timeout(tick) {
                 Ok(event) => Some(event),
                 Err(RecvTimeoutError::Timeout) => None,
                 Err(RecvTimeoutError::Disconnected) => return,
             };
             let Some(shared) = self.shared.upgrade() else { return };
-            let Some(first) = first else { continue };
-            let batch = self.gather(first);
             let mut changes = Changes::default();
-            self.apply_events(&shared, batch, &mut changes);
+            match first {
+                Some(first) => {
+                    let batch = self.gather(first);
+                    self.apply_events(&shared, batch, &mut changes);
+                }
+                None if self.polling => self.sync_all(&shared, &mut changes),
+                None => continue,
+            }
             self.report(changes);
         }
     }
@@ -160,7 +168,7 @@ impl Follower {
         }
         let dir_exists = self.dir.is_dir();
         let watching_dir = self.watched.as_deref() == Some(self.dir.as_path());
-        if dir_exists != watching_dir {
+        if dir_exists != watching_dir && !self.polling {
             self.watch();
             rescan = true;
         }
@@ -183,52 +191,47 @@ impl Follower {
 
     /// Watches the directory, or its nearest existing ancestor until it exists.
     fn watch(&mut self) {
+        if self.polling {
+            return;
+        }
         let target = if self.dir.is_dir() { self.dir.clone() } else { nearest_existing_ancestor(&self.dir) };
         if let (Some(watcher), Some(old)) = (self.watcher.as_mut(), self.watched.take()) {
             let _ = watcher.unwatch(&old);
         }
         if self.watcher.is_none() {
-            self.watcher = self.native_watcher().or_else(|reason| self.poll_watcher(reason)).ok();
+            match self.native_watcher() {
+                Ok(watcher) => self.watcher = Some(watcher),
+                Err(reason) => return self.start_polling(reason),
+            }
         }
         let Some(watcher) = self.watcher.as_mut() else { return };
         match watcher.watch(&target, RecursiveMode::NonRecursive) {
             Ok(()) => self.watched = Some(target),
-            Err(error) if !self.polling => {
-                // Native watching can fail per watch (inotify's watch limit): poll instead.
-                self.watcher = self.poll_watcher(error.to_string()).ok();
-                if let Some(watcher) = self.watcher.as_mut() {
-                    if watcher.watch(&target, RecursiveMode::NonRecursive).is_ok() {
-                        self.watched = Some(target);
-                    }
-                }
-            }
-            Err(error) => {
-                (self.listener)(StoreEvent::Error { message: format!("cannot watch {}: {error}", target.display()) });
-            }
+            // Native watching can fail per watch (inotify's watch limit): poll instead.
+            Err(error) => self.start_polling(format!("cannot watch {}: {error}", target.display())),
         }
     }
 
     fn native_watcher(&self) -> Result<Box<dyn Watcher + Send>, String> {
-        if std::env::var_os("INTERLOG_FORCE_POLL").is_some() {
-            return Err("INTERLOG_FORCE_POLL is set".into());
+        if self.force_polling {
+            return Err("polling was asked for".into());
         }
         notify::recommended_watcher(self.sender.clone())
             .map(|w| Box::new(w) as Box<dyn Watcher + Send>)
             .map_err(|e| e.to_string())
     }
 
-    fn poll_watcher(&mut self, reason: String) -> Result<Box<dyn Watcher + Send>, String> {
+    /// Switches to polling: the thread itself looks at every file each [`POLL_INTERVAL`].
+    ///
+    /// notify's `PollWatcher` compares modification times in whole seconds, so it misses an
+    /// append in the same second as the previous one; a stat of each file (size and inode) does not.
+    fn start_polling(&mut self, reason: String) {
+        self.watcher = None;
+        self.watched = None;
         if !self.polling {
             self.polling = true;
-            (self.listener)(StoreEvent::WatchFallback { reason: reason.clone() });
+            (self.listener)(StoreEvent::WatchFallback { reason });
         }
-        let config = notify::Config::default().with_poll_interval(POLL_INTERVAL);
-        notify::PollWatcher::new(self.sender.clone(), config).map(|w| Box::new(w) as Box<dyn Watcher + Send>).map_err(
-            |e| {
-                (self.listener)(StoreEvent::Error { message: format!("cannot poll {}: {e}", self.dir.display()) });
-                e.to_string()
-            },
-        )
     }
 
     /// Loads every file, newest first, reporting progress after each.

@@ -160,6 +160,13 @@ pub enum StoreError {
     Watch { path: PathBuf, reason: String },
 }
 
+/// How [`Store::follow_with`] watches.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FollowOptions {
+    /// Poll instead of native watching (as when native watching fails; for network filesystems).
+    pub force_polling: bool,
+}
+
 /// A shared handle to the index; clones are cheap and see the same data.
 #[derive(Clone)]
 pub struct Store {
@@ -206,8 +213,17 @@ impl Store {
     /// it does not exist yet), loads it newest file first, then applies changes as they come.
     /// `listener` is called from that thread, once per batch; it must not block.
     pub fn follow(dir: &Path, listener: impl Fn(StoreEvent) + Send + Sync + 'static) -> Result<Store, StoreError> {
+        Store::follow_with(dir, FollowOptions::default(), listener)
+    }
+
+    /// [`Store::follow`] with options.
+    pub fn follow_with(
+        dir: &Path,
+        options: FollowOptions,
+        listener: impl Fn(StoreEvent) + Send + Sync + 'static,
+    ) -> Result<Store, StoreError> {
         let store = Store::empty(dir, true);
-        follow::start(&store.inner, Box::new(listener))?;
+        follow::start(&store.inner, options, Box::new(listener))?;
         Ok(store)
     }
 
