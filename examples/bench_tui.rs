@@ -15,10 +15,11 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Receiver};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{FixedOffset, Utc};
-use interlog::capture::{InteractionLogger, InteractionsConfig};
+use interlog::capture::{daily_file_name, InteractionLogger, InteractionsConfig, ManualClock};
 use interlog::record::InteractionRecord;
 use interlog::store::{Store, StoreEvent};
 use interlog::tui::action::{Action, Effect};
@@ -199,7 +200,8 @@ fn at_a_million(dir: &Path) {
     }
 }
 
-/// A writable directory that holds the corpus by symlink, plus today's file the bench appends to.
+/// A writable directory that holds the corpus by symlink. The corpus is shared and read-only: the
+/// bench's writer writes a day no corpus file has (see `appends`), never through a symlink.
 fn writable_copy(corpus: &Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     for entry in std::fs::read_dir(corpus).expect("corpus directory") {
@@ -218,8 +220,13 @@ fn appends(corpus: &Path, count: usize) {
     harness.pump(Action::Refresh);
     wait_loaded(&mut harness, &events);
     harness.finish_deferred();
+    // No pruning, and a day after the corpus ends, so the appends go to a new file of our own.
     let config = InteractionsConfig { retention_days: 0, ..InteractionsConfig::default() };
-    let logger = InteractionLogger::open(copy.path(), config).expect("writer");
+    let day_after = Utc::now() + chrono::Duration::days(2);
+    let target = copy.path().join(daily_file_name(day_after.date_naive()));
+    assert!(std::fs::symlink_metadata(&target).is_err(), "{} must be a new file", target.display());
+    let clock = Arc::new(ManualClock::new(day_after));
+    let logger = InteractionLogger::with_clock(copy.path(), config, clock).expect("writer");
     let mut latencies = Vec::new();
     for n in 0..count {
         let record = InteractionRecord::builder(format!("bench append {n}")).project("bench").build();
