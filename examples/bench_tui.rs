@@ -35,6 +35,8 @@ struct Harness {
     terminal: Terminal<TestBackend>,
     /// Effects whose answers the measured frame does not wait for (the selected record's detail).
     deferred: Vec<Effect>,
+    /// Time spent in store work (`execute`) since last taken.
+    store_time: Duration,
 }
 
 impl Harness {
@@ -42,7 +44,7 @@ impl Harness {
         let utc = FixedOffset::east_opt(0).expect("zero offset");
         let app = App::new(dir.to_path_buf(), Utc::now(), utc, Theme::default(), (width, height));
         let terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
-        Harness { app, store, terminal, deferred: Vec::new() }
+        Harness { app, store, terminal, deferred: Vec::new(), store_time: Duration::ZERO }
     }
 
     /// Applies `action` and, transitively, the store work it asks for; details are deferred.
@@ -52,8 +54,11 @@ impl Harness {
             for effect in update(&mut self.app, action) {
                 if matches!(effect, Effect::Detail(_)) {
                     self.deferred.push(effect);
-                } else if let Some(next) = execute(&self.store, effect, self.app.offset) {
-                    queue.push(next);
+                } else {
+                    let start = Instant::now();
+                    let next = execute(&self.store, effect, self.app.offset);
+                    self.store_time += start.elapsed();
+                    queue.extend(next);
                 }
             }
         }
@@ -183,16 +188,22 @@ fn at_a_million(dir: &Path) {
         if mode == "keyword" {
             harness.pump(Action::SearchToggleMode);
         }
-        let mut keys = Vec::new();
+        let (mut keys, mut store_parts, mut ui_parts) = (Vec::new(), Vec::new(), Vec::new());
         for c in text.chars() {
+            harness.store_time = Duration::ZERO;
             let start = Instant::now();
             harness.pump(Action::SearchInput(c));
             harness.draw();
-            keys.push(start.elapsed());
+            let total = start.elapsed();
+            keys.push(total);
+            store_parts.push(harness.store_time);
+            ui_parts.push(total.saturating_sub(harness.store_time));
             harness.finish_deferred();
         }
         let matched = harness.app.results.entries.len();
         Figures(keys).line(&format!("keystroke → updated frame, {mode} search {text:?} ({matched} shown at the end)"));
+        Figures(store_parts).line("  of which the store's query");
+        Figures(ui_parts).line("  of which update + render");
         harness.pump(Action::Back);
         if mode == "keyword" {
             harness.pump(Action::SearchToggleMode);
@@ -313,6 +324,60 @@ fn huge_record() {
     }
 }
 
+/// The real binary in a pseudo-terminal: process start to the first frame showing records
+/// ("Records 1/" in the list's title), as a user sees it. Needs `cargo build --release` first.
+fn binary_launch(dir: &Path) {
+    use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+    use std::io::{Read, Write};
+    let binary = std::env::current_exe().expect("own path").parent().and_then(Path::parent).map(|p| p.join("interlog"));
+    let Some(binary) = binary.filter(|path| path.exists()) else {
+        println!("binary launch: build the binary first (cargo build --release)");
+        return;
+    };
+    let mut runs = Vec::new();
+    let mut painted = Vec::new();
+    for _ in 0..5 {
+        let pair =
+            native_pty_system().openpty(PtySize { rows: 40, cols: 120, pixel_width: 0, pixel_height: 0 }).expect("pty");
+        let mut command = CommandBuilder::new(&binary);
+        command.args(["--dir", dir.to_str().expect("utf-8 path"), "tui"]);
+        command.env("TERM", "xterm-256color");
+        let start = Instant::now();
+        let mut child = pair.slave.spawn_command(command).expect("spawn");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().expect("reader");
+        let mut writer = pair.master.take_writer().expect("writer");
+        let (sender, output) = channel();
+        std::thread::spawn(move || {
+            let mut chunk = [0u8; 65536];
+            while let Ok(read) = reader.read(&mut chunk) {
+                if read == 0 || sender.send(chunk[..read].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut parser = vt100::Parser::new(40, 120, 0);
+        let mut first_paint = None;
+        loop {
+            let bytes = output.recv_timeout(Duration::from_secs(60)).expect("output");
+            parser.process(&bytes);
+            let screen = parser.screen().contents();
+            if first_paint.is_none() && screen.contains("interlog") {
+                first_paint = Some(start.elapsed());
+            }
+            if screen.contains("Records 1/") {
+                runs.push(start.elapsed());
+                break;
+            }
+        }
+        painted.extend(first_paint);
+        writer.write_all(b"q").expect("q");
+        let _ = child.wait();
+    }
+    Figures(painted).line(&format!("binary: process start → first frame (status bar), {}", dir.display()));
+    Figures(runs).line(&format!("binary: process start → first frame with records, {}", dir.display()));
+}
+
 fn main() {
     let mut big = PathBuf::from("/tmp/corpus-1g");
     let mut small = PathBuf::from("/tmp/corpus-small");
@@ -332,6 +397,10 @@ fn main() {
     if run("launch") {
         launch(&big);
         launch(&small);
+    }
+    if run("binary") {
+        binary_launch(&big);
+        binary_launch(&small);
     }
     if run("million") {
         at_a_million(&small);
