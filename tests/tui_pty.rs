@@ -2,6 +2,8 @@
 //! bounded poll of the parsed screen.
 
 use std::io::{Read, Write};
+
+use base64::Engine;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::mpsc::{channel, Receiver};
@@ -15,6 +17,8 @@ const PATIENCE: Duration = Duration::from_secs(20);
 
 struct Session {
     parser: vt100::Parser,
+    /// Everything the UI wrote, for sequences the screen does not show (OSC 52).
+    raw: Vec<u8>,
     output: Receiver<Vec<u8>>,
     input: Box<dyn Write + Send>,
     child: Box<dyn Child + Send + Sync>,
@@ -23,6 +27,10 @@ struct Session {
 
 impl Session {
     fn start(dir: &Path, config_home: &Path) -> Session {
+        Session::start_with(dir, config_home, &[])
+    }
+
+    fn start_with(dir: &Path, config_home: &Path, env: &[(&str, &str)]) -> Session {
         let pair =
             native_pty_system().openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 }).unwrap();
         let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_interlog"));
@@ -32,6 +40,9 @@ impl Session {
         command.env("HOME", config_home);
         command.env_remove("INTERLOG_DIR");
         command.env_remove("INTERLOG_CONFIG");
+        for (key, value) in env {
+            command.env(key, value);
+        }
         let child = pair.slave.spawn_command(command).unwrap();
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().unwrap();
@@ -45,7 +56,19 @@ impl Session {
             }
         });
         let input = pair.master.take_writer().unwrap();
-        Session { parser: vt100::Parser::new(ROWS, COLS, 0), output, input, child, _master: pair.master }
+        Session {
+            parser: vt100::Parser::new(ROWS, COLS, 0),
+            raw: Vec::new(),
+            output,
+            input,
+            child,
+            _master: pair.master,
+        }
+    }
+
+    fn feed(&mut self, bytes: &[u8]) {
+        self.parser.process(bytes);
+        self.raw.extend_from_slice(bytes);
     }
 
     fn text(&self) -> String {
@@ -59,7 +82,7 @@ impl Session {
             let left = deadline.saturating_duration_since(Instant::now());
             assert!(!left.is_zero(), "timed out waiting for {what}; screen:\n{}", self.text());
             if let Ok(bytes) = self.output.recv_timeout(left.min(Duration::from_millis(100))) {
-                self.parser.process(&bytes);
+                self.feed(&bytes);
             }
         }
     }
@@ -79,18 +102,18 @@ impl Session {
         let deadline = Instant::now() + PATIENCE;
         loop {
             while let Ok(bytes) = self.output.try_recv() {
-                self.parser.process(&bytes);
+                self.feed(&bytes);
             }
             if let Some(status) = self.child.try_wait().unwrap() {
                 // What it wrote last may still be in the pipe.
                 while let Ok(bytes) = self.output.recv_timeout(Duration::from_millis(200)) {
-                    self.parser.process(&bytes);
+                    self.feed(&bytes);
                 }
                 return status;
             }
             assert!(Instant::now() < deadline, "the UI did not exit; screen:\n{}", self.text());
             if let Ok(bytes) = self.output.recv_timeout(Duration::from_millis(50)) {
-                self.parser.process(&bytes);
+                self.feed(&bytes);
             }
         }
     }
@@ -247,6 +270,53 @@ fn keys_reach_the_views() {
     ui.wait_for_text("\"client\": \"pty-test\"");
     ui.send("S");
     ui.wait_for_text("Requests per");
+    ui.send("q");
+    assert!(ui.wait_for_exit().success());
+    ui.assert_restored();
+}
+
+#[test]
+fn y_copies_the_stored_line_with_osc_52_and_e_pages_and_comes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let pages = tempfile::tempdir().unwrap();
+    let line = record_line("e2e-copy", "copy me \u{1b}[31m please", 3);
+    append(&today_file(dir.path()), &format!("{line}\n"));
+    // The "pager" copies the file it is given into `pages`, so the test can read what it got.
+    let pager = format!("cp -t {}", pages.path().display());
+    let mut ui = Session::start_with(dir.path(), dir.path(), &[("PAGER", &pager)]);
+    ui.wait_for_text("copy me");
+    ui.wait_for_text("Detail e2e-copy");
+
+    ui.send("y");
+    let expected = format!("\x1b]52;c;{}\x07", base64::engine::general_purpose::STANDARD.encode(&line));
+    let deadline = Instant::now() + PATIENCE;
+    while !String::from_utf8_lossy(&ui.raw).contains(&expected) {
+        assert!(Instant::now() < deadline, "no OSC 52 copy of the stored line");
+        if let Ok(bytes) = ui.output.recv_timeout(Duration::from_millis(100)) {
+            ui.feed(&bytes);
+        }
+    }
+    ui.wait_for_text("Copied");
+
+    ui.send("e");
+    let deadline = Instant::now() + PATIENCE;
+    let paged = loop {
+        let files: Vec<_> = std::fs::read_dir(pages.path()).unwrap().collect();
+        if let Some(Ok(file)) = files.first() {
+            let text = std::fs::read_to_string(file.path()).unwrap();
+            if text.trim_end().ends_with('}') {
+                break text;
+            }
+        }
+        assert!(Instant::now() < deadline, "the pager was not run; screen:\n{}", ui.text());
+        if let Ok(bytes) = ui.output.recv_timeout(Duration::from_millis(100)) {
+            ui.feed(&bytes);
+        }
+    };
+    assert!(paged.contains("  \"id\": \"e2e-copy\""), "pretty JSON:\n{paged}");
+    assert!(!paged.contains('\x1b'), "no raw ESC reaches the pager");
+    // Back in the UI: the alternate screen again, the list redrawn, keys still work.
+    ui.wait_for("the UI to come back", |s: &vt100::Screen| s.alternate_screen() && s.contents().contains("copy me"));
     ui.send("q");
     assert!(ui.wait_for_exit().success());
     ui.assert_restored();
