@@ -346,3 +346,29 @@ fn a_longer_pattern_searches_only_among_a_complete_previous_answer() {
     let effects = send(&mut app, &records, key(KeyCode::Backspace));
     assert!(matches!(&effects[..], [Effect::Fuzzy { within: None, .. }]), "{effects:?}");
 }
+
+#[test]
+fn a_quick_first_pass_shows_at_once_and_lets_the_next_keystroke_go_out() {
+    let records = records();
+    let mut app = loaded_app(&records, 120, 40);
+    let effects = press(&mut app, &records, "/ca");
+    let generation = query_generation(&effects).unwrap();
+    let partial = QueryReply { generation, entries: vec![EntryId(4)], partial: true, ..Default::default() };
+    act(&mut app, &records, Action::Results(partial));
+    // "c" was answered in part; "ca" is already a newer question and goes out at once.
+    let stale_generation = generation;
+    assert_eq!(app.results.entries, all_entries(&records), "a stale first pass is not shown");
+    let full = QueryReply { generation: stale_generation, entries: vec![EntryId(5)], ..Default::default() };
+    let effects = act(&mut app, &records, Action::Results(full));
+    let generation = query_generation(&effects).expect("\"ca\" goes out when \"c\" is done");
+    let partial = QueryReply { generation, entries: vec![EntryId(2)], partial: true, ..Default::default() };
+    act(&mut app, &records, Action::Results(partial));
+    assert_eq!(app.results.entries, vec![EntryId(2)], "the first pass of the current question shows");
+    assert_eq!(app.results.in_flight, Some(generation), "the full pass is still awaited");
+    let effects = press(&mut app, &records, "r");
+    let next = query_generation(&effects).expect("a keystroke during the full pass asks at once");
+    assert!(next > generation);
+    let late = QueryReply { generation, entries: vec![EntryId(7)], ..Default::default() };
+    act(&mut app, &records, Action::Results(late));
+    assert_eq!(app.results.entries, vec![EntryId(2)], "the old full pass is dropped");
+}

@@ -98,6 +98,8 @@ pub struct QueryReply {
     pub hits: Vec<FuzzyHit>,
     /// For a fuzzy reply: the pattern, and whether every match is in `entries` (none cut by the limit).
     pub fuzzy: Option<(String, bool)>,
+    /// A first, quick answer among the newest records; the whole answer follows.
+    pub partial: bool,
     pub store_len: usize,
     pub bad_lines: usize,
     pub loading: bool,

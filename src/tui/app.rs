@@ -118,6 +118,9 @@ pub struct Results {
     /// The generation of the request that is out, if one is: only one is out at a time, so a
     /// slow query is never raced by the ones typed after it.
     pub in_flight: Option<u64>,
+    /// The request out has sent its quick first pass and is on its long full pass: a new
+    /// question may go out now (the runtime drops the old full pass if it has not started).
+    pub first_pass_in: bool,
     /// The question changed or records arrived while a request was out: ask (the newest
     /// question) again when it returns.
     pub stale: bool,

@@ -21,5 +21,5 @@ pub mod view;
 
 pub use action::{Action, Effect, QueryReply};
 pub use app::App;
-pub use runtime::{execute, run, Options, TuiError};
+pub use runtime::{execute, execute_in_passes, run, Options, TuiError, FIRST_PASS};
 pub use update::update;

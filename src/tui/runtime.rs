@@ -3,6 +3,7 @@
 //! as actions; the loop never waits on it.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,6 +15,9 @@ use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
 use super::action::{Action, Effect, QueryReply};
 use super::app::{App, FUZZY_LIMIT};
+
+/// Records a search's first pass looks at (see [`execute_in_passes`]).
+pub const FIRST_PASS: usize = 20_000;
 use super::stats::StatsBuilder;
 use super::terminal::{self, Term, TerminalGuard};
 use super::theme::Theme;
@@ -76,7 +80,7 @@ async fn event_loop(
     mut store_rx: UnboundedReceiver<StoreEvent>,
 ) -> Result<(), TuiError> {
     let (reply_tx, mut reply_rx) = unbounded_channel::<Action>();
-    let worker = Worker { store, replies: reply_tx, offset: app.offset };
+    let worker = Worker { store, latest_search: Arc::new(AtomicU64::new(0)), replies: reply_tx, offset: app.offset };
     let mut events = EventStream::new();
     let mut terminate = signal(SignalKind::terminate())?;
     let mut hangup = signal(SignalKind::hangup())?;
@@ -138,6 +142,9 @@ async fn event_loop(
 /// thread whose action comes back over the reply channel.
 struct Worker {
     store: Store,
+    /// The newest search generation sent: a search whose question has been replaced skips
+    /// its full pass.
+    latest_search: Arc<AtomicU64>,
     replies: UnboundedSender<Action>,
     offset: FixedOffset,
 }
@@ -152,17 +159,66 @@ impl Worker {
             }
             Effect::Pager(_) => None,
             slow => {
+                if let Effect::Query { generation, .. } | Effect::Fuzzy { generation, .. } = &slow {
+                    self.latest_search.fetch_max(*generation, Ordering::SeqCst);
+                }
                 let store = self.store.clone();
                 let replies = self.replies.clone();
                 let offset = self.offset;
+                let latest = Arc::clone(&self.latest_search);
                 tokio::task::spawn_blocking(move || {
-                    if let Some(action) = execute(&store, slow, offset) {
+                    let superseded = |generation: u64| latest.load(Ordering::SeqCst) > generation;
+                    execute_in_passes(&store, slow, offset, &superseded, &mut |action| {
                         let _ = replies.send(action);
-                    }
+                    });
                 });
                 None
             }
         }
+    }
+}
+
+/// Like [`execute`], but a search over a large store answers twice: first among the newest
+/// [`FIRST_PASS`] matching records (a screenful arrives fast however big the store is), then over
+/// everything. Both replies carry the same generation; the first is marked partial.
+/// `superseded(generation)` tells whether a newer search has been asked; then the full pass is
+/// skipped (its answer would be dropped anyway).
+pub fn execute_in_passes(
+    store: &Store,
+    effect: Effect,
+    offset: FixedOffset,
+    superseded: &dyn Fn(u64) -> bool,
+    emit: &mut dyn FnMut(Action),
+) {
+    match &effect {
+        Effect::Fuzzy { generation, pattern, base, within: None } => {
+            let newest = store.query(&Query { limit: Some(FIRST_PASS), ..base.clone() });
+            if newest.total_matched > 2 * FIRST_PASS {
+                let hits = store.fuzzy(pattern, Some(&newest.entries), FUZZY_LIMIT);
+                let entries = hits.iter().map(|hit| hit.entry).collect();
+                emit(Action::Results(QueryReply { entries, hits, partial: true, ..reply_for(store, *generation) }));
+            }
+        }
+        Effect::Query { generation, query } if query.search.is_some() => {
+            let unsearched = Query { search: None, limit: Some(FIRST_PASS), ..query.clone() };
+            let newest = store.query(&unsearched);
+            let bound = newest.entries.last().and_then(|&entry| store.summary(entry)).map(|s| s.timestamp);
+            if let Some(bound) = bound.filter(|_| newest.total_matched > 2 * FIRST_PASS) {
+                let since = query.since.map_or(bound, |since| since.max(bound));
+                let recent = Query { since: Some(since), ..query.clone() };
+                let entries = store.query(&recent).entries;
+                emit(Action::Results(QueryReply { entries, partial: true, ..reply_for(store, *generation) }));
+            }
+        }
+        _ => {}
+    }
+    if let Effect::Query { generation, .. } | Effect::Fuzzy { generation, .. } = &effect {
+        if superseded(*generation) {
+            return;
+        }
+    }
+    if let Some(action) = execute(store, effect, offset) {
+        emit(action);
     }
 }
 

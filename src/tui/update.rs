@@ -560,7 +560,8 @@ fn refresh(app: &mut App, user_change: bool, effects: &mut Vec<Effect>) {
         app.results.generation = generation;
         app.results.reset_at = Some(generation);
     }
-    if app.results.in_flight.is_some() {
+    let busy = app.results.in_flight.is_some() && !(user_change && app.results.first_pass_in);
+    if busy {
         app.results.stale = true;
         return;
     }
@@ -575,6 +576,7 @@ fn refresh(app: &mut App, user_change: bool, effects: &mut Vec<Effect>) {
 fn send_query(app: &mut App, effects: &mut Vec<Effect>) {
     let generation = app.results.generation;
     app.results.in_flight = Some(generation);
+    app.results.first_pass_in = false;
     app.results.stale = false;
     let query = app.query();
     effects.push(if app.fuzzy_active() {
@@ -624,7 +626,11 @@ fn store_event(app: &mut App, event: StoreEvent, effects: &mut Vec<Effect>) {
 
 fn apply_results(app: &mut App, reply: QueryReply, effects: &mut Vec<Effect>) {
     if app.results.in_flight == Some(reply.generation) {
-        app.results.in_flight = None;
+        if reply.partial {
+            app.results.first_pass_in = true;
+        } else {
+            app.results.in_flight = None;
+        }
     }
     if reply.generation != app.results.generation {
         // An answer to a question the user has since changed: ask the current one instead.
@@ -635,10 +641,12 @@ fn apply_results(app: &mut App, reply: QueryReply, effects: &mut Vec<Effect>) {
     }
     let old_entry = app.selected_entry();
     let old_index = app.list.selected;
-    app.results.narrow = match &reply.fuzzy {
-        Some((pattern, true)) => Some((pattern.clone(), app.query(), reply.entries.clone())),
-        _ => None,
-    };
+    if !reply.partial {
+        app.results.narrow = match &reply.fuzzy {
+            Some((pattern, true)) => Some((pattern.clone(), app.query(), reply.entries.clone())),
+            _ => None,
+        };
+    }
     let results = &mut app.results;
     results.received = true;
     results.entries = reply.entries;
@@ -673,7 +681,7 @@ fn apply_results(app: &mut App, reply: QueryReply, effects: &mut Vec<Effect>) {
     keep_selection_visible(app);
     request_rows(app, effects);
     request_detail(app, effects);
-    if app.results.stale {
+    if app.results.stale && app.results.in_flight.is_none() {
         refresh(app, false, effects);
     }
 }
