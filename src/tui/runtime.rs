@@ -17,7 +17,7 @@ use super::action::{Action, Effect, QueryReply};
 use super::app::{App, FUZZY_LIMIT};
 
 /// Records a search's first pass looks at (see [`execute_in_passes`]).
-pub const FIRST_PASS: usize = 20_000;
+pub const FIRST_PASS: usize = 5_000;
 use super::stats::StatsBuilder;
 use super::terminal::{self, Term, TerminalGuard};
 use super::theme::Theme;
