@@ -298,6 +298,7 @@ fn y_copies_the_stored_line_with_osc_52_and_e_pages_and_comes_back() {
     }
     ui.wait_for_text("Copied");
 
+    let before_pager = ui.raw.len();
     ui.send("e");
     let deadline = Instant::now() + PATIENCE;
     let paged = loop {
@@ -315,8 +316,21 @@ fn y_copies_the_stored_line_with_osc_52_and_e_pages_and_comes_back() {
     };
     assert!(paged.contains("  \"id\": \"e2e-copy\""), "pretty JSON:\n{paged}");
     assert!(!paged.contains('\x1b'), "no raw ESC reaches the pager");
-    // Back in the UI: the alternate screen again, the list redrawn, keys still work.
-    ui.wait_for("the UI to come back", |s: &vt100::Screen| s.alternate_screen() && s.contents().contains("copy me"));
+    // Back in the UI: it left the alternate screen for the pager and entered it again (raw mode
+    // is on again by then), and redraws; keys still work.
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let since = String::from_utf8_lossy(&ui.raw[before_pager..]).into_owned();
+        let left = since.find("\x1b[?1049l");
+        if left.is_some_and(|at| since[at..].contains("\x1b[?1049h")) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the UI did not come back from the pager");
+        if let Ok(bytes) = ui.output.recv_timeout(Duration::from_millis(100)) {
+            ui.feed(&bytes);
+        }
+    }
+    ui.wait_for_text("copy me");
     ui.send("q");
     assert!(ui.wait_for_exit().success());
     ui.assert_restored();

@@ -81,7 +81,8 @@ async fn event_loop(
 ) -> Result<(), TuiError> {
     let (reply_tx, mut reply_rx) = unbounded_channel::<Action>();
     let worker = Worker { store, latest_search: Arc::new(AtomicU64::new(0)), replies: reply_tx, offset: app.offset };
-    let mut events = EventStream::new();
+    let events = EventStream::new();
+    futures::pin_mut!(events);
     let mut terminate = signal(SignalKind::terminate())?;
     let mut hangup = signal(SignalKind::hangup())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
@@ -97,12 +98,14 @@ async fn event_loop(
                 for effect in update(app, action) {
                     match effect {
                         Effect::Pager(text) => {
-                            // The event reader would steal the pager's keystrokes: stop it meanwhile.
-                            drop(events);
+                            // The event stream stays: its reader thread is idle here (the key that
+                            // asked for the pager was its last event) and is not polled until the
+                            // pager is done, so the pager gets the keystrokes. Dropping and
+                            // recreating the stream instead leaves a pending wake-up that can hide
+                            // the next key (crossterm drops a tty readiness seen together with it).
                             if let Err(err) = terminal::page(terminal, &text) {
                                 pending.push(Action::Flash(err.to_string()));
                             }
-                            events = EventStream::new();
                         }
                         other => pending.extend(worker.perform(other)),
                     }
