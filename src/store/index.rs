@@ -133,6 +133,8 @@ pub(crate) struct Index {
     pub order: Vec<u32>,
     bad: Vec<StoredBadLine>,
     live: usize,
+    /// Counts changes, so that derived results (the last fuzzy matches) know when they are stale.
+    generation: u64,
 }
 
 /// The id map's keys are already hashes.
@@ -166,6 +168,10 @@ impl Index {
         self.live
     }
 
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
     /// The file's slot, added (in name order) when new.
     pub fn file_id(&mut self, path: &Path) -> u32 {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -193,6 +199,7 @@ impl Index {
     /// Adds a batch's records and bad lines; `first_line` is the 1-based number of the batch's
     /// first line. Returns the new entries (not yet in `order`: see [`Index::insert_in_order`]).
     pub fn add_batch(&mut self, file: u32, batch: &Batch, first_line: u64) -> Vec<u32> {
+        self.generation += 1;
         let mut added = Vec::with_capacity(batch.records.len());
         for raw in &batch.records {
             let text_at = self.text.len() as u64;
@@ -283,6 +290,7 @@ impl Index {
 
     /// Drops every record and bad line of `file` (it was truncated, replaced or deleted).
     pub fn remove_file(&mut self, file: u32) {
+        self.generation += 1;
         let mut removed = 0;
         for entry in self.entries.iter_mut().filter(|e| e.file == file && e.is_alive()) {
             entry.flags &= !ALIVE;

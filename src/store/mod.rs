@@ -23,7 +23,7 @@ pub use time_arg::{parse_time_arg, TimeArgError};
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use filter::Filter;
 use index::Index;
@@ -177,6 +177,7 @@ pub(crate) struct Shared {
     dir: PathBuf,
     index: RwLock<Index>,
     loading: AtomicBool,
+    last_fuzzy: Mutex<fuzzy::LastMatches>,
 }
 
 impl Shared {
@@ -196,6 +197,7 @@ impl Store {
                 dir: dir.to_path_buf(),
                 index: RwLock::new(Index::new()),
                 loading: AtomicBool::new(loading),
+                last_fuzzy: Mutex::new(fuzzy::LastMatches::default()),
             }),
         }
     }
@@ -266,7 +268,8 @@ impl Store {
     /// Fuzzy ranking over headlines; `within` narrows to a previous result (as the user types
     /// more); best first, at most `limit`.
     pub fn fuzzy(&self, pattern: &str, within: Option<&[EntryId]>, limit: usize) -> Vec<FuzzyHit> {
-        fuzzy::rank(&self.inner.read(), pattern, within, limit)
+        let mut last = self.inner.last_fuzzy.lock().unwrap_or_else(PoisonError::into_inner);
+        fuzzy::rank(&self.inner.read(), &mut last, pattern, within, limit)
     }
 
     pub fn summary(&self, entry: EntryId) -> Option<RecordSummary> {
