@@ -753,11 +753,11 @@ impl Gen {
         push_key_str(buf, "client", CLIENTS[self.rng.usize(..CLIENTS.len())]);
         push_key_str(buf, "model", MODELS[self.rng.usize(..MODELS.len())]);
         text.clear();
-        let len = self.rng.usize(110..260);
+        let len = self.rng.usize(100..240);
         self.text(&mut text, len);
         push_key_str(buf, "prompt", &text);
         text.clear();
-        let len = self.rng.usize(180..380);
+        let len = self.rng.usize(160..340);
         self.text(&mut text, len);
         push_key_str(buf, "response", &text);
         buf.extend_from_slice(b",\"usage\":{\"input_tokens\":");

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 
 use chrono::NaiveDate;
 
@@ -40,7 +40,9 @@ struct Inner {
     dir: PathBuf,
     config: InteractionsConfig,
     clock: Arc<dyn Clock>,
-    day: Mutex<Option<DayFile>>,
+    /// Writers share the day's file under the read lock (the kernel serialises `O_APPEND`
+    /// writes); only moving to a new day takes the write lock.
+    day: RwLock<Option<DayFile>>,
 }
 
 struct DayFile {
@@ -74,7 +76,7 @@ impl InteractionLogger {
                 prune(&dir, config.retention_days, clock.now().date_naive())?;
             }
         }
-        Ok(InteractionLogger { inner: Arc::new(Inner { dir, config, clock, day: Mutex::new(None) }) })
+        Ok(InteractionLogger { inner: Arc::new(Inner { dir, config, clock, day: RwLock::new(None) }) })
     }
 
     pub fn dir(&self) -> &Path {
@@ -111,21 +113,26 @@ impl InteractionLogger {
 
     fn append(&self, line: &[u8]) -> Result<(), CaptureError> {
         let today = self.inner.clock.now().date_naive();
-        let mut day = self.inner.day.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        {
+            let day = self.inner.day.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if let Some(open) = day.as_ref().filter(|open| open.date == today) {
+                return self.write_line(open, line);
+            }
+        }
+        let mut day = self.inner.day.write().unwrap_or_else(|poisoned| poisoned.into_inner());
         if day.as_ref().is_none_or(|open| open.date != today) {
             *day = Some(self.open_day(today)?);
         }
-        let Some(open) = day.as_mut() else { unreachable!("the day's file was opened above") };
+        match day.as_ref() {
+            Some(open) => self.write_line(open, line),
+            None => unreachable!("the day's file was opened above"),
+        }
+    }
+
+    fn write_line(&self, open: &DayFile, line: &[u8]) -> Result<(), CaptureError> {
+        let mut file = &open.file;
         let result =
-            open.file.write_all(line).and_then(
-                |()| {
-                    if self.inner.config.durable {
-                        open.file.sync_data()
-                    } else {
-                        Ok(())
-                    }
-                },
-            );
+            file.write_all(line).and_then(|()| if self.inner.config.durable { file.sync_data() } else { Ok(()) });
         result.map_err(|source| CaptureError::Write { path: open.path.clone(), source })
     }
 

@@ -1,10 +1,31 @@
-//! `list`, `show`, `sessions`, `conversation`: the read side of the command line.
-//! PLACEHOLDER: the cli-read helper replaces these bodies.
+//! `list`, `show`, `sessions`, `conversation`: the read side of the command line (CONTRACT §3).
+//!
+//! Each command loads the directory through the store, writes its data to stdout (stored lines
+//! byte for byte with `--json`, sanitised human views otherwise), then reports bad lines on stderr.
 
-use std::path::PathBuf;
+mod detail;
+mod doc;
+mod format;
+mod lookup;
+mod markdown;
+mod table;
+mod terminal;
+mod transcript;
 
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use chrono::Utc;
 use clap::Args;
 
+use crate::record::{InteractionRecord, Timestamp};
+use crate::sanitize::sanitize_line;
+use crate::store::{parse_time_arg, BadLine, EntryId, Query, RecordSummary, SessionSummary, Store};
+
+use self::format::{duration, short_id, short_time, tokens, Today};
+use self::table::{Cell, Column, Table};
+use self::terminal::{Style, Terminal};
+use self::transcript::SessionFacts;
 use super::{CliResult, Failure, Settings};
 
 #[derive(Debug, Args)]
@@ -26,6 +47,15 @@ pub struct ListArgs {
     /// Every white-space separated term must occur (case-insensitive) in the record's text
     #[arg(long, value_name = "Q")]
     pub search: Option<String>,
+    /// Records carrying this tag (repeat for several: every one must be there)
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Only records whose exchange failed (an `error` is set)
+    #[arg(long)]
+    pub errors: bool,
+    /// Only records that stopped for this reason (end_turn, tool_use, max_tokens, ...)
+    #[arg(long, value_name = "REASON")]
+    pub stop_reason: Option<String>,
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
     /// One stored record a line, byte for byte
@@ -35,40 +65,400 @@ pub struct ListArgs {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
+    /// The record's id, or a unique prefix of it (at least 4 characters)
     pub id: String,
+    /// The stored JSON object, byte for byte
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct SessionsArgs {
+    /// JSONL: session_id, project, client, turns, first, last, input_tokens, output_tokens
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct ConversationArgs {
+    /// The session's id, or a unique prefix of it (at least 4 characters)
     pub session: String,
+    /// The session's stored records, one a line, oldest first
     #[arg(long, conflicts_with = "markdown")]
     pub json: bool,
+    /// A readable Markdown transcript
     #[arg(long)]
     pub markdown: bool,
 }
 
-fn not_yet() -> CliResult {
-    Err(Failure::Usage("not built yet".into()))
+pub fn run_list(settings: &Settings, args: ListArgs, verbose: bool) -> CliResult {
+    let query = list_query(&args, Utc::now())?;
+    let store = load(&settings.dir)?;
+    let result = store.query(&query);
+    let mut out = Output::stdout();
+    if args.json {
+        for &entry in &result.entries {
+            if out.closed {
+                break;
+            }
+            out.raw_line(&store.read_raw(entry)?)?;
+        }
+    } else if !result.entries.is_empty() {
+        let terminal = Terminal::detect();
+        write_list_table(&store, &result.entries, &terminal, &mut out)?;
+        if terminal.interactive && result.total_matched > result.entries.len() {
+            out.finish()?;
+            eprintln!(
+                "interlog: {} of {} matching records shown; --limit N shows more",
+                result.entries.len(),
+                result.total_matched
+            );
+        }
+    }
+    out.finish()?;
+    report_bad_lines(&store.bad_lines(), verbose);
+    Ok(())
 }
 
-pub fn run_list(_settings: &Settings, _args: ListArgs, _verbose: bool) -> CliResult {
-    not_yet()
+pub fn run_show(settings: &Settings, args: ShowArgs, verbose: bool) -> CliResult {
+    let store = load(&settings.dir)?;
+    let entry = lookup::find_record(&store, &args.id)?;
+    let mut out = Output::stdout();
+    if args.json {
+        out.raw_line(&store.read_raw(entry)?)?;
+    } else {
+        let record = store.read_record(entry)?;
+        let summary = store.summary(entry);
+        let location = summary.as_ref().map(|s| detail::Location { file: &s.file, line: s.line });
+        out.text(&detail::render_record(&record, location, &Terminal::detect()))?;
+    }
+    out.finish()?;
+    report_bad_lines(&store.bad_lines(), verbose);
+    Ok(())
 }
-pub fn run_show(_settings: &Settings, _args: ShowArgs, _verbose: bool) -> CliResult {
-    not_yet()
+
+pub fn run_sessions(settings: &Settings, args: SessionsArgs, verbose: bool) -> CliResult {
+    let store = load(&settings.dir)?;
+    let sessions = store.sessions();
+    let mut out = Output::stdout();
+    if args.json {
+        for session in &sessions {
+            out.raw_line(session_json(session).as_bytes())?;
+        }
+    } else if !sessions.is_empty() {
+        out.text(&sessions_table(&sessions, &Terminal::detect(), Today::now()))?;
+    }
+    out.finish()?;
+    report_bad_lines(&store.bad_lines(), verbose);
+    Ok(())
 }
-pub fn run_sessions(_settings: &Settings, _args: SessionsArgs, _verbose: bool) -> CliResult {
-    not_yet()
+
+pub fn run_conversation(settings: &Settings, args: ConversationArgs, verbose: bool) -> CliResult {
+    let store = load(&settings.dir)?;
+    let (session, entries) = lookup::find_session(&store, &args.session)?;
+    let mut out = Output::stdout();
+    if args.json {
+        for &entry in &entries {
+            out.raw_line(&store.read_raw(entry)?)?;
+        }
+    } else {
+        let turns = read_records(&store, &entries)?;
+        let facts = SessionFacts::from_turns(&session, &turns);
+        let text = if args.markdown {
+            markdown::render_markdown(&facts, &turns)
+        } else {
+            transcript::render_transcript(&facts, &turns, &Terminal::detect(), Today::now())
+        };
+        out.text(&text)?;
+    }
+    out.finish()?;
+    report_bad_lines(&store.bad_lines(), verbose);
+    Ok(())
 }
-pub fn run_conversation(_settings: &Settings, _args: ConversationArgs, _verbose: bool) -> CliResult {
-    let _ = PathBuf::new();
-    not_yet()
+
+fn load(dir: &Path) -> Result<Store, Failure> {
+    Store::load(dir).map_err(|err| Failure::Failed(err.into()))
+}
+
+fn read_records(store: &Store, entries: &[EntryId]) -> Result<Vec<InteractionRecord>, Failure> {
+    entries.iter().map(|&entry| store.read_record(entry).map_err(|err| Failure::Failed(err.into()))).collect()
+}
+
+fn list_query(args: &ListArgs, now: chrono::DateTime<Utc>) -> Result<Query, Failure> {
+    let time = |flag: &str, value: &Option<String>| -> Result<Option<Timestamp>, Failure> {
+        value
+            .as_deref()
+            .map(|text| parse_time_arg(text, now).map_err(|err| Failure::Usage(format!("{flag}: {err}"))))
+            .transpose()
+    };
+    Ok(Query {
+        project: args.project.clone(),
+        session: args.session.clone(),
+        client: args.client.clone(),
+        model: args.model.clone(),
+        since: time("--since", &args.since)?,
+        until: time("--until", &args.until)?,
+        tags: args.tags.clone(),
+        has_error: args.errors.then_some(true),
+        stop_reason: args.stop_reason.clone(),
+        search: args.search.clone().filter(|q| !q.trim().is_empty()),
+        limit: Some(args.limit),
+    })
+}
+
+/// Summaries are fetched a chunk at a time, twice (once to measure, once to print), so that a
+/// listing of every record never holds every row.
+const LIST_CHUNK: usize = 4096;
+
+fn write_list_table(store: &Store, entries: &[EntryId], terminal: &Terminal, out: &mut Output) -> CliResult {
+    let today = Today::now();
+    let mut table = Table::new(list_columns());
+    for chunk in entries.chunks(LIST_CHUNK) {
+        for summary in store.summaries(chunk) {
+            table.measure(&list_row(&summary, today));
+        }
+    }
+    let layout = table.layout(terminal);
+    out.text(&layout.header())?;
+    for chunk in entries.chunks(LIST_CHUNK) {
+        if out.closed {
+            break;
+        }
+        for summary in store.summaries(chunk) {
+            out.text(&layout.row(&list_row(&summary, today)))?;
+        }
+    }
+    Ok(())
+}
+
+fn list_columns() -> Vec<Column> {
+    vec![
+        Column::fixed("TIME"),
+        Column::fixed("ID"),
+        Column::fixed("SESSION").droppable(6),
+        Column::left("PROJECT", 18).droppable(7),
+        Column::left("CLIENT", 14).droppable(2),
+        Column::left("MODEL", 22).droppable(3),
+        Column::right("IN").droppable(5),
+        Column::right("OUT").droppable(4),
+        Column::right("DUR").droppable(1),
+        Column::right("TOOLS").droppable(0),
+        Column::fixed("ERR"),
+        Column::flexible("PROMPT"),
+    ]
+}
+
+/// Cells are sanitised here: summaries carry raw record text.
+fn list_row(row: &RecordSummary, today: Today) -> Vec<Cell> {
+    let optional = |value: &Option<String>| sanitize_line(value.as_deref().unwrap_or("")).into_owned();
+    vec![
+        Cell::styled(short_time(&row.timestamp, today), Style::Dim),
+        Cell::new(sanitize_line(&short_id(&row.id, 8))),
+        Cell::styled(sanitize_line(&short_id(row.session_id.as_deref().unwrap_or(""), 8)), Style::Accent),
+        Cell::new(optional(&row.project)),
+        Cell::new(optional(&row.client)),
+        Cell::new(optional(&row.model)),
+        Cell::new(tokens(row.input_tokens)),
+        Cell::new(tokens(row.output_tokens)),
+        Cell::new(row.duration_ms.map(duration).unwrap_or_default()),
+        Cell::new(if row.tool_calls > 0 { row.tool_calls.to_string() } else { String::new() }),
+        Cell::styled(if row.has_error { "✗" } else { "" }, Style::Bad),
+        Cell::new(sanitize_line(&row.first_line)),
+    ]
+}
+
+fn sessions_table(sessions: &[SessionSummary], terminal: &Terminal, today: Today) -> String {
+    let mut table = Table::new(vec![
+        Column::left("SESSION", 36).at_least(36),
+        Column::left("PROJECT", 24).droppable(4),
+        Column::left("CLIENT", 16).droppable(0),
+        Column::right("TURNS"),
+        Column::fixed("FIRST").droppable(1),
+        Column::fixed("LAST"),
+        Column::right("IN").droppable(3),
+        Column::right("OUT").droppable(2),
+    ]);
+    for session in sessions {
+        let optional = |value: &Option<String>| sanitize_line(value.as_deref().unwrap_or("")).into_owned();
+        table.push(vec![
+            Cell::styled(sanitize_line(&session.session_id), Style::Accent),
+            Cell::new(optional(&session.project)),
+            Cell::new(optional(&session.client)),
+            Cell::new(session.turns.to_string()),
+            Cell::styled(short_time(&session.first, today), Style::Dim),
+            Cell::styled(short_time(&session.last, today), Style::Dim),
+            Cell::new(tokens(session.input_tokens)),
+            Cell::new(tokens(session.output_tokens)),
+        ]);
+    }
+    table.render(terminal)
+}
+
+/// The contract's keys, in its order; absent project or client are `null`.
+fn session_json(session: &SessionSummary) -> String {
+    serde_json::json!({
+        "session_id": session.session_id,
+        "project": session.project,
+        "client": session.client,
+        "turns": session.turns,
+        "first": session.first.to_rfc3339(),
+        "last": session.last.to_rfc3339(),
+        "input_tokens": session.input_tokens,
+        "output_tokens": session.output_tokens,
+    })
+    .to_string()
+}
+
+/// Bad lines go to stderr after the data: one summary line, or with `--verbose` one line each.
+fn report_bad_lines(bad_lines: &[BadLine], verbose: bool) {
+    for line in bad_line_report(bad_lines, verbose) {
+        eprintln!("{line}");
+    }
+}
+
+fn bad_line_report(bad_lines: &[BadLine], verbose: bool) -> Vec<String> {
+    let mut sorted: Vec<&BadLine> = bad_lines.iter().collect();
+    sorted.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    if verbose {
+        return sorted.iter().map(|bad| format!("interlog: bad line {}", describe(bad))).collect();
+    }
+    let Some(first) = sorted.first() else { return Vec::new() };
+    let count = sorted.len();
+    let noun = if count == 1 { "bad line" } else { "bad lines" };
+    vec![format!("interlog: {count} {noun} skipped (first: {}); --verbose lists them", describe(first))]
+}
+
+/// `interactions-2026-11-20.jsonl:17: reason` (the file's name: the directory is the user's own).
+fn describe(bad: &BadLine) -> String {
+    let name =
+        bad.file.file_name().map_or_else(|| bad.file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    sanitize_line(&format!("{name}:{}: {}", bad.line, bad.reason)).into_owned()
+}
+
+/// Buffered stdout where a reader that went away (`interlog list | head`) ends the output quietly.
+struct Output {
+    writer: BufWriter<std::io::StdoutLock<'static>>,
+    closed: bool,
+}
+
+impl Output {
+    fn stdout() -> Self {
+        Output { writer: BufWriter::new(std::io::stdout().lock()), closed: false }
+    }
+
+    fn raw_line(&mut self, bytes: &[u8]) -> Result<(), Failure> {
+        self.write(bytes)?;
+        self.write(b"\n")
+    }
+
+    fn text(&mut self, text: &str) -> Result<(), Failure> {
+        self.write(text.as_bytes())
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), Failure> {
+        if self.closed {
+            return Ok(());
+        }
+        let result = self.writer.write_all(bytes);
+        self.settle(result)
+    }
+
+    fn finish(&mut self) -> Result<(), Failure> {
+        if self.closed {
+            return Ok(());
+        }
+        let result = self.writer.flush();
+        self.settle(result)
+    }
+
+    fn settle(&mut self, result: std::io::Result<()>) -> Result<(), Failure> {
+        match result {
+            Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            Err(err) => Err(Failure::Failed(anyhow::Error::new(err).context("cannot write to stdout"))),
+            Ok(()) => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    fn bad(file: &str, line: u64, reason: &str) -> BadLine {
+        BadLine { file: PathBuf::from(format!("/logs/{file}")), line, reason: reason.into() }
+    }
+
+    #[test]
+    fn bad_lines_summarise_to_one_line_naming_the_first() {
+        let lines =
+            [bad("interactions-2026-11-21.jsonl", 2, "no id"), bad("interactions-2026-11-20.jsonl", 17, "not JSON")];
+        assert_eq!(
+            bad_line_report(&lines, false),
+            ["interlog: 2 bad lines skipped (first: interactions-2026-11-20.jsonl:17: not JSON); --verbose lists them"]
+        );
+        assert_eq!(
+            bad_line_report(&lines, true),
+            [
+                "interlog: bad line interactions-2026-11-20.jsonl:17: not JSON",
+                "interlog: bad line interactions-2026-11-21.jsonl:2: no id"
+            ]
+        );
+        assert!(bad_line_report(&[], false).is_empty());
+        assert!(bad_line_report(&[], true).is_empty());
+    }
+
+    #[test]
+    fn bad_line_reasons_are_sanitised() {
+        let report = bad_line_report(&[bad("interactions-2026-11-20.jsonl", 1, "near \x1b[2J")], false);
+        assert!(report[0].contains("near \\x1b[2J"), "{report:?}");
+    }
+
+    #[test]
+    fn time_flags_that_do_not_parse_are_usage_errors_naming_the_value() {
+        let args = ListArgs {
+            project: None,
+            session: None,
+            client: None,
+            model: None,
+            since: Some("yesterday-ish".into()),
+            until: None,
+            search: None,
+            tags: Vec::new(),
+            errors: false,
+            stop_reason: None,
+            limit: 50,
+            json: false,
+        };
+        match list_query(&args, Utc::now()) {
+            Err(Failure::Usage(message)) => {
+                assert!(message.starts_with("--since: "), "{message}");
+                assert!(message.contains("\"yesterday-ish\""), "{message}");
+            }
+            other => panic!("expected a usage error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn session_json_has_the_contract_keys_in_order() {
+        let at = Timestamp::parse("2026-11-21T14:00:00Z").unwrap();
+        let session = SessionSummary {
+            session_id: "s".into(),
+            project: None,
+            client: Some("c".into()),
+            turns: 2,
+            first: at,
+            last: at,
+            input_tokens: 7,
+            output_tokens: 3,
+        };
+        assert_eq!(
+            session_json(&session),
+            r#"{"session_id":"s","project":null,"client":"c","turns":2,"first":"2026-11-21T14:00:00.000Z","last":"2026-11-21T14:00:00.000Z","input_tokens":7,"output_tokens":3}"#
+        );
+    }
 }
