@@ -15,6 +15,11 @@ pub mod store;
 
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "server")]
+pub mod server;
+
+#[cfg(feature = "tui")]
+pub mod tui;
 
 /// The README's examples compile and run as doctests.
 #[cfg(doctest)]

@@ -9,11 +9,24 @@ use caseless::Caseless;
 /// Folds `text` into `out` (cleared first): ASCII by lowering, the rest with Unicode case folding.
 pub(crate) fn fold_into(text: &str, out: &mut String) {
     out.clear();
-    if text.is_ascii() {
-        out.push_str(text);
-        out.make_ascii_lowercase();
-    } else {
-        out.extend(text.chars().default_case_fold());
+    out.reserve(text.len());
+    let facts = facts();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let ascii_run = rest.bytes().position(|b| !b.is_ascii()).unwrap_or(rest.len());
+        let start = out.len();
+        out.push_str(&rest[..ascii_run]);
+        // Only ASCII was pushed since `start`, so lowering those bytes keeps the string valid.
+        out[start..].make_ascii_lowercase();
+        rest = &rest[ascii_run..];
+        let mut chars = rest.chars();
+        let Some(c) = chars.next() else { break };
+        if facts.folds(c) {
+            out.extend(std::iter::once(c).default_case_fold());
+        } else {
+            out.push(c);
+        }
+        rest = chars.as_str();
     }
 }
 
@@ -30,6 +43,18 @@ struct FoldFacts {
     cased: HashSet<char>,
     /// For each ASCII byte, the non-ASCII characters whose folding contains it (`K` → `k`, `ß` → `ss`).
     folds_into_ascii: Vec<Vec<char>>,
+    /// One bit per character below `FOLD_LIMIT`: whether case folding changes it.
+    changes: Vec<u64>,
+}
+
+/// Every character with a case folding lies below this.
+const FOLD_LIMIT: u32 = 0x20000;
+
+impl FoldFacts {
+    fn folds(&self, c: char) -> bool {
+        let code = c as u32;
+        code < FOLD_LIMIT && self.changes[(code / 64) as usize] & (1 << (code % 64)) != 0
+    }
 }
 
 fn facts() -> &'static FoldFacts {
@@ -37,12 +62,13 @@ fn facts() -> &'static FoldFacts {
     FACTS.get_or_init(|| {
         let mut cased = HashSet::new();
         let mut folds_into_ascii = vec![Vec::new(); 128];
-        // Every character with a case folding lies below U+20000.
-        for c in (0x80u32..0x20000).filter_map(char::from_u32) {
+        let mut changes = vec![0u64; (FOLD_LIMIT / 64) as usize];
+        for c in (0x80u32..FOLD_LIMIT).filter_map(char::from_u32) {
             let folded: Vec<char> = std::iter::once(c).default_case_fold().collect();
             if folded == [c] {
                 continue;
             }
+            changes[(c as u32 / 64) as usize] |= 1 << (c as u32 % 64);
             cased.insert(c);
             for &f in &folded {
                 if f.is_ascii() {
@@ -55,7 +81,7 @@ fn facts() -> &'static FoldFacts {
                 }
             }
         }
-        FoldFacts { cased, folds_into_ascii }
+        FoldFacts { cased, folds_into_ascii, changes }
     })
 }
 
@@ -113,6 +139,8 @@ mod tests {
         assert_eq!(fold("CAFÉ"), "café");
         assert_eq!(fold("ΣΊΣΥΦΟΣ"), fold("σίσυφος"));
         assert_eq!(fold("Straße"), "strasse");
+        assert_eq!(fold("ÀB東京Ωx\u{212A}"), "àb東京ωxk");
+        assert_eq!(fold("plain ASCII"), "plain ascii");
     }
 
     #[test]
@@ -126,5 +154,15 @@ mod tests {
         assert!(strasse.stand_ins.contains(&'ß'));
         assert!(strasse.stand_ins.contains(&'ſ'));
         assert!(fragment("kelvin").stand_ins.contains(&'\u{212A}'));
+    }
+}
+#[cfg(test)]
+mod probe {
+    #[test]
+    fn print_stand_ins() {
+        for t in ["zzzzunmatched", "deadlock", "kubernetes", "sqlite"] {
+            let f = super::fragment(t);
+            eprintln!("{t}: {} {:?}", f.stand_ins.len(), f.stand_ins);
+        }
     }
 }

@@ -1,75 +1,321 @@
-//! Fuzzy ranking of headlines for search-as-you-type, with `nucleo-matcher` on every core and a
-//! top-k heap per thread instead of a full sort.
+//! Fuzzy ranking of headlines for search-as-you-type, with `nucleo-matcher`.
+//!
+//! Per keystroke: only the entries the previous pattern matched are looked at when the new
+//! pattern extends it; a byte prefilter (the pattern's ASCII letters in order, memchr) drops most
+//! headlines before the matcher sees them; the rest get nucleo's linear greedy score on every
+//! core, each thread keeping a top-k heap; the best few of those are re-scored with nucleo's
+//! optimal algorithm, which orders the final list and gives the highlighted positions.
+//! Normalization is off: `e` does not match `é` (the folding table lookups per character
+//! doubled the cost of non-ASCII headlines).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::pattern::{Atom, AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
+use rayon::prelude::*;
 
 use super::index::Index;
 use super::load::reader_threads;
 use super::{EntryId, FuzzyHit};
 
-/// Below this many headlines one thread is quicker than starting another.
-const PARALLEL_FROM: usize = 20_000;
+/// Below this many headlines one thread is quicker than sharing the work.
+const PARALLEL_FROM: usize = 4_096;
+/// Headlines scored between checks whether the best possible results are already found.
+const BLOCK: usize = 32_768;
+/// How many greedy-best candidates per result are re-scored optimally.
+const RESCORE_FACTOR: usize = 4;
 
 /// A kept hit: higher score first, then newer (a smaller position in newest-first order).
 type Ranked = (u32, Reverse<usize>);
 
-pub(crate) fn rank(index: &Index, pattern: &str, within: Option<&[EntryId]>, limit: usize) -> Vec<FuzzyHit> {
+/// Every entry the last pattern matched (newest first), so that typing one more character only
+/// looks at those: a pattern that extends another matches a subset of what it matched.
+#[derive(Default)]
+pub(crate) struct LastMatches {
+    pattern: String,
+    generation: u64,
+    entries: Vec<u32>,
+}
+
+impl LastMatches {
+    fn narrows(&self, pattern: &str, generation: u64) -> bool {
+        // A negated atom (`!x`) matches more as it grows, so it cannot narrow.
+        self.generation == generation
+            && !self.pattern.is_empty()
+            && pattern.starts_with(&self.pattern)
+            && !pattern.contains('!')
+    }
+}
+
+pub(crate) fn rank(
+    index: &Index,
+    last: &mut LastMatches,
+    text: &str,
+    within: Option<&[EntryId]>,
+    limit: usize,
+) -> Vec<FuzzyHit> {
     if limit == 0 {
         return Vec::new();
     }
     let candidates: Vec<u32> = match within {
         Some(entries) => entries.iter().filter(|e| index.live_entry(**e).is_some()).map(|e| e.0).collect(),
+        None if last.narrows(text, index.generation()) => std::mem::take(&mut last.entries),
         None => index.order.iter().rev().copied().collect(),
     };
-    let pattern = Pattern::parse(pattern, CaseMatching::Smart, Normalization::Smart);
+    let pattern = Pattern::parse(text, CaseMatching::Smart, Normalization::Never);
     if pattern.atoms.is_empty() {
+        *last = LastMatches::default();
         return candidates
             .into_iter()
             .take(limit)
             .map(|e| FuzzyHit { entry: EntryId(e), score: 0, positions: Vec::new() })
             .collect();
     }
-    let threads = if candidates.len() >= PARALLEL_FROM { reader_threads() } else { 1 };
-    let part = candidates.len().div_ceil(threads).max(1);
-    let mut best: Vec<Ranked> = std::thread::scope(|scope| {
-        let workers: Vec<_> = candidates
-            .chunks(part)
+    let scorer = Scorer::new(&pattern);
+    let keep = limit.saturating_mul(RESCORE_FACTOR);
+    let mut best: Vec<Ranked> = Vec::new();
+    let mut matched = Vec::new();
+    let mut complete = true;
+    // Blocks in newest-first order; once `limit` hits have the best score a hit can have, older
+    // entries cannot rank higher (ties go to the newer), so the scan stops.
+    for (n, block) in candidates.chunks(BLOCK).enumerate() {
+        let part = if block.len() >= PARALLEL_FROM { block.len().div_ceil(reader_threads()) } else { block.len() };
+        let results: Vec<(Vec<Ranked>, Vec<u32>)> = block
+            .par_chunks(part.max(1))
             .enumerate()
-            .map(|(n, slice)| {
-                let pattern = &pattern;
-                scope.spawn(move || top_k(index, pattern, slice, n * part, limit))
-            })
+            .map(|(i, slice)| top_k(index, &scorer, slice, n * BLOCK + i * part, keep))
             .collect();
-        workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect()
-    });
-    best.sort_unstable_by(|a, b| b.cmp(a));
-    best.truncate(limit);
+        for (ranked, entries) in results {
+            best.extend(ranked);
+            matched.extend(entries);
+        }
+        best.sort_unstable_by(|a, b| b.cmp(a));
+        best.truncate(keep);
+        if best.iter().take_while(|(score, _)| *score >= scorer.best_possible).count() >= limit {
+            complete = false;
+            break;
+        }
+    }
+    if within.is_none() {
+        *last = if complete {
+            LastMatches { pattern: text.to_owned(), generation: index.generation(), entries: matched }
+        } else {
+            LastMatches::default()
+        };
+    }
     let mut matcher = Matcher::new(Config::DEFAULT);
     let (mut headline, mut chars) = (String::new(), Vec::new());
-    best.into_iter()
-        .map(|(score, Reverse(position))| {
-            let entry = candidates[position];
-            index.write_headline(entry, &mut headline);
+    let mut rescored: Vec<(Ranked, Vec<u32>)> = best
+        .into_iter()
+        .filter_map(|(_, Reverse(position))| {
+            index.write_headline(candidates[position], &mut headline);
             let mut positions = Vec::new();
-            pattern.indices(Utf32Str::new(&headline, &mut chars), &mut matcher, &mut positions);
+            let score = pattern.indices(haystack(&headline, &mut chars), &mut matcher, &mut positions)?;
+            Some(((score, Reverse(position)), positions))
+        })
+        .collect();
+    rescored.sort_unstable_by_key(|r| Reverse(r.0));
+    rescored.truncate(limit);
+    rescored
+        .into_iter()
+        .map(|((score, Reverse(position)), mut positions)| {
             positions.sort_unstable();
             positions.dedup();
-            FuzzyHit { entry: EntryId(entry), score, positions }
+            FuzzyHit { entry: EntryId(candidates[position]), score, positions }
         })
         .collect()
 }
 
-fn top_k(index: &Index, pattern: &Pattern, slice: &[u32], first_position: usize, limit: usize) -> Vec<Ranked> {
+/// The parsed pattern, ready for the cheap first pass.
+struct Scorer<'p> {
+    pattern: &'p Pattern,
+    /// Per atom: matches case-insensitively (smart case: no upper case in the atom).
+    ignore_case: Vec<bool>,
+    /// Per positive atom: its ASCII characters, as (lower, upper, stand-in lead byte) that any
+    /// match contains in order (a Kelvin sign may stand for `k`, a long s for `s`: their UTF-8
+    /// lead byte is accepted too).
+    in_order: Vec<Vec<(u8, u8, u8)>>,
+    /// Every atom is ASCII: the first pass can run on an ASCII projection of the headline.
+    ascii_pattern: bool,
+    /// The highest greedy score any headline can get: each atom matched as a word of its own.
+    best_possible: u32,
+}
+
+impl<'p> Scorer<'p> {
+    fn new(pattern: &'p Pattern) -> Scorer<'p> {
+        let mut ignore_case = Vec::new();
+        let mut in_order = Vec::new();
+        for atom in &pattern.atoms {
+            let needle: Vec<char> = utf32_chars(atom.needle_text());
+            let insensitive = !needle.iter().any(|c| c.is_uppercase());
+            ignore_case.push(insensitive);
+            if atom.negative {
+                continue;
+            }
+            let bytes = needle
+                .iter()
+                .filter(|c| c.is_ascii())
+                .map(|&c| {
+                    let b = c as u8;
+                    let (lower, upper) =
+                        if insensitive { (b.to_ascii_lowercase(), b.to_ascii_uppercase()) } else { (b, b) };
+                    let stand_in = match (insensitive, lower) {
+                        (true, b'k') => 0xE2,
+                        (true, b's') => 0xC5,
+                        _ => lower,
+                    };
+                    (lower, upper, stand_in)
+                })
+                .collect();
+            in_order.push(bytes);
+        }
+        let ascii_pattern = pattern.atoms.iter().all(|a| matches!(a.needle_text(), Utf32Str::Ascii(_)));
+        let mut scorer = Scorer { pattern, ignore_case, in_order, ascii_pattern, best_possible: u32::MAX };
+        scorer.best_possible = scorer.highest_score();
+        scorer
+    }
+
+    fn highest_score(&self) -> u32 {
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        let mut chars = Vec::new();
+        let mut total = 0u32;
+        for atom in self.pattern.atoms.iter().filter(|a| !a.negative) {
+            let needle: String = utf32_chars(atom.needle_text()).into_iter().collect();
+            let single = Scorer {
+                pattern: self.pattern,
+                ignore_case: vec![true],
+                in_order: Vec::new(),
+                ascii_pattern: true,
+                best_possible: 0,
+            };
+            let alone = haystack(&needle, &mut chars);
+            let score = single.greedy_atom(atom, true, alone, &mut matcher).unwrap_or(u16::MAX);
+            total = total.saturating_add(u32::from(score));
+        }
+        total
+    }
+
+    /// Whether the headline can match at all (no false negatives).
+    fn may_match(&self, headline: &str) -> bool {
+        let bytes = headline.as_bytes();
+        self.in_order.iter().all(|needle| {
+            let mut at = 0;
+            needle.iter().all(|&(lower, upper, stand_in)| match memchr::memchr3(lower, upper, stand_in, &bytes[at..]) {
+                Some(found) => {
+                    at += found + 1;
+                    true
+                }
+                None => false,
+            })
+        })
+    }
+
+    /// nucleo's greedy (linear) score: whether it matches is exact, the score approximate.
+    fn greedy(&self, haystack: Utf32Str<'_>, matcher: &mut Matcher) -> Option<u32> {
+        let mut total = 0u32;
+        for (atom, &ignore_case) in self.pattern.atoms.iter().zip(&self.ignore_case) {
+            let score = self.greedy_atom(atom, ignore_case, haystack, matcher);
+            match (atom.negative, score) {
+                (true, Some(_)) => return None,
+                (true, None) => {}
+                (false, score) => total += u32::from(score?),
+            }
+        }
+        Some(total)
+    }
+}
+
+impl Scorer<'_> {
+    fn greedy_atom(
+        &self,
+        atom: &Atom,
+        ignore_case: bool,
+        haystack: Utf32Str<'_>,
+        matcher: &mut Matcher,
+    ) -> Option<u16> {
+        matcher.config.ignore_case = ignore_case;
+        matcher.config.normalize = false;
+        let needle = atom.needle_text();
+        match atom.kind {
+            AtomKind::Fuzzy => matcher.fuzzy_match_greedy(haystack, needle),
+            AtomKind::Substring => matcher.substring_match(haystack, needle),
+            AtomKind::Exact => matcher.exact_match(haystack, needle),
+            AtomKind::Prefix => matcher.prefix_match(haystack, needle),
+            AtomKind::Postfix => matcher.postfix_match(haystack, needle),
+            // A kind added by a later nucleo: its own (optimal) scoring.
+            _ => atom.score(haystack, matcher),
+        }
+    }
+}
+
+/// The headline with one ASCII byte per character, for scoring an ASCII pattern cheaply: a
+/// character that lowers to an ASCII letter (the Kelvin sign, the long s) becomes that letter,
+/// any other non-ASCII character a control byte no pattern contains. Positions are unchanged;
+/// the final scores and positions come from the real headline.
+fn project_ascii<'a>(text: &'a str, out: &'a mut String) -> &'a str {
+    if text.is_ascii() {
+        return text;
+    }
+    let bytes = text.as_bytes();
+    let mut projected = Vec::with_capacity(bytes.len());
+    for (at, &b) in bytes.iter().enumerate() {
+        match b {
+            0x00..=0x7F => projected.push(b),
+            // Continuation bytes belong to the character already projected.
+            0x80..=0xBF => {}
+            _ => projected.push(match &bytes[at..bytes.len().min(at + 3)] {
+                [0xE2, 0x84, 0xAA] => b'k',
+                [0xC5, 0xBF, ..] => b's',
+                _ => 0x1A,
+            }),
+        }
+    }
+    out.clear();
+    out.push_str(std::str::from_utf8(&projected).unwrap_or_default());
+    out
+}
+
+fn utf32_chars(text: Utf32Str<'_>) -> Vec<char> {
+    match text {
+        Utf32Str::Ascii(bytes) => bytes.iter().map(|&b| b as char).collect(),
+        Utf32Str::Unicode(chars) => chars.to_vec(),
+    }
+}
+
+/// The text as nucleo reads it: ASCII bytes, or one `char` per character (so that match
+/// positions are char indices, as [`FuzzyHit::positions`] promises, and no grapheme
+/// segmentation is paid for).
+fn haystack<'a>(text: &'a str, chars: &'a mut Vec<char>) -> Utf32Str<'a> {
+    if text.is_ascii() {
+        return Utf32Str::Ascii(text.as_bytes());
+    }
+    chars.clear();
+    chars.extend(text.chars());
+    Utf32Str::Unicode(chars)
+}
+
+/// The best `limit` of `slice`, and every entry of it that matched.
+fn top_k(
+    index: &Index,
+    scorer: &Scorer,
+    slice: &[u32],
+    first_position: usize,
+    limit: usize,
+) -> (Vec<Ranked>, Vec<u32>) {
     let mut matcher = Matcher::new(Config::DEFAULT);
     let (mut headline, mut chars) = (String::new(), Vec::new());
     let mut heap: BinaryHeap<Reverse<Ranked>> = BinaryHeap::with_capacity(limit + 1);
+    let mut matched = Vec::new();
+    let mut projected = String::new();
     for (i, &entry) in slice.iter().enumerate() {
         index.write_headline(entry, &mut headline);
-        let Some(score) = pattern.score(Utf32Str::new(&headline, &mut chars), &mut matcher) else { continue };
+        if !scorer.may_match(&headline) {
+            continue;
+        }
+        let text = if scorer.ascii_pattern { project_ascii(&headline, &mut projected) } else { &headline };
+        let Some(score) = scorer.greedy(haystack(text, &mut chars), &mut matcher) else { continue };
+        matched.push(entry);
         let ranked = (score, Reverse(first_position + i));
         if heap.len() < limit {
             heap.push(Reverse(ranked));
@@ -78,5 +324,5 @@ fn top_k(index: &Index, pattern: &Pattern, slice: &[u32], first_position: usize,
             heap.push(Reverse(ranked));
         }
     }
-    heap.into_iter().map(|Reverse(r)| r).collect()
+    (heap.into_iter().map(|Reverse(r)| r).collect(), matched)
 }

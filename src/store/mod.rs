@@ -10,6 +10,7 @@ mod filter;
 mod fold;
 mod follow;
 mod fuzzy;
+mod ids;
 mod index;
 mod lenient;
 mod load;
@@ -23,7 +24,7 @@ pub use time_arg::{parse_time_arg, TimeArgError};
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use filter::Filter;
 use index::Index;
@@ -177,6 +178,7 @@ pub(crate) struct Shared {
     dir: PathBuf,
     index: RwLock<Index>,
     loading: AtomicBool,
+    last_fuzzy: Mutex<fuzzy::LastMatches>,
 }
 
 impl Shared {
@@ -196,6 +198,7 @@ impl Store {
                 dir: dir.to_path_buf(),
                 index: RwLock::new(Index::new()),
                 loading: AtomicBool::new(loading),
+                last_fuzzy: Mutex::new(fuzzy::LastMatches::default()),
             }),
         }
     }
@@ -266,7 +269,8 @@ impl Store {
     /// Fuzzy ranking over headlines; `within` narrows to a previous result (as the user types
     /// more); best first, at most `limit`.
     pub fn fuzzy(&self, pattern: &str, within: Option<&[EntryId]>, limit: usize) -> Vec<FuzzyHit> {
-        fuzzy::rank(&self.inner.read(), pattern, within, limit)
+        let mut last = self.inner.last_fuzzy.lock().unwrap_or_else(PoisonError::into_inner);
+        fuzzy::rank(&self.inner.read(), &mut last, pattern, within, limit)
     }
 
     pub fn summary(&self, entry: EntryId) -> Option<RecordSummary> {
@@ -289,7 +293,7 @@ impl Store {
             let (path, offset, len, _) = index
                 .location(entry)
                 .ok_or_else(|| StoreError::Gone { id: format!("#{}", entry.0), path: self.inner.dir.clone() })?;
-            (path, offset, len, index.id_of(entry.0).to_owned())
+            (path, offset, len, index.id_of(entry.0).into_owned())
         };
         let bytes =
             scan::read_line_at(&path, offset, len).map_err(|source| StoreError::Io { path: path.clone(), source })?;

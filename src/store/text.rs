@@ -1,15 +1,25 @@
-//! The searchable text of a record (CONTRACT §3), read from its stored line.
+//! Checking a stored line's text fields (CONTRACT §3) against search terms.
+//!
+//! Each text field is checked as soon as the parser reaches it, and parsing stops once every
+//! term was found, so a match in the prompt costs only the bytes up to it. Fields are taken raw
+//! (as JSON text slices of the line). A string field without `\u` escapes is matched against a
+//! term of plain characters on the already lowered line, without decoding or folding: literally,
+//! and around each character that folds into the term's letters; otherwise it is decoded and
+//! folded.
 
-use std::borrow::Cow;
+use std::fmt;
 
-use serde::de::{Deserialize, IgnoredAny, MapAccess};
+use serde::de::{Deserialize, DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 use super::fold::fold_into;
-use super::lenient::{visit_array, visit_object, FieldSink, Object, Scalar};
+use super::lenient::{visit_object, FieldSink};
 use super::search::Terms;
 
-/// Reusable buffers for checking records against terms.
+/// The message that stops the parser when every term was found.
+const ALL_FOUND: &str = "all terms found";
+
+/// Reusable buffers for checking lines against terms.
 #[derive(Default)]
 pub(crate) struct TextFields {
     folded: String,
@@ -17,176 +27,256 @@ pub(crate) struct TextFields {
 }
 
 impl TextFields {
-    /// Whether every term occurs in one of the line's text fields.
-    pub fn matches(&mut self, line: &[u8], terms: &Terms) -> bool {
-        let Ok(text) = std::str::from_utf8(line) else { return false };
-        let mut pieces = Pieces::default();
-        let mut deserializer = serde_json::Deserializer::from_str(text);
-        if visit_object(&mut deserializer, &mut pieces).is_err() {
-            return false;
-        }
+    /// Whether every term occurs in one of the line's text fields; `lowered` is the line with
+    /// ASCII lowered.
+    pub fn matches(&mut self, line: &[u8], lowered: &[u8], terms: &Terms) -> bool {
         self.found.clear();
         self.found.resize(terms.len(), false);
-        let mut missing = terms.len();
-        for piece in &pieces.0 {
-            fold_into(piece, &mut self.folded);
-            for (i, found) in self.found.iter_mut().enumerate() {
-                if !*found && terms.found_in(i, &self.folded) {
-                    *found = true;
-                    missing -= 1;
-                }
-            }
-            if missing == 0 {
-                return true;
-            }
-        }
-        false
+        let mut checker =
+            Checker { terms, line, lowered, found: &mut self.found, missing: terms.len(), folded: &mut self.folded };
+        let mut deserializer = serde_json::Deserializer::from_slice(line);
+        let _ = visit_object(&mut deserializer, &mut TopLevel(&mut checker));
+        checker.missing == 0
     }
 }
 
-/// Text pieces of one JSON value.
-#[derive(Default)]
-struct Pieces<'a>(Vec<Cow<'a, str>>);
+struct Checker<'c> {
+    terms: &'c Terms,
+    line: &'c [u8],
+    lowered: &'c [u8],
+    found: &'c mut Vec<bool>,
+    missing: usize,
+    folded: &'c mut String,
+}
 
-impl<'a> Pieces<'a> {
-    fn string(&mut self, value: Scalar<'a>) {
-        if let Scalar::Str(text) = value {
-            self.0.push(text);
+impl Checker<'_> {
+    /// Checks one piece of decoded text; `Err` stops the parse when every term has been found.
+    fn text<E: serde::de::Error>(&mut self, text: &str) -> Result<(), E> {
+        let haystack: &[u8] = match lowered_slice(self.line, self.lowered, text) {
+            Some(lowered) => lowered,
+            None => {
+                fold_into(text, self.folded);
+                self.folded.as_bytes()
+            }
+        };
+        let terms = self.terms;
+        mark(self.found, &mut self.missing, |i| terms.found_in(i, haystack))
+    }
+
+    /// A value that is text when it is a string (raw JSON, a slice of the line).
+    fn raw_string<E: serde::de::Error>(&mut self, raw: &RawValue) -> Result<(), E> {
+        let text = raw.get();
+        if !text.starts_with('"') {
+            return Ok(());
         }
+        let Some(lowered) = lowered_of(self.line, self.lowered, &text[1..text.len() - 1]) else {
+            return Ok(());
+        };
+        let terms = self.terms;
+        let mut decoded = false;
+        for i in 0..self.found.len() {
+            if self.found[i] {
+                continue;
+            }
+            let hit = match terms.found_in_raw(i, lowered) {
+                Some(found) => found,
+                None => {
+                    if !decoded {
+                        decoded = true;
+                        match serde_json::from_str::<std::borrow::Cow<str>>(text) {
+                            Ok(text) => fold_into(&text, self.folded),
+                            Err(_) => self.folded.clear(),
+                        }
+                    }
+                    terms.found_in(i, self.folded.as_bytes())
+                }
+            };
+            if hit {
+                self.found[i] = true;
+                self.missing -= 1;
+            }
+        }
+        if self.missing == 0 {
+            return Err(E::custom(ALL_FOUND));
+        }
+        Ok(())
     }
 
     /// Any JSON value as JSON text (tool inputs and arguments); escaped text is decoded first.
-    fn json_text(&mut self, raw: &'a RawValue) {
+    fn raw_json<E: serde::de::Error>(&mut self, raw: &RawValue) -> Result<(), E> {
         let text = raw.get();
         if text.contains("\\u") {
             if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {
-                self.0.push(Cow::Owned(value.to_string()));
+                return self.text(&value.to_string());
             }
-        } else {
-            self.0.push(Cow::Borrowed(text));
+        }
+        self.text(text)
+    }
+}
+
+/// Marks the terms `found_in` says were found; `Err` once every term has been.
+fn mark<E: serde::de::Error>(
+    found: &mut [bool],
+    missing: &mut usize,
+    found_in: impl Fn(usize) -> bool,
+) -> Result<(), E> {
+    for (i, found) in found.iter_mut().enumerate() {
+        if !*found && found_in(i) {
+            *found = true;
+            *missing -= 1;
         }
     }
+    if *missing == 0 {
+        return Err(E::custom(ALL_FOUND));
+    }
+    Ok(())
+}
+
+/// The lowered bytes of `text`, a slice of `line`.
+fn lowered_of<'c>(line: &[u8], lowered: &'c [u8], text: &str) -> Option<&'c [u8]> {
+    let start = (text.as_ptr() as usize).checked_sub(line.as_ptr() as usize)?;
+    let end = start.checked_add(text.len())?;
+    if end > line.len() {
+        return None;
+    }
+    lowered.get(start..end)
+}
+
+/// The lowered bytes of `text` when it is ASCII and a slice of `line` (lowering is then its
+/// case folding).
+fn lowered_slice<'c>(line: &[u8], lowered: &'c [u8], text: &str) -> Option<&'c [u8]> {
+    if !text.is_ascii() {
+        return None;
+    }
+    lowered_of(line, lowered, text)
 }
 
 /// Top-level fields.
-impl<'de> FieldSink<'de> for Pieces<'de> {
+struct TopLevel<'a, 'c>(&'a mut Checker<'c>);
+
+impl<'de> FieldSink<'de> for TopLevel<'_, '_> {
     fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        let checker = &mut *self.0;
         match key {
             "prompt" | "response" | "response_summary" | "system_prompt" | "error" | "model" => {
-                self.string(map.next_value()?)
+                let raw: &RawValue = map.next_value()?;
+                checker.raw_string(raw)
             }
-            "tags" => {
-                let StringList(tags) = map.next_value()?;
-                self.0.extend(tags);
-            }
-            "messages" => {
-                let List(messages) = map.next_value::<List<MessageText>>()?;
-                self.0.extend(messages.into_iter().flat_map(|m| m.0 .0 .0));
-            }
-            "tool_calls" => {
-                let List(calls) = map.next_value::<List<ToolCallText>>()?;
-                self.0.extend(calls.into_iter().flat_map(|c| c.0 .0 .0));
-            }
-            _ => {
-                map.next_value::<IgnoredAny>()?;
-            }
+            "tags" => map.next_value_seed(Each(checker, Part::Tag)),
+            "messages" => map.next_value_seed(Each(checker, Part::Message)),
+            "tool_calls" => map.next_value_seed(Each(checker, Part::ToolCall)),
+            _ => map.next_value::<IgnoredAny>().map(|_| ()),
         }
+    }
+}
+
+/// What the elements of an array are.
+#[derive(Clone, Copy)]
+enum Part {
+    Tag,
+    Message,
+    Block,
+    ToolCall,
+}
+
+/// One value of a text-bearing part: a string tag, or an object read with [`Fields`].
+struct One<'a, 'c>(&'a mut Checker<'c>, Part);
+
+impl<'de> DeserializeSeed<'de> for One<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        match self.1 {
+            Part::Tag => {
+                let raw = <&RawValue>::deserialize(deserializer)?;
+                self.0.raw_string(raw)
+            }
+            part => visit_object(deserializer, &mut Fields(self.0, part)).map(|_| ()),
+        }
+    }
+}
+
+/// Every element of an array (any other value is skipped).
+struct Each<'a, 'c>(&'a mut Checker<'c>, Part);
+
+impl<'de> DeserializeSeed<'de> for Each<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Each<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(One(&mut *self.0, self.1))?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+    fn visit_borrowed_str<E>(self, _: &'de str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
         Ok(())
     }
 }
 
-/// The objects of an array, each read with `S`.
-struct List<S>(Vec<Object<S>>);
+/// Content: a string, or content blocks.
+struct Content<'a, 'c>(&'a mut Checker<'c>);
 
-impl<'de, S: FieldSink<'de> + Default> Deserialize<'de> for List<S> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut items = Vec::new();
-        visit_array(deserializer, |item: Object<S>| items.push(item))?;
-        Ok(List(items))
+impl<'de> DeserializeSeed<'de> for Content<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        let raw = <&RawValue>::deserialize(deserializer)?;
+        if raw.get().starts_with('[') {
+            // The blocks are parsed from the same bytes, so their fields stay slices of the line.
+            let mut blocks = serde_json::Deserializer::from_str(raw.get());
+            return match Each(self.0, Part::Block).deserialize(&mut blocks) {
+                Err(error) if error.to_string().starts_with(ALL_FOUND) => Err(D::Error::custom(ALL_FOUND)),
+                _ => Ok(()),
+            };
+        }
+        self.0.raw_string(raw)
     }
 }
 
-struct StringList<'a>(Vec<Cow<'a, str>>);
+/// The text fields of a message, a content block or a tool call.
+struct Fields<'a, 'c>(&'a mut Checker<'c>, Part);
 
-impl<'de> Deserialize<'de> for StringList<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut items = Vec::new();
-        visit_array(deserializer, |item: Scalar<'de>| {
-            if let Scalar::Str(text) = item {
-                items.push(text);
-            }
-        })?;
-        Ok(StringList(items))
-    }
-}
-
-/// A message: its string content, or its content blocks.
-#[derive(Default)]
-struct MessageText<'a>(Pieces<'a>);
-
-impl<'de> FieldSink<'de> for MessageText<'de> {
+impl<'de> FieldSink<'de> for Fields<'_, '_> {
     fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
-        if key == "content" {
-            let Content(pieces) = map.next_value()?;
-            self.0 .0.extend(pieces);
-        } else {
-            map.next_value::<IgnoredAny>()?;
-        }
-        Ok(())
-    }
-}
-
-/// Content: a string, or blocks (text blocks' text, tool_use names and inputs, tool_result
-/// contents, themselves a string or blocks).
-struct Content<'a>(Vec<Cow<'a, str>>);
-
-impl<'de> Deserialize<'de> for Content<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = <&'de RawValue>::deserialize(deserializer)?;
-        let mut pieces = Pieces::default();
-        if raw.get().starts_with('"') {
-            pieces.string(serde_json::from_str(raw.get()).map_err(serde::de::Error::custom)?);
-        } else if raw.get().starts_with('[') {
-            let List(blocks) = serde_json::from_str::<List<BlockText>>(raw.get()).map_err(serde::de::Error::custom)?;
-            pieces.0.extend(blocks.into_iter().flat_map(|b| b.0 .0 .0));
-        }
-        Ok(Content(pieces.0))
-    }
-}
-
-#[derive(Default)]
-struct BlockText<'a>(Pieces<'a>);
-
-impl<'de> FieldSink<'de> for BlockText<'de> {
-    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
-        match key {
-            "text" | "name" => self.0.string(map.next_value()?),
-            "input" => self.0.json_text(map.next_value()?),
-            "content" => {
-                let Content(pieces) = map.next_value()?;
-                self.0 .0.extend(pieces);
+        let checker = &mut *self.0;
+        match (self.1, key) {
+            (Part::Message, "content") | (Part::Block, "content") => map.next_value_seed(Content(checker)),
+            (Part::Block, "text" | "name") | (Part::ToolCall, "name" | "result") => {
+                let raw: &RawValue = map.next_value()?;
+                checker.raw_string(raw)
             }
-            _ => {
-                map.next_value::<IgnoredAny>()?;
+            (Part::Block, "input") | (Part::ToolCall, "arguments") => {
+                let raw: &RawValue = map.next_value()?;
+                checker.raw_json(raw)
             }
+            _ => map.next_value::<IgnoredAny>().map(|_| ()),
         }
-        Ok(())
-    }
-}
-
-/// A tool call: name, arguments as JSON text, result.
-#[derive(Default)]
-struct ToolCallText<'a>(Pieces<'a>);
-
-impl<'de> FieldSink<'de> for ToolCallText<'de> {
-    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
-        match key {
-            "name" | "result" => self.0.string(map.next_value()?),
-            "arguments" => self.0.json_text(map.next_value()?),
-            _ => {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        Ok(())
     }
 }
