@@ -235,11 +235,15 @@ pub fn execute(store: &Store, effect: Effect, offset: FixedOffset) -> Option<Act
         Effect::Fuzzy { generation, pattern, base, within } => {
             fuzzy_reply(store, generation, &pattern, &base, within.as_deref())
         }
-        Effect::Detail(entry) => {
+        Effect::Detail { entry, width } => {
             let data = store
                 .read_record(entry)
                 .and_then(|record| Ok((record, store.read_raw(entry)?)))
-                .map(|(record, raw)| Arc::new(detail::prepare(entry, record, &raw)))
+                .map(|(record, raw)| {
+                    let mut data = detail::prepare(entry, record, &raw);
+                    data.lay_out(width);
+                    Arc::new(data)
+                })
                 .map_err(|err| err.to_string());
             Action::Detail { entry, data }
         }

@@ -324,7 +324,10 @@ fn request_detail(app: &mut App, effects: &mut Vec<Effect>) {
     app.detail.scroll = [0; 4];
     app.detail.error = None;
     match entry {
-        Some(entry) => effects.push(Effect::Detail(entry)),
+        Some(entry) => {
+            let width = areas(app).map_or(0, |areas| layout::detail_text(areas.detail).width);
+            effects.push(Effect::Detail { entry, width });
+        }
         None => app.detail.data = None,
     }
 }
@@ -343,14 +346,22 @@ fn relayout(app: &mut App) {
     let detail_rows = usize::from(layout::detail_text(areas.detail).height);
     let tab = app.detail.tab();
     let hidden = app.detail.hidden_folds();
-    if let Some(doc) = app.detail.data.as_ref().and_then(|data| data.doc(tab)) {
+    if let Some(data) = &app.detail.data {
+        let Some(doc) = data.doc(tab) else { return relayout_conversation(app, areas) };
         if !app.detail.layout.fits(doc, detail_width, &hidden) {
-            app.detail.layout = DocLayout::new(doc, detail_width, &hidden);
+            app.detail.layout = match data.layout_for(doc, detail_width, &hidden) {
+                Some(ready) => ready.clone(),
+                None => DocLayout::new(doc, detail_width, &hidden),
+            };
         }
         let max = app.detail.layout.total_rows.saturating_sub(detail_rows);
         let scroll = &mut app.detail.scroll[tab.index()];
         *scroll = (*scroll).min(max);
     }
+    relayout_conversation(app, areas);
+}
+
+fn relayout_conversation(app: &mut App, areas: Areas) {
     let full = layout::full_text(areas.main);
     if let View::Conversation(view) = &mut app.view {
         let hidden = view.hidden_folds();

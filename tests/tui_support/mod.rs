@@ -278,10 +278,11 @@ pub fn serve(app: &mut App, records: &[InteractionRecord], effects: Vec<Effect>)
                 let summaries = entries.iter().map(|&entry| summary_of(entry, &records[entry.0 as usize])).collect();
                 update(app, Action::Summaries(summaries))
             }
-            Effect::Detail(entry) => {
+            Effect::Detail { entry, width } => {
                 let record = records[entry.0 as usize].clone();
                 let stored = record.to_json();
-                let data = detail::prepare(entry, record, stored.as_bytes());
+                let mut data = detail::prepare(entry, record, stored.as_bytes());
+                data.lay_out(width);
                 update(app, Action::Detail { entry, data: Ok(Arc::new(data)) })
             }
             Effect::Conversation { generation, session } => {
