@@ -372,3 +372,25 @@ fn a_quick_first_pass_shows_at_once_and_lets_the_next_keystroke_go_out() {
     act(&mut app, &records, Action::Results(late));
     assert_eq!(app.results.entries, vec![EntryId(2)], "the old full pass is dropped");
 }
+
+#[test]
+fn clicking_a_tab_title_selects_it() {
+    let records = records();
+    let mut app = loaded_app(&records, 120, 40);
+    let areas = interlog::tui::view::layout::areas(120, 40).unwrap();
+    let tabs = interlog::tui::view::layout::inner(areas.detail);
+    let click = |column: u16| {
+        Event::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(crossterm::event::MouseButton::Left),
+            column: tabs.x + column,
+            row: tabs.y,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    // " Prompt/Response │ Tool calls │ Routing │ Raw "
+    for (column, tab) in [(42, Tab::Raw), (20, Tab::Tools), (33, Tab::Routing), (3, Tab::Prompt)] {
+        send(&mut app, &records, click(column));
+        assert_eq!(app.detail.tab(), tab, "click at column {column}");
+        assert_eq!(app.focus, Focus::Detail);
+    }
+}
