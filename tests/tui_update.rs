@@ -255,7 +255,25 @@ fn enter_opens_the_session_and_esc_returns() {
     assert!(view.show_tools);
     // New records in the session reload the transcript.
     let effects = update(&mut app, Action::Store(StoreEvent::Appended { entries: vec![EntryId(0)] }));
-    assert!(effects.iter().any(|e| matches!(e, Effect::Conversation { .. })));
+    let reload = effects.iter().find(|e| matches!(e, Effect::Conversation { .. })).cloned().expect("a reload");
+    // More arrivals while it loads ask for one more load when it is done, not one each.
+    for _ in 0..3 {
+        let more = update(&mut app, Action::Store(StoreEvent::Appended { entries: vec![EntryId(0)] }));
+        assert!(!more.iter().any(|e| matches!(e, Effect::Conversation { .. })));
+    }
+    let after = act(
+        &mut app,
+        &records,
+        Action::Conversation {
+            generation: match reload {
+                Effect::Conversation { generation, .. } => generation,
+                _ => unreachable!(),
+            },
+            session: "sess-webshop-4f2a9c".into(),
+            data: Err("gone".into()),
+        },
+    );
+    assert_eq!(after.iter().filter(|e| matches!(e, Effect::Conversation { .. })).count(), 1);
     send(&mut app, &records, key(KeyCode::Esc));
     assert!(matches!(app.view, View::Browse));
     // A record without a session explains itself instead.

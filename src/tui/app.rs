@@ -178,6 +178,9 @@ pub struct ConversationView {
     pub show_tools: bool,
     /// Scrolled to the end: new turns keep it at the end.
     pub at_end: bool,
+    /// A load is out; arrivals meanwhile ask for one more when it returns.
+    pub loading: bool,
+    pub stale: bool,
     pub layout: DocLayout,
 }
 

@@ -150,6 +150,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Conversation { generation, session, data } => {
             if let View::Conversation(view) = &mut app.view {
                 if view.generation == generation && view.session == session {
+                    view.loading = false;
                     match data {
                         Ok((doc, turns)) => {
                             view.doc = Some(doc);
@@ -158,7 +159,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                         }
                         Err(message) => view.error = Some(message),
                     }
+                    let again = view.stale;
                     relayout(app);
+                    if again {
+                        reload_conversation(app, &mut effects);
+                    }
                 }
             }
         }
@@ -403,14 +408,22 @@ fn open_conversation(app: &mut App, effects: &mut Vec<Effect>) {
         return;
     };
     let generation = next_generation(app);
-    app.view = View::Conversation(ConversationView { session: session.clone(), generation, ..Default::default() });
+    let view = ConversationView { session: session.clone(), generation, loading: true, ..Default::default() };
+    app.view = View::Conversation(view);
     effects.push(Effect::Conversation { generation, session });
 }
 
+/// New records may extend the session: read it again, one load at a time.
 fn reload_conversation(app: &mut App, effects: &mut Vec<Effect>) {
     let generation = next_generation(app);
     if let View::Conversation(view) = &mut app.view {
+        if view.loading {
+            view.stale = true;
+            return;
+        }
         view.generation = generation;
+        view.loading = true;
+        view.stale = false;
         effects.push(Effect::Conversation { generation, session: view.session.clone() });
     }
 }
