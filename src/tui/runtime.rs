@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use chrono::{FixedOffset, Local, Offset, Utc};
 use crossterm::event::EventStream;
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
@@ -106,6 +106,9 @@ async fn event_loop(
                             if let Err(err) = terminal::page(terminal, &text) {
                                 pending.push(Action::Flash(err.to_string()));
                             }
+                            // Ctrl-C inside the pager (cooked mode) signalled us too; it was meant
+                            // for the pager.
+                            while let Some(Some(())) = interrupt.recv().now_or_never() {}
                         }
                         other => pending.extend(worker.perform(other)),
                     }
