@@ -312,3 +312,20 @@ fn fuzzy_matches_are_highlighted_in_the_headline() {
     assert!(underlined(start) && underlined(start + 4), "matched characters are emphasised");
     assert!(!underlined(start + 1) && !underlined(start + 2), "the others are not");
 }
+
+#[test]
+fn every_key_in_the_help_can_be_reached_on_small_terminals() {
+    let records = records();
+    for (width, height) in [(80, 24), (60, 15)] {
+        let mut app = loaded_app(&records, width, height);
+        act(&mut app, &records, Action::ToggleHelp);
+        let mut seen = String::new();
+        for _ in 0..interlog::tui::keymap::KEYS.len() {
+            seen.push_str(&screen(&app));
+            act(&mut app, &records, Action::Down);
+        }
+        for (key, _) in interlog::tui::keymap::KEYS {
+            assert!(seen.contains(key), "{key:?} shows at {width}×{height}");
+        }
+    }
+}

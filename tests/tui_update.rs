@@ -223,7 +223,9 @@ fn help_opens_and_any_key_closes_it() {
     let records = records();
     let mut app = loaded_app(&records, 120, 40);
     press(&mut app, &records, "?");
-    assert_eq!(app.overlay, Some(Overlay::Help));
+    assert_eq!(app.overlay, Some(Overlay::Help { scroll: 0 }));
+    press(&mut app, &records, "jj");
+    assert_eq!(app.overlay, Some(Overlay::Help { scroll: 2 }), "j scrolls the help");
     press(&mut app, &records, "q");
     assert_eq!(app.overlay, None);
     assert!(!app.quit, "q closes the help first");

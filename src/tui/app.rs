@@ -225,9 +225,15 @@ impl FacetPicker {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Overlay {
-    Help,
+    /// The key list, scrolled by `scroll` rows (it does not fit small terminals).
+    Help {
+        scroll: usize,
+    },
     Facets(FacetPicker),
-    BadLines { lines: Option<Vec<BadLine>>, scroll: usize },
+    BadLines {
+        lines: Option<Vec<BadLine>>,
+        scroll: usize,
+    },
 }
 
 /// The whole UI state.

@@ -109,7 +109,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             effects.push(Effect::BadLines);
         }
         Action::ToggleHelp => {
-            app.overlay = if app.overlay == Some(Overlay::Help) { None } else { Some(Overlay::Help) };
+            let open = matches!(app.overlay, Some(Overlay::Help { .. }));
+            app.overlay = if open { None } else { Some(Overlay::Help { scroll: 0 }) };
         }
         Action::Back => back(app, &mut effects),
         Action::Copy => copy(app, &mut effects),
@@ -251,7 +252,10 @@ fn step(app: &mut App, delta: isize, effects: &mut Vec<Effect>) {
             *scroll = offset_by(*scroll, delta, lines.as_ref().map_or(0, Vec::len));
             return;
         }
-        Some(Overlay::Help) => return,
+        Some(Overlay::Help { scroll }) => {
+            *scroll = offset_by(*scroll, delta, crate::tui::keymap::KEYS.len());
+            return;
+        }
         None => {}
     }
     match (&app.view, app.focus) {
