@@ -15,6 +15,9 @@ pub mod store;
 
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "server")]
+pub mod server;
+
 #[cfg(feature = "tui")]
 pub mod tui;
 

@@ -128,11 +128,22 @@ fn settings(cli: &Cli) -> Result<Settings, Failure> {
 fn init_tracing(default_level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    // Colour codes only for a terminal: `serve` logs usually go to a file or a journal.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).try_init();
+}
+
+/// `serve` logs one line per request by default; every other command stays quiet.
+fn default_log_filter(command: &Option<Command>) -> &'static str {
+    match command {
+        #[cfg(feature = "server")]
+        Some(Command::Serve(_)) => serve::LOG_FILTER,
+        _ => "warn",
+    }
 }
 
 pub fn run(cli: Cli) -> CliResult {
-    init_tracing("warn");
+    init_tracing(default_log_filter(&cli.command));
     let settings = settings(&cli)?;
     let verbose = cli.verbose;
     match cli.command {

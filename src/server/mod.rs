@@ -1,0 +1,163 @@
+//! The HTTP API (CONTRACT §4): capture over `POST /interactions`, queries over `GET`.
+//!
+//! [`Server::start`] binds, starts following the log directory and serves on its own runtime
+//! thread; the returned handle gives the bound address (so tests can bind port 0) and a graceful
+//! shutdown. Writes go through one [`InteractionLogger`] on a dedicated writer thread; reads go
+//! through a [`Store`] that follows the directory, so records written by other processes show up
+//! without a restart.
+
+mod app;
+mod error;
+mod guard;
+mod indexed;
+mod post;
+mod read;
+mod summary;
+mod write;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use crate::capture::{CaptureError, InteractionLogger, InteractionsConfig};
+use crate::store::{Store, StoreError};
+
+pub use guard::{is_local_host, HostPolicy};
+
+/// The contract's default body limit: 8 MiB.
+pub const DEFAULT_MAX_BODY: usize = 8 * 1024 * 1024;
+/// The default address: loopback only.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8377";
+
+/// Everything [`Server::start`] needs.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    /// The log directory: written by POST, followed by the read side.
+    pub dir: PathBuf,
+    /// The writer's policy (include flags, truncation, retention, `enabled`).
+    pub capture: InteractionsConfig,
+    /// When set, every request must carry `Authorization: Bearer TOKEN`. Required for a
+    /// non-loopback `listen`.
+    pub token: Option<String>,
+    /// Host names accepted in the `Host` header besides localhost names and loopback addresses.
+    pub allow_hosts: Vec<String>,
+    /// Largest request body accepted, in bytes.
+    pub max_body: usize,
+    /// A request that has not been answered after this long gets a 408.
+    pub request_timeout: Duration,
+    /// How long a POST waits for the store to index the record it wrote before answering anyway.
+    /// This is what makes a GET right after a 201 see the record.
+    pub index_wait: Duration,
+    /// Stop gracefully on Ctrl-C and SIGTERM, and exit the process at once on a second one (the
+    /// command line); tests stop through the handle.
+    pub stop_on_signals: bool,
+}
+
+impl ServerConfig {
+    /// The defaults for `dir`: loopback, no token, 8 MiB bodies, 30 s request timeout.
+    pub fn new(dir: impl Into<PathBuf>, capture: InteractionsConfig) -> Self {
+        ServerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8377)),
+            dir: dir.into(),
+            capture,
+            token: None,
+            allow_hosts: Vec::new(),
+            max_body: DEFAULT_MAX_BODY,
+            request_timeout: Duration::from_secs(30),
+            index_wait: Duration::from_secs(1),
+            stop_on_signals: false,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("refusing to listen on {addr} without a token: a non-loopback address needs --token or $INTERLOG_TOKEN")]
+    TokenRequired { addr: SocketAddr },
+    #[error("the token is empty: give a non-empty --token or $INTERLOG_TOKEN")]
+    EmptyToken,
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("cannot start the server runtime: {0}")]
+    Runtime(std::io::Error),
+    #[error("cannot open the log directory for writing: {0}")]
+    Capture(#[from] CaptureError),
+    #[error("cannot follow the log directory: {0}")]
+    Store(#[from] StoreError),
+    #[error("the server thread stopped unexpectedly")]
+    Crashed,
+}
+
+/// A running server. Dropping the handle starts a graceful shutdown without waiting for it.
+pub struct Server {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    thread: JoinHandle<Result<(), ServerError>>,
+}
+
+impl Server {
+    /// Checks the config, opens the writer, binds, and starts serving in the background.
+    /// Errors here (a refused bind, a missing token) happen before anything is served.
+    pub fn start(config: ServerConfig) -> Result<Server, ServerError> {
+        check_exposure(&config)?;
+        let logger = InteractionLogger::open(&config.dir, config.capture.clone())?;
+        let listener = std::net::TcpListener::bind(config.listen)
+            .and_then(|listener| listener.set_nonblocking(true).map(|()| listener))
+            .map_err(|source| ServerError::Bind { addr: config.listen, source })?;
+        let addr = listener.local_addr().map_err(|source| ServerError::Bind { addr: config.listen, source })?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .thread_name("interlog-http")
+            .build()
+            .map_err(ServerError::Runtime)?;
+        let signals = Arc::new(indexed::IndexSignals::new());
+        let store = follow_store(&config.dir, Arc::clone(&signals))?;
+        let (stop, stopped) = oneshot::channel();
+        let thread = std::thread::Builder::new()
+            .name("interlog-server".into())
+            .spawn(move || app::run(runtime, listener, app::Parts { logger, store, signals, config }, stopped))
+            .map_err(ServerError::Runtime)?;
+        Ok(Server { addr, stop: Some(stop), thread })
+    }
+
+    /// The bound address (the real port when `listen` asked for port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting, lets in-flight requests finish (every write they started is completed
+    /// and answered), and returns when the server has stopped.
+    pub fn shutdown(mut self) -> Result<(), ServerError> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.wait()
+    }
+
+    /// Blocks until the server stops on its own (a signal, with `stop_on_signals`).
+    pub fn wait(self) -> Result<(), ServerError> {
+        // Keeping `stop` alive while waiting: dropping it would read as a stop request.
+        let Server { stop: _keep_running, thread, .. } = self;
+        thread.join().map_err(|_| ServerError::Crashed)?
+    }
+}
+
+/// A token is what protects a server reachable from other machines.
+fn check_exposure(config: &ServerConfig) -> Result<(), ServerError> {
+    match config.token.as_deref() {
+        Some(token) if token.trim().is_empty() => Err(ServerError::EmptyToken),
+        Some(_) => Ok(()),
+        None if config.listen.ip().is_loopback() => Ok(()),
+        None => Err(ServerError::TokenRequired { addr: config.listen }),
+    }
+}
+
+/// Opens the read side: a store following `dir`, with its events turned into wake-ups.
+fn follow_store(dir: &std::path::Path, signals: Arc<indexed::IndexSignals>) -> Result<Store, ServerError> {
+    Ok(Store::follow(dir, move |event| signals.on_store_event(event))?)
+}
