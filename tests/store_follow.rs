@@ -80,11 +80,23 @@ fn loads_then_reports_appends() {
     assert_eq!(loaded, StoreEvent::Loaded { records: 2, bad_lines: 0 });
     assert!(!followed.store.is_loading());
 
-    append(dir.path(), DAY, format!("{}\n", line("b", "2026-11-21T02:00:00Z", "")).as_bytes());
+    append(
+        dir.path(),
+        DAY,
+        format!("{}\n", line("b", "2026-11-21T02:00:00Z", r#""project":"p","error":"e","tags":["t"]"#)).as_bytes(),
+    );
     let event = followed.wait_for(|e| matches!(e, StoreEvent::Appended { .. }));
     let StoreEvent::Appended { entries } = event else { unreachable!() };
     assert_eq!(store_common::ids(&followed.store, &entries), ["b"]);
     assert_eq!(query_ids(&followed.store, &Query::default()), ["b", "a", "old"]);
+    // Appended records reach every filter's lists.
+    for query in [
+        Query { project: Some("p".into()), ..Query::default() },
+        Query { has_error: Some(true), ..Query::default() },
+        Query { tags: vec!["t".into()], ..Query::default() },
+    ] {
+        assert_eq!(query_ids(&followed.store, &query), ["b"]);
+    }
 }
 
 #[test]

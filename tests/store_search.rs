@@ -146,7 +146,10 @@ fn escaped_text_is_found() {
         bare("unicode-escape", T, r#""prompt":"caf\u00e9 \u0053ECRET""#),
         bare("slash-escape", T, r#""prompt":"a\/b path""#),
         bare("quote", T, r#""prompt":"say \"hi\" now""#),
+        bare("windows-path", T, r#""prompt":"open C:\\Users\\me\\unicode.txt""#),
     ]);
+    assert_eq!(search(&store, "USERS"), ["windows-path"]);
+    assert_eq!(search(&store, r"c:\users\me\unicode"), ["windows-path"]);
     assert_eq!(search(&store, "CAFÉ"), ["unicode-escape"]);
     assert_eq!(search(&store, "secret"), ["unicode-escape"]);
     assert_eq!(search(&store, "a/b"), ["slash-escape"]);
@@ -165,4 +168,21 @@ fn search_combines_with_filters_and_limit() {
     let result = store.query(&query);
     assert_eq!(result.total_matched, 2);
     assert_eq!(store.summaries(&result.entries)[0].id, "3");
+}
+
+#[test]
+fn characters_folding_into_ascii_letters_are_found_wherever_they_sit() {
+    let (_dir, store) = store_of(&[
+        bare("ligature", T, r#""prompt":"open the ﬁle now""#),
+        bare("escaped-around", T, r#""prompt":"first line\nStraße\tafter""#),
+        bare("sharp-elsewhere", T, r#""prompt":"groß stra","response":"se""#),
+        bare("kelvin-escaped", T, r#""response":"300 \u212Aelvin""#),
+        bare("long-s", T, r#""prompt":"ſtraſſe""#),
+        bare("in-tool-args", T, r#""prompt":"p","tool_calls":[{"name":"x","arguments":{"city":"STRAẞE"}}]"#),
+    ]);
+    assert_eq!(search(&store, "FILE"), ["ligature"]);
+    assert_eq!(search(&store, "strasse"), ["escaped-around", "in-tool-args", "long-s"]);
+    assert_eq!(search(&store, "kelvin"), ["kelvin-escaped"]);
+    assert_eq!(search(&store, "groß"), ["sharp-elsewhere"]);
+    assert!(search(&store, "grossstra").is_empty());
 }

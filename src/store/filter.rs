@@ -53,9 +53,29 @@ impl Filter {
             && (self.tags.is_empty() || self.tags.iter().all(|t| index.tags_of(entry).contains(t)))
     }
 
-    /// The part of `order` (oldest first) inside `since..until`.
-    fn time_range<'a>(&self, index: &'a Index) -> &'a [u32] {
-        let order = &index.order;
+    /// Whether only the time range matters.
+    fn time_only(&self) -> bool {
+        self.project.is_none()
+            && self.session.is_none()
+            && self.client.is_none()
+            && self.model.is_none()
+            && self.stop_reason.is_none()
+            && self.tags.is_empty()
+            && self.has_error.is_none()
+    }
+
+    /// The entries worth checking, oldest first: the shortest list of a named filter, or all.
+    fn walk<'a>(&self, index: &'a Index) -> &'a [u32] {
+        let named = [self.project, self.session, self.client, self.model].into_iter().flatten();
+        let errors = (self.has_error == Some(true)).then(|| index.errors());
+        let shortest =
+            named.chain(self.tags.iter().copied()).map(|sym| index.postings(sym)).chain(errors).min_by_key(|l| l.len());
+        self.time_range(index, shortest.unwrap_or(&index.order))
+    }
+
+    /// The part of `list` (oldest first) inside `since..until`.
+    fn time_range<'a>(&self, index: &'a Index, list: &'a [u32]) -> &'a [u32] {
+        let order = list;
         let start = match self.since {
             Some(since) => order.partition_point(|&e| index.entries[e as usize].nanos < since),
             None => 0,
@@ -69,7 +89,7 @@ impl Filter {
 
     /// Calls `each` with every matching entry, newest first, until it returns false.
     pub fn scan(&self, index: &Index, mut each: impl FnMut(u32) -> bool) {
-        for &entry in self.time_range(index).iter().rev() {
+        for &entry in self.walk(index).iter().rev() {
             if self.matches(index, entry, &index.entries[entry as usize]) && !each(entry) {
                 return;
             }
@@ -78,6 +98,11 @@ impl Filter {
 
     /// Matching entries newest first: the first `limit` and how many matched in all.
     pub fn collect(&self, index: &Index, limit: Option<usize>) -> (Vec<u32>, usize) {
+        if self.time_only() {
+            let range = self.time_range(index, &index.order);
+            let kept = range.iter().rev().take(limit.unwrap_or(usize::MAX)).copied().collect();
+            return (kept, range.len());
+        }
         let mut kept = Vec::new();
         let mut total = 0usize;
         let cap = limit.unwrap_or(usize::MAX);

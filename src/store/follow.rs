@@ -259,6 +259,7 @@ impl Follower {
         }
         // Lines appended while loading: their events are queued, and this catches the rest.
         self.sync_all(shared, &mut ignored);
+        shared.write().shrink();
         shared.loading.store(false, Ordering::Release);
         let (records, bad_lines) = {
             let index = shared.read();

@@ -115,7 +115,7 @@ pub(crate) fn rank(
             Some(((score, Reverse(position)), positions))
         })
         .collect();
-    rescored.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+    rescored.sort_unstable_by_key(|r| Reverse(r.0));
     rescored.truncate(limit);
     rescored
         .into_iter()
@@ -132,10 +132,12 @@ struct Scorer<'p> {
     pattern: &'p Pattern,
     /// Per atom: matches case-insensitively (smart case: no upper case in the atom).
     ignore_case: Vec<bool>,
-    /// Per positive atom: its ASCII characters, as (lower, upper) byte pairs, that any match
-    /// contains in order; `k`, `s` and `i` are left out for non-ASCII text, where a Kelvin sign,
-    /// long s or dotted I may stand for them.
-    in_order: Vec<Vec<(u8, u8)>>,
+    /// Per positive atom: its ASCII characters, as (lower, upper, stand-in lead byte) that any
+    /// match contains in order (a Kelvin sign may stand for `k`, a long s for `s`: their UTF-8
+    /// lead byte is accepted too).
+    in_order: Vec<Vec<(u8, u8, u8)>>,
+    /// Every atom is ASCII: the first pass can run on an ASCII projection of the headline.
+    ascii_pattern: bool,
     /// The highest greedy score any headline can get: each atom matched as a word of its own.
     best_possible: u32,
 }
@@ -156,16 +158,20 @@ impl<'p> Scorer<'p> {
                 .filter(|c| c.is_ascii())
                 .map(|&c| {
                     let b = c as u8;
-                    if insensitive {
-                        (b.to_ascii_lowercase(), b.to_ascii_uppercase())
-                    } else {
-                        (b, b)
-                    }
+                    let (lower, upper) =
+                        if insensitive { (b.to_ascii_lowercase(), b.to_ascii_uppercase()) } else { (b, b) };
+                    let stand_in = match (insensitive, lower) {
+                        (true, b'k') => 0xE2,
+                        (true, b's') => 0xC5,
+                        _ => lower,
+                    };
+                    (lower, upper, stand_in)
                 })
                 .collect();
             in_order.push(bytes);
         }
-        let mut scorer = Scorer { pattern, ignore_case, in_order, best_possible: u32::MAX };
+        let ascii_pattern = pattern.atoms.iter().all(|a| matches!(a.needle_text(), Utf32Str::Ascii(_)));
+        let mut scorer = Scorer { pattern, ignore_case, in_order, ascii_pattern, best_possible: u32::MAX };
         scorer.best_possible = scorer.highest_score();
         scorer
     }
@@ -176,8 +182,13 @@ impl<'p> Scorer<'p> {
         let mut total = 0u32;
         for atom in self.pattern.atoms.iter().filter(|a| !a.negative) {
             let needle: String = utf32_chars(atom.needle_text()).into_iter().collect();
-            let single =
-                Scorer { pattern: self.pattern, ignore_case: vec![true], in_order: Vec::new(), best_possible: 0 };
+            let single = Scorer {
+                pattern: self.pattern,
+                ignore_case: vec![true],
+                in_order: Vec::new(),
+                ascii_pattern: true,
+                best_possible: 0,
+            };
             let alone = haystack(&needle, &mut chars);
             let score = single.greedy_atom(atom, true, alone, &mut matcher).unwrap_or(u16::MAX);
             total = total.saturating_add(u32::from(score));
@@ -188,20 +199,14 @@ impl<'p> Scorer<'p> {
     /// Whether the headline can match at all (no false negatives).
     fn may_match(&self, headline: &str) -> bool {
         let bytes = headline.as_bytes();
-        let ascii = headline.is_ascii();
         self.in_order.iter().all(|needle| {
             let mut at = 0;
-            needle.iter().all(|&(lower, upper)| {
-                if !ascii && matches!(lower, b'k' | b's' | b'i') {
-                    return true;
+            needle.iter().all(|&(lower, upper, stand_in)| match memchr::memchr3(lower, upper, stand_in, &bytes[at..]) {
+                Some(found) => {
+                    at += found + 1;
+                    true
                 }
-                match memchr::memchr2(lower, upper, &bytes[at..]) {
-                    Some(found) => {
-                        at += found + 1;
-                        true
-                    }
-                    None => false,
-                }
+                None => false,
             })
         })
     }
@@ -244,6 +249,33 @@ impl Scorer<'_> {
     }
 }
 
+/// The headline with one ASCII byte per character, for scoring an ASCII pattern cheaply: a
+/// character that lowers to an ASCII letter (the Kelvin sign, the long s) becomes that letter,
+/// any other non-ASCII character a control byte no pattern contains. Positions are unchanged;
+/// the final scores and positions come from the real headline.
+fn project_ascii<'a>(text: &'a str, out: &'a mut String) -> &'a str {
+    if text.is_ascii() {
+        return text;
+    }
+    let bytes = text.as_bytes();
+    let mut projected = Vec::with_capacity(bytes.len());
+    for (at, &b) in bytes.iter().enumerate() {
+        match b {
+            0x00..=0x7F => projected.push(b),
+            // Continuation bytes belong to the character already projected.
+            0x80..=0xBF => {}
+            _ => projected.push(match &bytes[at..bytes.len().min(at + 3)] {
+                [0xE2, 0x84, 0xAA] => b'k',
+                [0xC5, 0xBF, ..] => b's',
+                _ => 0x1A,
+            }),
+        }
+    }
+    out.clear();
+    out.push_str(std::str::from_utf8(&projected).unwrap_or_default());
+    out
+}
+
 fn utf32_chars(text: Utf32Str<'_>) -> Vec<char> {
     match text {
         Utf32Str::Ascii(bytes) => bytes.iter().map(|&b| b as char).collect(),
@@ -275,12 +307,14 @@ fn top_k(
     let (mut headline, mut chars) = (String::new(), Vec::new());
     let mut heap: BinaryHeap<Reverse<Ranked>> = BinaryHeap::with_capacity(limit + 1);
     let mut matched = Vec::new();
+    let mut projected = String::new();
     for (i, &entry) in slice.iter().enumerate() {
         index.write_headline(entry, &mut headline);
         if !scorer.may_match(&headline) {
             continue;
         }
-        let Some(score) = scorer.greedy(haystack(&headline, &mut chars), &mut matcher) else { continue };
+        let text = if scorer.ascii_pattern { project_ascii(&headline, &mut projected) } else { &headline };
+        let Some(score) = scorer.greedy(haystack(text, &mut chars), &mut matcher) else { continue };
         matched.push(entry);
         let ranked = (score, Reverse(first_position + i));
         if heap.len() < limit {

@@ -1,14 +1,15 @@
 //! The in-memory index: a compact entry per record, strings in arenas, an id map, and every live
 //! entry in timestamp order.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher, Hasher};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset, Offset, Utc};
 
 use super::batch::Batch;
+use super::ids::{id_cow, uuid_bits, IdMap};
 use super::{BadLine, EntryId, Facet, RecordSummary, SessionSummary};
 use crate::record::Timestamp;
 
@@ -18,6 +19,7 @@ pub(crate) const NONE: Sym = 0;
 
 const ALIVE: u8 = 1;
 const HAS_ERROR: u8 = 2;
+const UUID_ID: u8 = 4;
 
 /// One record in the index (about 100 bytes; the bodies stay in the file).
 #[derive(Clone, Debug)]
@@ -26,8 +28,9 @@ pub(crate) struct Entry {
     pub offset: u64,
     /// Where `id`, `first_line` and the tool names start, one after the other, in `Index::text`.
     text_at: u64,
-    pub input_tokens: u64,
-    pub output_tokens: u64,
+    /// Token counts saturate at `u32::MAX` (no single exchange comes near).
+    input_tokens: u32,
+    output_tokens: u32,
     pub len: u32,
     pub line: u32,
     pub file: u32,
@@ -38,7 +41,7 @@ pub(crate) struct Entry {
     pub stop_reason: Sym,
     /// `u32::MAX`: absent.
     duration_ms: u32,
-    tool_calls: u32,
+    tool_calls: u16,
     id_len: u32,
     tags_at: u32,
     first_len: u16,
@@ -62,6 +65,10 @@ impl Entry {
         let offset = FixedOffset::east_opt(i32::from(self.offset_minutes) * 60).unwrap_or_else(|| Utc.fix());
         Timestamp::from(utc.with_timezone(&offset))
     }
+}
+
+fn saturate(count: u64) -> u32 {
+    count.min(u64::from(u32::MAX)) as u32
 }
 
 /// Strings that repeat across records (sessions, projects, clients, models, stop reasons, tags).
@@ -96,6 +103,10 @@ impl Interner {
         self.syms.get(text).copied()
     }
 
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
     pub fn name(&self, sym: Sym) -> &str {
         self.names.get(sym as usize).map(|s| &**s).unwrap_or_default()
     }
@@ -123,40 +134,23 @@ struct StoredBadLine {
 pub(crate) struct Index {
     pub files: Vec<FileSlot>,
     pub entries: Vec<Entry>,
-    text: Vec<u8>,
+    text: String,
     pub names: Interner,
     tag_lists: Vec<Sym>,
-    /// Id hash → the entry holding that id; entries whose hash is taken by another id spill over.
-    ids: HashMap<u64, u32, BuildHasherDefault<IdentityHasher>>,
-    id_spill: Vec<u32>,
+    ids: IdMap,
+    /// Per entry: its id's 128 bits when it is a canonical UUID (then not in `text`).
+    uuids: Vec<u128>,
     /// Live entries, oldest first.
     pub order: Vec<u32>,
+    /// Per interned name: the live entries carrying it as session, project, client, model or
+    /// tag, oldest first (a filter on a name walks only these).
+    by_name: Vec<Vec<u32>>,
+    /// The live entries with an `error`, oldest first.
+    errors: Vec<u32>,
     bad: Vec<StoredBadLine>,
     live: usize,
     /// Counts changes, so that derived results (the last fuzzy matches) know when they are stale.
     generation: u64,
-}
-
-/// The id map's keys are already hashes.
-#[derive(Default)]
-pub(crate) struct IdentityHasher(u64);
-
-impl Hasher for IdentityHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-fn id_hash(id: &str) -> u64 {
-    BuildHasherDefault::<DefaultHasher>::default().hash_one(id)
 }
 
 impl Index {
@@ -204,11 +198,14 @@ impl Index {
         for raw in &batch.records {
             let text_at = self.text.len() as u64;
             let id = batch.span(raw.id);
-            self.text.extend_from_slice(id.as_bytes());
+            let uuid = uuid_bits(id);
+            if uuid.is_none() {
+                self.text.push_str(id);
+            }
             let first = batch.span(raw.first_line);
-            self.text.extend_from_slice(first.as_bytes());
+            self.text.push_str(first);
             let tools = batch.span(raw.tool_names);
-            self.text.extend_from_slice(tools.as_bytes());
+            self.text.push_str(tools);
             let tags_at = self.tag_lists.len() as u32;
             for tag in &batch.tags[raw.tags.0 as usize..(raw.tags.0 + raw.tags.1) as usize] {
                 let sym = self.names.intern(batch.span(*tag));
@@ -218,8 +215,8 @@ impl Index {
                 nanos: raw.nanos,
                 offset: raw.offset,
                 text_at,
-                input_tokens: raw.input_tokens,
-                output_tokens: raw.output_tokens,
+                input_tokens: saturate(raw.input_tokens),
+                output_tokens: saturate(raw.output_tokens),
                 len: raw.len,
                 line: (first_line + raw.line_in_batch).min(u64::from(u32::MAX)) as u32,
                 file,
@@ -229,18 +226,19 @@ impl Index {
                 model: self.names.intern(batch.span(raw.model)),
                 stop_reason: self.names.intern(batch.span(raw.stop_reason)),
                 duration_ms: raw.duration_ms.map(|d| d.min(u64::from(u32::MAX - 1)) as u32).unwrap_or(u32::MAX),
-                tool_calls: raw.tool_calls,
-                id_len: id.len() as u32,
+                tool_calls: raw.tool_calls.min(u32::from(u16::MAX)) as u16,
+                id_len: if uuid.is_some() { 0 } else { id.len() as u32 },
                 tags_at,
                 first_len: first.len() as u16,
                 tools_len: tools.len() as u16,
                 tags_len: raw.tags.1.min(u32::from(u16::MAX)) as u16,
                 offset_minutes: raw.offset_minutes,
-                flags: ALIVE | if raw.has_error { HAS_ERROR } else { 0 },
+                flags: ALIVE | if raw.has_error { HAS_ERROR } else { 0 } | if uuid.is_some() { UUID_ID } else { 0 },
             };
             let entry_id = self.entries.len() as u32;
             self.entries.push(entry);
-            self.insert_id(id, entry_id);
+            self.uuids.push(uuid.unwrap_or(0));
+            self.ids.push(id, entry_id);
             added.push(entry_id);
         }
         self.live += added.len();
@@ -250,25 +248,40 @@ impl Index {
         added
     }
 
-    fn insert_id(&mut self, id: &str, entry: u32) {
-        let hash = id_hash(id);
-        match self.ids.get(&hash) {
-            Some(&held) if self.id_of(held) != id => self.id_spill.push(entry),
-            _ => {
-                self.ids.insert(hash, entry);
-            }
+    /// Gives back the slack of vectors grown during a load.
+    pub fn shrink(&mut self) {
+        self.entries.shrink_to_fit();
+        self.uuids.shrink_to_fit();
+        self.text.shrink_to_fit();
+        self.order.shrink_to_fit();
+        for list in &mut self.by_name {
+            list.shrink_to_fit();
         }
     }
 
     /// Puts new entries into the time order (they usually all land at the newest end).
     pub fn insert_in_order(&mut self, mut fresh: Vec<u32>) {
+        self.ids.tidy();
         fresh.sort_by(|&a, &b| self.compare(a, b));
         let appends = match (self.order.last(), fresh.first()) {
             (Some(&last), Some(&first)) => self.compare(last, first) == Ordering::Less,
             _ => true,
         };
         if appends {
+            for &entry in &fresh {
+                self.post(entry);
+            }
             self.order.extend(fresh);
+            return;
+        }
+        let prepends = match (fresh.last(), self.order.first()) {
+            (Some(&last), Some(&first)) => self.compare(last, first) == Ordering::Less,
+            _ => false,
+        };
+        if prepends {
+            fresh.extend_from_slice(&self.order);
+            self.order = fresh;
+            self.rebuild_postings();
             return;
         }
         let old = std::mem::take(&mut self.order);
@@ -286,6 +299,47 @@ impl Index {
         merged.extend_from_slice(&old[i..]);
         merged.extend_from_slice(&fresh[j..]);
         self.order = merged;
+        self.rebuild_postings();
+    }
+
+    /// The entries carrying `sym` as a session, project, client, model or tag, oldest first.
+    pub fn postings(&self, sym: Sym) -> &[u32] {
+        self.by_name.get(sym as usize).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    pub fn errors(&self) -> &[u32] {
+        &self.errors
+    }
+
+    fn post(&mut self, entry: u32) {
+        let e = &self.entries[entry as usize];
+        if e.has_error() {
+            self.errors.push(entry);
+        }
+        let mut syms = [e.session, e.project, e.client, e.model];
+        syms.sort_unstable();
+        let tags_at = e.tags_at as usize;
+        let tags_len = usize::from(e.tags_len);
+        if self.by_name.len() < self.names.len() {
+            self.by_name.resize_with(self.names.len(), Vec::new);
+        }
+        let mut previous = NONE;
+        for sym in syms.into_iter().chain(self.tag_lists[tags_at..tags_at + tags_len].iter().copied()) {
+            if sym != NONE && sym != previous && self.by_name[sym as usize].last() != Some(&entry) {
+                self.by_name[sym as usize].push(entry);
+            }
+            previous = sym;
+        }
+    }
+
+    fn rebuild_postings(&mut self) {
+        for list in &mut self.by_name {
+            list.clear();
+        }
+        self.errors.clear();
+        for at in 0..self.order.len() {
+            self.post(self.order[at]);
+        }
     }
 
     /// Drops every record and bad line of `file` (it was truncated, replaced or deleted).
@@ -303,19 +357,15 @@ impl Index {
         self.live -= removed;
         let entries = &self.entries;
         self.order.retain(|&e| entries[e as usize].is_alive());
-        self.ids.clear();
-        self.id_spill.clear();
-        for entry in 0..self.entries.len() as u32 {
-            if self.entries[entry as usize].is_alive() {
-                let id = self.id_of(entry).to_owned();
-                self.insert_id(&id, entry);
-            }
-        }
+        self.rebuild_postings();
+        let entries = &self.entries;
+        self.ids.retain(|e| entries[e as usize].is_alive());
     }
 
-    pub fn id_of(&self, entry: u32) -> &str {
+    pub fn id_of(&self, entry: u32) -> Cow<'_, str> {
         let e = &self.entries[entry as usize];
-        self.text_str(e.text_at, e.id_len as usize)
+        let uuid = (e.flags & UUID_ID != 0).then(|| self.uuids[entry as usize]);
+        id_cow(self.text_str(e.text_at, e.id_len as usize), uuid)
     }
 
     pub fn first_line_of(&self, entry: u32) -> &str {
@@ -330,7 +380,7 @@ impl Index {
 
     fn text_str(&self, at: u64, len: usize) -> &str {
         let at = at as usize;
-        std::str::from_utf8(&self.text[at..at + len]).unwrap_or_default()
+        self.text.get(at..at + len).unwrap_or_default()
     }
 
     pub fn tags_of(&self, entry: u32) -> &[Sym] {
@@ -338,12 +388,9 @@ impl Index {
         &self.tag_lists[e.tags_at as usize..e.tags_at as usize + usize::from(e.tags_len)]
     }
 
+    /// The entry with this id (the last indexed, should an id repeat).
     pub fn find_id(&self, id: &str) -> Option<u32> {
-        let held = *self.ids.get(&id_hash(id))?;
-        if self.id_of(held) == id {
-            return Some(held);
-        }
-        self.id_spill.iter().copied().find(|&e| self.id_of(e) == id)
+        self.ids.candidates(id).filter(|&e| self.entries[e as usize].is_alive() && self.id_of(e) == id).max()
     }
 
     pub fn live_entry(&self, entry: EntryId) -> Option<&Entry> {
@@ -374,16 +421,16 @@ impl Index {
         self.write_headline(entry.0, &mut headline);
         Some(RecordSummary {
             entry,
-            id: self.id_of(entry.0).to_owned(),
+            id: self.id_of(entry.0).into_owned(),
             timestamp: e.timestamp(),
             session_id: self.names.optional(e.session),
             project: self.names.optional(e.project),
             client: self.names.optional(e.client),
             model: self.names.optional(e.model),
-            input_tokens: e.input_tokens,
-            output_tokens: e.output_tokens,
+            input_tokens: u64::from(e.input_tokens),
+            output_tokens: u64::from(e.output_tokens),
             duration_ms: (e.duration_ms != u32::MAX).then_some(u64::from(e.duration_ms)),
-            tool_calls: e.tool_calls,
+            tool_calls: u32::from(e.tool_calls),
             has_error: e.has_error(),
             stop_reason: self.names.optional(e.stop_reason),
             first_line: self.first_line_of(entry.0).to_owned(),
@@ -452,8 +499,8 @@ impl Index {
             if totals.client == NONE {
                 totals.client = e.client;
             }
-            totals.input = totals.input.saturating_add(e.input_tokens);
-            totals.output = totals.output.saturating_add(e.output_tokens);
+            totals.input = totals.input.saturating_add(u64::from(e.input_tokens));
+            totals.output = totals.output.saturating_add(u64::from(e.output_tokens));
         }
         let mut sessions: Vec<(u32, SessionSummary)> = by_session
             .into_iter()

@@ -67,5 +67,6 @@ pub(crate) fn load_all(shared: &Shared, files: &[(PathBuf, u64)]) -> Result<(), 
         },
     );
     index.insert_in_order(fresh);
+    index.shrink();
     failure.map_or(Ok(()), Err)
 }

@@ -10,6 +10,7 @@ mod filter;
 mod fold;
 mod follow;
 mod fuzzy;
+mod ids;
 mod index;
 mod lenient;
 mod load;
@@ -292,7 +293,7 @@ impl Store {
             let (path, offset, len, _) = index
                 .location(entry)
                 .ok_or_else(|| StoreError::Gone { id: format!("#{}", entry.0), path: self.inner.dir.clone() })?;
-            (path, offset, len, index.id_of(entry.0).to_owned())
+            (path, offset, len, index.id_of(entry.0).into_owned())
         };
         let bytes =
             scan::read_line_at(&path, offset, len).map_err(|source| StoreError::Io { path: path.clone(), source })?;

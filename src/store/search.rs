@@ -76,10 +76,29 @@ impl Terms {
             .any(|at| at == 0 || lowered_content[at - 1] != b'\\' || !escapes_next(lowered_content, at - 1))
     }
 
-    /// Whether term `i` can be checked literally in this lowered text (see `Term::literal`).
-    pub fn literal_in(&self, i: usize, lowered: &[u8]) -> bool {
+    /// Whether term `i` occurs in a string field, judged on the field's lowered raw content
+    /// alone; `None` when the content must be decoded and folded to tell (a `\\u` escape, or a
+    /// term with characters whose case varies outside ASCII).
+    pub fn found_in_raw(&self, i: usize, lowered_content: &[u8]) -> Option<bool> {
         let term = &self.terms[i];
-        term.literal && term.specials.as_ref().is_none_or(|s| first_real_hit(s, lowered, 0).is_none())
+        let specials = term.specials.as_ref().filter(|_| term.literal)?;
+        if self.found_literally(i, lowered_content) {
+            return Some(true);
+        }
+        // Any other occurrence involves a stand-in character: look around each one.
+        let mut from = 0;
+        while let Some((start, pattern)) = specials.find(&lowered_content[from..]) {
+            let at = from + start;
+            if pattern == specials.escape_pattern {
+                if escapes_next(lowered_content, at) {
+                    return None;
+                }
+            } else if stand_in_may_match(lowered_content, at, &specials.folded) {
+                return Some(true);
+            }
+            from = at + 1;
+        }
+        Some(false)
     }
 
     fn prefilter(&self) -> Option<&Prefilter> {

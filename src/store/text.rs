@@ -2,9 +2,10 @@
 //!
 //! Each text field is checked as soon as the parser reaches it, and parsing stops once every
 //! term was found, so a match in the prompt costs only the bytes up to it. Fields are taken raw
-//! (as JSON text slices of the line). A string field without `\u` escapes and without characters
-//! that fold into a term's letters is matched against that term on the already lowered line,
-//! without decoding or folding; otherwise it is decoded and folded.
+//! (as JSON text slices of the line). A string field without `\u` escapes is matched against a
+//! term of plain characters on the already lowered line, without decoding or folding: literally,
+//! and around each character that folds into the term's letters; otherwise it is decoded and
+//! folded.
 
 use std::fmt;
 
@@ -77,17 +78,18 @@ impl Checker<'_> {
             if self.found[i] {
                 continue;
             }
-            let hit = if terms.literal_in(i, lowered) {
-                terms.found_literally(i, lowered)
-            } else {
-                if !decoded {
-                    decoded = true;
-                    match serde_json::from_str::<std::borrow::Cow<str>>(text) {
-                        Ok(text) => fold_into(&text, self.folded),
-                        Err(_) => self.folded.clear(),
+            let hit = match terms.found_in_raw(i, lowered) {
+                Some(found) => found,
+                None => {
+                    if !decoded {
+                        decoded = true;
+                        match serde_json::from_str::<std::borrow::Cow<str>>(text) {
+                            Ok(text) => fold_into(&text, self.folded),
+                            Err(_) => self.folded.clear(),
+                        }
                     }
+                    terms.found_in(i, self.folded.as_bytes())
                 }
-                terms.found_in(i, self.folded.as_bytes())
             };
             if hit {
                 self.found[i] = true;
