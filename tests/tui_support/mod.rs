@@ -144,7 +144,6 @@ pub fn records() -> Vec<InteractionRecord> {
 
     for n in 0..6 {
         let mut filler = InteractionRecord::builder(format!("Classify ticket #{} by urgency", 4410 + n)).build();
-        filler.id = format!("rec-000{}-fill", 3 - n.min(3));
         filler.id = format!("rec-fill-{n}");
         filler.timestamp = at(60 * 24 + 10 * n);
         filler.project = Some("support".into());
