@@ -14,7 +14,7 @@ pub const LOG_FILTER: &str = "warn,interlog::server=info";
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to bind
-    #[arg(long, default_value = crate::server::DEFAULT_LISTEN)]
+    #[arg(long, value_name = "ADDR", default_value = crate::server::DEFAULT_LISTEN)]
     pub listen: SocketAddr,
     /// Bearer token every request must carry (required to bind a non-loopback address)
     #[arg(long, env = "INTERLOG_TOKEN", hide_env_values = true)]
