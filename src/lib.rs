@@ -18,6 +18,9 @@ pub mod cli;
 #[cfg(feature = "server")]
 pub mod server;
 
+#[cfg(feature = "tui")]
+pub mod tui;
+
 /// The README's examples compile and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

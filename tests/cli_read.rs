@@ -1,8 +1,10 @@
 //! `list`, `show`, `sessions` and `conversation` through the real binary, on hand-written logs.
 
 use std::fs;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_interlog");
 
@@ -165,6 +167,16 @@ fn list_json_prints_the_stored_lines_byte_for_byte_newest_first() {
 }
 
 #[test]
+fn crlf_endings_are_not_part_of_the_record_and_blank_lines_are_not_bad_lines() {
+    let logs = Logs::empty();
+    fs::write(logs.path().join(DAY_20), format!("{A1}\r\n\r\n   \n{B1}\r\n")).unwrap();
+    fs::write(logs.path().join("notes.txt"), "not a daily file, ignored\n").unwrap();
+    let run = logs.run(&["list", "--json"]).ok();
+    assert_eq!(run.stdout(), format!("{B1}\n{A1}\n"));
+    assert_eq!(run.stderr(), "");
+}
+
+#[test]
 fn equal_instants_are_ordered_by_file_position_later_first() {
     let logs = Logs::clean();
     let run = logs.run(&["list", "--json", "--session", "sess-alpha-0001"]).ok();
@@ -276,16 +288,18 @@ fn json_and_markdown_together_are_bad_usage() {
 #[test]
 fn list_table_has_a_header_and_one_aligned_row_per_record() {
     let logs = Logs::clean();
-    let run = logs.run(&["list"]).ok();
+    // Wide enough that no cell is cut.
+    let run = logs.run_with(&["list"], &[("COLUMNS", "200")]).ok();
     let lines = run.lines();
     assert_eq!(lines.len(), 6, "{}", run.stdout());
     let header = &lines[0];
-    for column in ["TIME", "SESSION", "PROJECT", "CLIENT", "MODEL", "IN", "OUT", "DUR", "TOOLS", "ERR", "PROMPT"] {
+    for column in ["TIME", "ID", "SESSION", "PROJECT", "CLIENT", "MODEL", "IN", "OUT", "DUR", "TOOLS", "ERR", "PROMPT"]
+    {
         assert!(header.contains(column), "{header}");
     }
     // Newest first; dates shown because none of these days is today.
-    assert!(lines[1].starts_with("2025-06-15 09:30:00"), "{}", lines[1]);
-    assert!(lines[5].starts_with("2025-06-14 09:00:00"), "{}", lines[5]);
+    assert!(lines[1].starts_with("2025-06-15 09:30  "), "{}", lines[1]);
+    assert!(lines[5].starts_with("2025-06-14 09:00  "), "{}", lines[5]);
     // a1: short session, tokens, duration, tool count, first line of the prompt only.
     let a1 = &lines[5];
     for cell in ["sess-alp", "web", "claude-code", "claude-sonnet", "1200", "340", "2.3s", "Fix the login bug"] {
@@ -410,6 +424,33 @@ fn show_of_an_unknown_id_is_exit_1_with_one_line() {
     }
 }
 
+#[test]
+fn show_and_conversation_take_a_unique_prefix() {
+    let logs = Logs::empty();
+    let line = |id: &str, session: &str, prompt: &str| {
+        format!(r#"{{"id":"{id}","timestamp":"2025-06-15T10:00:00Z","session_id":"{session}","prompt":"{prompt}"}}"#)
+    };
+    let lines = [
+        line("abcd-0001", "sess-one-1", "first"),
+        line("abcd-0002", "sess-one-2", "second"),
+        line("abce-0003", "sess-two-1", "third"),
+    ];
+    logs.write(DAY_21, &lines.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(logs.run(&["show", "abce", "--json"]).ok().stdout(), format!("{}\n", lines[2]));
+    assert!(logs.run(&["show", "abcd-0002"]).ok().stdout().contains("second"));
+    assert_eq!(logs.run(&["conversation", "sess-two", "--json"]).ok().ids(), ["abce-0003"]);
+    let markdown = logs.run(&["conversation", "sess-two", "--markdown"]).ok().stdout();
+    assert!(markdown.starts_with("# Session `sess-two-1`"), "{markdown}");
+    for args in [&["show", "abcd"][..], &["conversation", "sess-one"]] {
+        let run = logs.run(args);
+        assert_eq!(run.code(), 2, "{args:?} is ambiguous");
+        assert!(run.stderr().contains("matches 2 ids"), "{}", run.stderr());
+    }
+    for args in [&["show", "abc"][..], &["conversation", "ses"], &["show", "zzzz"]] {
+        assert_eq!(logs.run(args).code(), 1, "{args:?}: too short a prefix, or no match");
+    }
+}
+
 // ---- sessions -----------------------------------------------------------------------------------
 
 #[test]
@@ -446,7 +487,7 @@ fn sessions_table_has_one_row_a_session() {
         assert!(lines[0].contains(column), "{}", lines[0]);
     }
     let alpha = lines.iter().find(|l| l.contains("sess-alpha-0001")).expect("alpha row");
-    for cell in ["web", "claude-code", " 3 ", "2025-06-14 09:00:00", "2025-06-15 08:00:00", "2710", "540"] {
+    for cell in ["web", "claude-code", " 3 ", "2025-06-14 09:00", "2025-06-15 08:00", "2710", "540"] {
         assert!(alpha.contains(cell), "{cell} not in {alpha}");
     }
 }
@@ -569,5 +610,43 @@ fn piped_output_has_no_ansi_escapes_with_or_without_no_color() {
             let out = logs.run_with(args, env).ok().stdout();
             assert!(!out.contains('\x1b'), "{args:?} {env:?}:\n{out}");
         }
+    }
+}
+
+// ---- pipes ----------------------------------------------------------------------------------------
+
+#[test]
+fn a_reader_that_stops_early_ends_the_output_quietly() {
+    let logs = Logs::empty();
+    let lines: Vec<String> = (0..3000)
+        .map(|n| format!(r#"{{"id":"r{n}","timestamp":"2025-06-15T10:00:00Z","prompt":"{}"}}"#, "x".repeat(200)))
+        .collect();
+    logs.write(DAY_21, &lines.iter().map(String::as_str).collect::<Vec<_>>());
+    for args in [&["list", "--json", "--limit", "3000"][..], &["list", "--limit", "3000"]] {
+        let mut child = Command::new(BIN)
+            .arg("--dir")
+            .arg(logs.path())
+            .args(args)
+            .env("HOME", logs.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+        assert!(!first.is_empty());
+        // The reader is dropped here, like `| head -1`.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "{args:?} still running 20 s after its reader left");
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let mut stderr = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+        assert!(status.success(), "{args:?}: {status} {stderr}");
+        assert_eq!(stderr, "", "{args:?}");
     }
 }

@@ -93,3 +93,13 @@ fn no_color_means_no_escape_sequences_at_all() {
         assert!(!out.is_empty(), "{args:?}");
     }
 }
+
+#[test]
+fn a_person_is_told_when_the_limit_hid_records() {
+    let dir = tempfile::tempdir().unwrap();
+    write_logs(dir.path());
+    let out = run_on_tty(dir.path(), &["list", "--limit", "1"], &[("NO_COLOR", "1")]);
+    assert!(out.contains("interlog: 1 of 2 matching records shown; --limit N shows more"), "{out}");
+    let all = run_on_tty(dir.path(), &["list"], &[("NO_COLOR", "1")]);
+    assert!(!all.contains("matching records shown"), "{all}");
+}

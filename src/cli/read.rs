@@ -6,6 +6,7 @@
 mod detail;
 mod doc;
 mod format;
+mod lookup;
 mod markdown;
 mod table;
 mod terminal;
@@ -64,6 +65,7 @@ pub struct ListArgs {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
+    /// The record's id, or a unique prefix of it (at least 4 characters)
     pub id: String,
     /// The stored JSON object, byte for byte
     #[arg(long)]
@@ -79,6 +81,7 @@ pub struct SessionsArgs {
 
 #[derive(Debug, Args)]
 pub struct ConversationArgs {
+    /// The session's id, or a unique prefix of it (at least 4 characters)
     pub session: String,
     /// The session's stored records, one a line, oldest first
     #[arg(long, conflicts_with = "markdown")]
@@ -95,17 +98,19 @@ pub fn run_list(settings: &Settings, args: ListArgs, verbose: bool) -> CliResult
     let mut out = Output::stdout();
     if args.json {
         for &entry in &result.entries {
+            if out.closed {
+                break;
+            }
             out.raw_line(&store.read_raw(entry)?)?;
         }
     } else if !result.entries.is_empty() {
         let terminal = Terminal::detect();
-        let rows = store.summaries(&result.entries);
-        out.text(&list_table(&rows, &terminal, Today::now()))?;
-        if terminal.colour && result.total_matched > rows.len() {
+        write_list_table(&store, &result.entries, &terminal, &mut out)?;
+        if terminal.interactive && result.total_matched > result.entries.len() {
             out.finish()?;
             eprintln!(
                 "interlog: {} of {} matching records shown; --limit N shows more",
-                rows.len(),
+                result.entries.len(),
                 result.total_matched
             );
         }
@@ -117,9 +122,7 @@ pub fn run_list(settings: &Settings, args: ListArgs, verbose: bool) -> CliResult
 
 pub fn run_show(settings: &Settings, args: ShowArgs, verbose: bool) -> CliResult {
     let store = load(&settings.dir)?;
-    let entry = store
-        .find_id(&args.id)
-        .ok_or_else(|| Failure::NotFound(format!("no record with id {:?}", sanitize_line(&args.id))))?;
+    let entry = lookup::find_record(&store, &args.id)?;
     let mut out = Output::stdout();
     if args.json {
         out.raw_line(&store.read_raw(entry)?)?;
@@ -152,10 +155,7 @@ pub fn run_sessions(settings: &Settings, args: SessionsArgs, verbose: bool) -> C
 
 pub fn run_conversation(settings: &Settings, args: ConversationArgs, verbose: bool) -> CliResult {
     let store = load(&settings.dir)?;
-    let entries = store.conversation(&args.session);
-    if entries.is_empty() {
-        return Err(Failure::NotFound(format!("no session {:?}", sanitize_line(&args.session))));
-    }
+    let (session, entries) = lookup::find_session(&store, &args.session)?;
     let mut out = Output::stdout();
     if args.json {
         for &entry in &entries {
@@ -163,7 +163,7 @@ pub fn run_conversation(settings: &Settings, args: ConversationArgs, verbose: bo
         }
     } else {
         let turns = read_records(&store, &entries)?;
-        let facts = SessionFacts::from_turns(&args.session, &turns);
+        let facts = SessionFacts::from_turns(&session, &turns);
         let text = if args.markdown {
             markdown::render_markdown(&facts, &turns)
         } else {
@@ -206,50 +206,77 @@ fn list_query(args: &ListArgs, now: chrono::DateTime<Utc>) -> Result<Query, Fail
     })
 }
 
-/// Cells are sanitised here: summaries carry raw record text.
-fn list_table(rows: &[RecordSummary], terminal: &Terminal, today: Today) -> String {
-    let mut table = Table::new(vec![
+/// Summaries are fetched a chunk at a time, twice (once to measure, once to print), so that a
+/// listing of every record never holds every row.
+const LIST_CHUNK: usize = 4096;
+
+fn write_list_table(store: &Store, entries: &[EntryId], terminal: &Terminal, out: &mut Output) -> CliResult {
+    let today = Today::now();
+    let mut table = Table::new(list_columns());
+    for chunk in entries.chunks(LIST_CHUNK) {
+        for summary in store.summaries(chunk) {
+            table.measure(&list_row(&summary, today));
+        }
+    }
+    let layout = table.layout(terminal);
+    out.text(&layout.header())?;
+    for chunk in entries.chunks(LIST_CHUNK) {
+        if out.closed {
+            break;
+        }
+        for summary in store.summaries(chunk) {
+            out.text(&layout.row(&list_row(&summary, today)))?;
+        }
+    }
+    Ok(())
+}
+
+fn list_columns() -> Vec<Column> {
+    vec![
         Column::fixed("TIME"),
-        Column::fixed("SESSION"),
-        Column::left("PROJECT", 18),
-        Column::left("CLIENT", 14),
-        Column::left("MODEL", 22),
-        Column::right("IN"),
-        Column::right("OUT"),
-        Column::right("DUR"),
-        Column::right("TOOLS"),
+        Column::fixed("ID"),
+        Column::fixed("SESSION").droppable(6),
+        Column::left("PROJECT", 18).droppable(7),
+        Column::left("CLIENT", 14).droppable(2),
+        Column::left("MODEL", 22).droppable(3),
+        Column::right("IN").droppable(5),
+        Column::right("OUT").droppable(4),
+        Column::right("DUR").droppable(1),
+        Column::right("TOOLS").droppable(0),
         Column::fixed("ERR"),
         Column::flexible("PROMPT"),
-    ]);
-    for row in rows {
-        let optional = |value: &Option<String>| sanitize_line(value.as_deref().unwrap_or("")).into_owned();
-        table.push(vec![
-            Cell::styled(short_time(&row.timestamp, today), Style::Dim),
-            Cell::styled(sanitize_line(&short_id(row.session_id.as_deref().unwrap_or(""), 8)), Style::Accent),
-            Cell::new(optional(&row.project)),
-            Cell::new(optional(&row.client)),
-            Cell::new(optional(&row.model)),
-            Cell::new(tokens(row.input_tokens)),
-            Cell::new(tokens(row.output_tokens)),
-            Cell::new(row.duration_ms.map(duration).unwrap_or_default()),
-            Cell::new(if row.tool_calls > 0 { row.tool_calls.to_string() } else { String::new() }),
-            Cell::styled(if row.has_error { "✗" } else { "" }, Style::Bad),
-            Cell::new(sanitize_line(&row.first_line)),
-        ]);
-    }
-    table.render(terminal)
+    ]
+}
+
+/// Cells are sanitised here: summaries carry raw record text.
+fn list_row(row: &RecordSummary, today: Today) -> Vec<Cell> {
+    let optional = |value: &Option<String>| sanitize_line(value.as_deref().unwrap_or("")).into_owned();
+    vec![
+        Cell::styled(short_time(&row.timestamp, today), Style::Dim),
+        Cell::new(sanitize_line(&short_id(&row.id, 8))),
+        Cell::styled(sanitize_line(&short_id(row.session_id.as_deref().unwrap_or(""), 8)), Style::Accent),
+        Cell::new(optional(&row.project)),
+        Cell::new(optional(&row.client)),
+        Cell::new(optional(&row.model)),
+        Cell::new(tokens(row.input_tokens)),
+        Cell::new(tokens(row.output_tokens)),
+        Cell::new(row.duration_ms.map(duration).unwrap_or_default()),
+        Cell::new(if row.tool_calls > 0 { row.tool_calls.to_string() } else { String::new() }),
+        Cell::styled(if row.has_error { "✗" } else { "" }, Style::Bad),
+        Cell::new(sanitize_line(&row.first_line)),
+    ]
 }
 
 fn sessions_table(sessions: &[SessionSummary], terminal: &Terminal, today: Today) -> String {
     let mut table = Table::new(vec![
-        Column::left("SESSION", 36).kept(12),
-        Column::left("PROJECT", 24),
-        Column::left("CLIENT", 16),
+        Column::left("SESSION", 36).at_least(36),
+        Column::left("PROJECT", 24).droppable(4),
+        Column::left("CLIENT", 16).droppable(0),
         Column::right("TURNS"),
-        Column::fixed("FIRST"),
+        Column::fixed("FIRST").droppable(1),
         Column::fixed("LAST"),
-        Column::right("IN"),
-        Column::right("OUT"),
+        Column::right("IN").droppable(3),
+        Column::right("OUT").droppable(2),
     ]);
     for session in sessions {
         let optional = |value: &Option<String>| sanitize_line(value.as_deref().unwrap_or("")).into_owned();

@@ -1,8 +1,12 @@
-//! `tui` and `demo`. PLACEHOLDER: the tui helper replaces these bodies.
+//! `tui` and `demo`: the terminal UI on the log directory, or on the demo data set.
+
+use std::io::IsTerminal;
 
 use clap::Args;
 
 use super::{CliResult, Failure, Settings};
+use crate::tui::demo::Demo;
+use crate::tui::{run, Options};
 
 #[derive(Debug, Default, Args)]
 pub struct TuiArgs {
@@ -14,10 +18,29 @@ pub struct TuiArgs {
 #[derive(Debug, Default, Args)]
 pub struct DemoArgs {}
 
-pub fn run_tui(_settings: &Settings, _args: TuiArgs) -> CliResult {
-    Err(Failure::Usage("not built yet".into()))
+pub fn run_tui(settings: &Settings, args: TuiArgs) -> CliResult {
+    if args.demo {
+        return run_demo(DemoArgs {});
+    }
+    require_terminal()?;
+    run(Options { dir: settings.dir.clone(), demo: false }).map_err(|err| Failure::Failed(err.into()))
 }
 
 pub fn run_demo(_args: DemoArgs) -> CliResult {
-    Err(Failure::Usage("not built yet".into()))
+    require_terminal()?;
+    let demo = Demo::start().map_err(|err| Failure::Failed(err.into()))?;
+    let result = run(Options { dir: demo.dir().to_path_buf(), demo: true });
+    drop(demo);
+    result.map_err(|err| Failure::Failed(err.into()))
+}
+
+/// The UI draws on a terminal; scripts want `interlog list`.
+fn require_terminal() -> CliResult {
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        Ok(())
+    } else {
+        Err(Failure::Usage(
+            "the terminal UI needs a terminal on stdin and stdout; for scripts use `interlog list`".into(),
+        ))
+    }
 }

@@ -8,6 +8,9 @@ use super::terminal::{Style, Terminal};
 /// Width of the fact labels (`session`, `tokens`, ...) so values line up.
 const LABEL_WIDTH: usize = 10;
 
+/// Headings are ruled to this width (or the terminal's, when narrower): a comfortable reading measure.
+const RULE_WIDTH: usize = 80;
+
 pub struct Doc<'t> {
     out: String,
     terminal: &'t Terminal,
@@ -22,12 +25,12 @@ impl<'t> Doc<'t> {
         self.out
     }
 
-    /// A section title rule: `── Prompt ─────`, as wide as the terminal.
+    /// A section title rule: `── Prompt ─────`, as wide as the terminal up to [`RULE_WIDTH`].
     pub fn heading(&mut self, title: &str) {
         self.separate();
         let title = sanitize_line(title);
         let used = super::format::display_width(&title) + 4;
-        let rule = "─".repeat(self.terminal.width.saturating_sub(used).min(60));
+        let rule = "─".repeat(self.terminal.width.min(RULE_WIDTH).saturating_sub(used).max(3));
         let line = format!("── {title} {rule}");
         self.line_styled(line.trim_end(), Style::Bold);
     }

@@ -23,13 +23,13 @@ pub fn local(at: &Timestamp) -> DateTime<Local> {
     Local.from_utc_datetime(&at.as_utc().naive_utc())
 }
 
-/// `14:03:07` today, `2026-11-20 14:03:07` on any other day (local time).
+/// `14:03:07` today, `2026-11-20 14:03` on any other day (local time): narrow table cells.
 pub fn short_time(at: &Timestamp, today: Today) -> String {
     let local = local(at);
     if local.date_naive() == today.0 {
         local.format("%H:%M:%S").to_string()
     } else {
-        local.format("%Y-%m-%d %H:%M:%S").to_string()
+        local.format("%Y-%m-%d %H:%M").to_string()
     }
 }
 
@@ -150,6 +150,6 @@ mod tests {
         let day = local(&at).date_naive();
         assert_eq!(short_time(&at, Today(day)).len(), 8);
         let other = Today(day.succ_opt().unwrap());
-        assert_eq!(short_time(&at, other).len(), 19);
+        assert_eq!(short_time(&at, other).len(), 16);
     }
 }

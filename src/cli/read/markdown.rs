@@ -36,7 +36,10 @@ fn session_list(out: &mut String, facts: &SessionFacts<'_>) {
 }
 
 fn turn(out: &mut String, number: usize, record: &InteractionRecord) {
-    out.push_str(&format!("\n## Turn {number} · {}\n\n", turn_time(record)));
+    if !out.ends_with("\n\n") {
+        out.push('\n');
+    }
+    out.push_str(&format!("## Turn {number} · {}\n\n", turn_time(record)));
     let mut facts: Vec<String> = turn_facts(record).iter().map(|fact| sanitize_line(fact).into_owned()).collect();
     facts.push(format!("id {}", code_span(&record.id)));
     out.push_str(&facts.join(" · "));

@@ -13,6 +13,8 @@ const MIN_WIDTH: usize = 40;
 pub struct Terminal {
     pub width: usize,
     pub colour: bool,
+    /// Stdout is a terminal: a person is reading, so hints on stderr are welcome.
+    pub interactive: bool,
 }
 
 impl Terminal {
@@ -21,13 +23,13 @@ impl Terminal {
     pub fn detect() -> Self {
         let is_tty = std::io::stdout().is_terminal();
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
-        Terminal { width: detect_width(is_tty), colour: is_tty && !no_color }
+        Terminal { width: detect_width(is_tty), colour: is_tty && !no_color, interactive: is_tty }
     }
 
     /// Plain text of a fixed width.
     #[cfg(test)]
     pub fn plain(width: usize) -> Self {
-        Terminal { width: width.max(MIN_WIDTH), colour: false }
+        Terminal { width: width.max(MIN_WIDTH), colour: false, interactive: false }
     }
 
     /// `text` wrapped in the style's escape sequences when colour is on.
@@ -93,7 +95,7 @@ mod tests {
 
     #[test]
     fn colour_terminal_wraps_and_resets() {
-        let tty = Terminal { width: 80, colour: true };
+        let tty = Terminal { width: 80, colour: true, interactive: true };
         assert_eq!(tty.paint(Style::Bad, "x"), "\x1b[31mx\x1b[0m");
         assert_eq!(tty.paint(Style::Plain, "x"), "x");
     }

@@ -1,0 +1,139 @@
+//! What can happen to the UI (a key, a click, a reply from a background task) and what the UI
+//! asks the runtime to do in return.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::detail::{DetailData, Tab};
+use super::stats::StatsData;
+use super::text::Doc;
+use crate::store::{BadLine, EntryId, Facet, FuzzyHit, Query, RecordSummary, StoreEvent};
+
+#[derive(Clone, Debug)]
+pub enum Action {
+    /// Ask the store again for the current question (the runtime's first action).
+    Refresh,
+    Quit,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    /// Back to the newest record, following.
+    GoLive,
+    FocusNext,
+    NextTab,
+    PrevTab,
+    SelectTab(Tab),
+    /// Enter: the selected record's session as a transcript.
+    OpenConversation,
+    ToggleSystemPrompt,
+    ToggleToolDetail,
+    OpenSearch,
+    SearchInput(char),
+    SearchBackspace,
+    SearchToggleMode,
+    /// Enter in the search line: keep the search, give the keyboard back to the list.
+    SearchSubmit,
+    OpenFacets,
+    FacetNextKind,
+    FacetInput(char),
+    FacetBackspace,
+    FacetApply,
+    ClearFilters,
+    OpenStats,
+    ShowBadLines,
+    ToggleHelp,
+    /// Esc: close the innermost overlay, search or view.
+    Back,
+    Copy,
+    OpenPager,
+    /// Mouse wheel at a screen position.
+    Scroll {
+        column: u16,
+        row: u16,
+        down: bool,
+    },
+    Click {
+        column: u16,
+        row: u16,
+    },
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    Tick(DateTime<Utc>),
+    Store(StoreEvent),
+    Results(QueryReply),
+    Summaries(Vec<RecordSummary>),
+    Detail {
+        entry: EntryId,
+        data: Result<Arc<DetailData>, String>,
+    },
+    Conversation {
+        generation: u64,
+        session: String,
+        data: Result<(Arc<Doc>, usize), String>,
+    },
+    Facets {
+        facet: Facet,
+        values: Vec<(String, usize)>,
+    },
+    Stats {
+        generation: u64,
+        data: Arc<StatsData>,
+    },
+    BadLines(Vec<BadLine>),
+    Flash(String),
+}
+
+/// A reply to [`Effect::Query`] or [`Effect::Fuzzy`].
+#[derive(Clone, Debug, Default)]
+pub struct QueryReply {
+    pub generation: u64,
+    pub entries: Vec<EntryId>,
+    /// Fuzzy hits' matched positions (empty for a keyword or filter query).
+    pub hits: Vec<FuzzyHit>,
+    /// For a fuzzy reply: the pattern, and whether every match is in `entries` (none cut by the limit).
+    pub fuzzy: Option<(String, bool)>,
+    /// A first, quick answer among the newest records; the whole answer follows.
+    pub partial: bool,
+    pub store_len: usize,
+    pub bad_lines: usize,
+    pub loading: bool,
+    pub dir_exists: bool,
+}
+
+/// Work for the runtime. Everything slow runs off the UI loop and comes back as an [`Action`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    Query {
+        generation: u64,
+        query: Query,
+    },
+    /// Fuzzy over the headlines of `base`'s result, or of `within` when given (the complete
+    /// answer to a pattern this one extends, which holds every match of this one).
+    Fuzzy {
+        generation: u64,
+        pattern: String,
+        base: Query,
+        within: Option<Vec<EntryId>>,
+    },
+    /// Summaries of rows about to be shown.
+    Summaries(Vec<EntryId>),
+    Detail(EntryId),
+    Conversation {
+        generation: u64,
+        session: String,
+    },
+    Facets(Facet),
+    Stats {
+        generation: u64,
+        query: Query,
+    },
+    BadLines,
+    Pager(String),
+    Copy(String),
+}

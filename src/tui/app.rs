@@ -1,0 +1,309 @@
+//! The UI's whole state. Only `update` changes it; drawing reads it.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset, Utc};
+
+use super::detail::{DetailData, Tab};
+use super::stats::StatsData;
+use super::text::{Doc, DocLayout, Fold};
+use super::theme::Theme;
+use crate::store::{BadLine, EntryId, Facet, LoadProgress, Query, RecordSummary};
+
+/// Most fuzzy hits asked for: more than anyone scrolls through, few enough to rank fast.
+pub const FUZZY_LIMIT: usize = 5_000;
+
+/// How far beyond the visible rows summaries are kept, so small moves need no fetch.
+pub const ROW_MARGIN: usize = 64;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    List,
+    Detail,
+}
+
+/// LIVE: the selection sits on the newest record and follows new arrivals. PAUSED: the user moved
+/// away; arrivals above the selection are counted instead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Follow {
+    Live,
+    Paused { arrived: usize },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SearchMode {
+    /// Fuzzy over headlines, ranked by score.
+    Fuzzy,
+    /// The store's keyword search (every term, case-insensitively), newest first.
+    Keyword,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Search {
+    pub text: String,
+    pub mode: SearchMode,
+    /// The search line has the keyboard.
+    pub editing: bool,
+}
+
+impl Default for Search {
+    fn default() -> Self {
+        Search { text: String::new(), mode: SearchMode::Fuzzy, editing: false }
+    }
+}
+
+impl Search {
+    pub fn is_active(&self) -> bool {
+        !self.text.trim().is_empty()
+    }
+}
+
+/// The filters the facet picker sets.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filters {
+    pub session: Option<String>,
+    pub project: Option<String>,
+    pub client: Option<String>,
+}
+
+impl Filters {
+    pub fn is_empty(&self) -> bool {
+        self.session.is_none() && self.project.is_none() && self.client.is_none()
+    }
+
+    pub fn set(&mut self, facet: Facet, value: Option<String>) {
+        match facet {
+            Facet::Session => self.session = value,
+            Facet::Project => self.project = value,
+            Facet::Client => self.client = value,
+            Facet::Model => {}
+        }
+    }
+
+    /// `project=x session=y` for the status bar.
+    pub fn describe(&self) -> String {
+        let parts = [("session", &self.session), ("project", &self.project), ("client", &self.client)];
+        parts
+            .iter()
+            .filter_map(|(name, value)| value.as_ref().map(|value| format!("{name}={value}")))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// What the store has told us about loading.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LoadState {
+    pub loading: bool,
+    pub progress: Option<LoadProgress>,
+    /// Records in the store.
+    pub total: usize,
+    pub bad_lines: usize,
+    pub dir_exists: bool,
+    /// The latest store problem worth showing (watch fallback, read error).
+    pub notice: Option<String>,
+}
+
+/// The list's current result and the bookkeeping that keeps replies in order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Results {
+    /// Newest first (ranked best first in fuzzy search).
+    pub entries: Vec<EntryId>,
+    /// Matched characters of each entry's headline, in fuzzy search.
+    pub highlights: HashMap<EntryId, Vec<u32>>,
+    /// The generation of the latest request; older replies are dropped.
+    pub generation: u64,
+    /// The generation of the request that is out, if one is: only one is out at a time, so a
+    /// slow query is never raced by the ones typed after it.
+    pub in_flight: Option<u64>,
+    /// The request out has sent its quick first pass and is on its long full pass: a new
+    /// question may go out now (the runtime drops the old full pass if it has not started).
+    pub first_pass_in: bool,
+    /// The question changed or records arrived while a request was out: ask (the newest
+    /// question) again when it returns.
+    pub stale: bool,
+    /// The user changed the question at this generation: its reply resets the selection.
+    pub reset_at: Option<u64>,
+    /// At least one reply has arrived.
+    pub received: bool,
+    /// The last complete fuzzy answer: its pattern, the filters it ran under, and every match.
+    /// A longer pattern only needs to look among these.
+    pub narrow: Option<(String, Query, Vec<EntryId>)>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListState {
+    pub selected: usize,
+    /// The first visible row.
+    pub offset: usize,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct DetailState {
+    /// The record the detail is for (the selection), loaded or not.
+    pub entry: Option<EntryId>,
+    pub data: Option<Arc<DetailData>>,
+    pub error: Option<String>,
+    pub tab: Option<Tab>,
+    /// Scroll offset (rows) of each tab.
+    pub scroll: [usize; 4],
+    pub show_system: bool,
+    pub layout: DocLayout,
+}
+
+impl DetailState {
+    pub fn tab(&self) -> Tab {
+        self.tab.unwrap_or(Tab::Prompt)
+    }
+
+    pub fn hidden_folds(&self) -> Vec<Fold> {
+        if self.show_system {
+            Vec::new()
+        } else {
+            vec![Fold::System]
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ConversationView {
+    pub session: String,
+    pub doc: Option<Arc<Doc>>,
+    pub turns: usize,
+    pub error: Option<String>,
+    pub generation: u64,
+    pub scroll: usize,
+    pub show_tools: bool,
+    /// Scrolled to the end: new turns keep it at the end.
+    pub at_end: bool,
+    pub layout: DocLayout,
+}
+
+impl ConversationView {
+    pub fn hidden_folds(&self) -> Vec<Fold> {
+        if self.show_tools {
+            Vec::new()
+        } else {
+            vec![Fold::ToolDetail]
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct StatsView {
+    pub data: Option<Arc<StatsData>>,
+    pub generation: u64,
+}
+
+#[derive(Clone, Debug)]
+pub enum View {
+    Browse,
+    Conversation(ConversationView),
+    Stats(StatsView),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FacetPicker {
+    pub facet: Facet,
+    pub values: Option<Vec<(String, usize)>>,
+    pub filter: String,
+    /// Indices into `values` that match `filter`.
+    pub visible: Vec<usize>,
+    pub selected: usize,
+}
+
+impl FacetPicker {
+    pub fn new(facet: Facet) -> FacetPicker {
+        FacetPicker { facet, values: None, filter: String::new(), visible: Vec::new(), selected: 0 }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Overlay {
+    Help,
+    Facets(FacetPicker),
+    BadLines { lines: Option<Vec<BadLine>>, scroll: usize },
+}
+
+/// The whole UI state.
+#[derive(Clone, Debug)]
+pub struct App {
+    pub dir: PathBuf,
+    pub now: DateTime<Utc>,
+    /// The offset local times are shown in (fixed in tests so snapshots are stable).
+    pub offset: FixedOffset,
+    pub theme: Theme,
+    pub width: u16,
+    pub height: u16,
+    pub load: LoadState,
+    pub filters: Filters,
+    pub search: Search,
+    pub results: Results,
+    pub rows: HashMap<EntryId, RecordSummary>,
+    pub list: ListState,
+    pub follow: Follow,
+    pub focus: Focus,
+    pub detail: DetailState,
+    pub view: View,
+    pub overlay: Option<Overlay>,
+    /// A one-off message for the bottom line ("copied …").
+    pub flash: Option<String>,
+    pub demo: bool,
+    pub quit: bool,
+    /// Source of request generations (queries, transcripts, stats).
+    pub counter: u64,
+}
+
+impl App {
+    pub fn new(dir: PathBuf, now: DateTime<Utc>, offset: FixedOffset, theme: Theme, size: (u16, u16)) -> App {
+        App {
+            dir,
+            now,
+            offset,
+            theme,
+            width: size.0,
+            height: size.1,
+            load: LoadState { loading: true, dir_exists: true, ..LoadState::default() },
+            filters: Filters::default(),
+            search: Search::default(),
+            results: Results::default(),
+            rows: HashMap::new(),
+            list: ListState::default(),
+            follow: Follow::Live,
+            focus: Focus::List,
+            detail: DetailState::default(),
+            view: View::Browse,
+            overlay: None,
+            flash: None,
+            demo: false,
+            quit: false,
+            counter: 0,
+        }
+    }
+
+    /// The store query for the current filters and keyword search (fuzzy search narrows its result).
+    pub fn query(&self) -> Query {
+        let keyword = self.search.mode == SearchMode::Keyword && self.search.is_active();
+        Query {
+            project: self.filters.project.clone(),
+            session: self.filters.session.clone(),
+            client: self.filters.client.clone(),
+            search: keyword.then(|| self.search.text.trim().to_owned()),
+            ..Query::default()
+        }
+    }
+
+    pub fn selected_entry(&self) -> Option<EntryId> {
+        self.results.entries.get(self.list.selected).copied()
+    }
+
+    pub fn selected_summary(&self) -> Option<&RecordSummary> {
+        self.selected_entry().and_then(|entry| self.rows.get(&entry))
+    }
+
+    pub fn fuzzy_active(&self) -> bool {
+        self.search.mode == SearchMode::Fuzzy && self.search.is_active()
+    }
+}

@@ -1,0 +1,304 @@
+//! The detail of one record, prepared off the UI loop: parsed, pretty-printed and laid out as
+//! [`Doc`]s, so that drawing never parses or formats anything.
+
+use serde_json::Value;
+
+use super::text::{one_line, Doc, Fold, Tone};
+use crate::record::{ContentBlock, InteractionRecord, Message, MessageContent, Role, ToolCallRecord};
+use crate::store::EntryId;
+
+/// The tabs of the detail pane.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Tab {
+    Prompt,
+    Tools,
+    Routing,
+    Raw,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 4] = [Tab::Prompt, Tab::Tools, Tab::Routing, Tab::Raw];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Prompt => "Prompt/Response",
+            Tab::Tools => "Tool calls",
+            Tab::Routing => "Routing",
+            Tab::Raw => "Raw",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Tab::ALL.iter().position(|&tab| tab == self).unwrap_or(0)
+    }
+
+    pub fn next(self) -> Tab {
+        Tab::ALL[(self.index() + 1) % Tab::ALL.len()]
+    }
+
+    pub fn prev(self) -> Tab {
+        Tab::ALL[(self.index() + Tab::ALL.len() - 1) % Tab::ALL.len()]
+    }
+}
+
+/// A router's decision, sanitised for display.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RoutingView {
+    pub profile: String,
+    pub reason: String,
+    pub confidence: Option<f64>,
+    /// Features flattened to dotted keys, values as compact JSON.
+    pub features: Vec<(String, String)>,
+}
+
+/// Everything the detail pane shows about one record.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DetailData {
+    pub entry: EntryId,
+    pub record: InteractionRecord,
+    /// The stored line as it is (for the clipboard).
+    pub stored: String,
+    /// The stored JSON pretty-printed (for the pager).
+    pub pretty: String,
+    pub prompt: Doc,
+    pub tools: Doc,
+    pub raw: Doc,
+    pub routing: Option<RoutingView>,
+}
+
+impl DetailData {
+    pub fn doc(&self, tab: Tab) -> Option<&Doc> {
+        match tab {
+            Tab::Prompt => Some(&self.prompt),
+            Tab::Tools => Some(&self.tools),
+            Tab::Raw => Some(&self.raw),
+            Tab::Routing => None,
+        }
+    }
+}
+
+/// Builds the detail from a parsed record and its stored bytes.
+pub fn prepare(entry: EntryId, record: InteractionRecord, stored: &[u8]) -> DetailData {
+    let stored = String::from_utf8_lossy(stored).into_owned();
+    let pretty = pretty_json(&stored);
+    let mut raw = Doc::new();
+    raw.text(Tone::Json, 0, &pretty);
+    DetailData {
+        entry,
+        prompt: prompt_doc(&record),
+        tools: tools_doc(&record.tool_calls),
+        routing: routing_view(&record),
+        raw,
+        pretty,
+        stored,
+        record,
+    }
+}
+
+/// Pretty JSON keeping the stored key order (serde_json's `preserve_order`), unknown fields included.
+pub fn pretty_json(stored: &str) -> String {
+    match serde_json::from_str::<Value>(stored) {
+        Ok(value) => serde_json::to_string_pretty(&value).unwrap_or_else(|_| stored.to_owned()),
+        Err(_) => stored.to_owned(),
+    }
+}
+
+fn prompt_doc(record: &InteractionRecord) -> Doc {
+    let mut doc = Doc::new();
+    doc.line(Tone::Dim, &facts_line(record));
+    if let Some(error) = &record.error {
+        doc.line(Tone::Error, "✗ error");
+        doc.text(Tone::Error, 2, error);
+    }
+    if let Some(system) = record.system_prompt.as_deref().filter(|s| !s.is_empty()) {
+        let lines = system.lines().count().max(1);
+        let noun = if lines == 1 { "line" } else { "lines" };
+        doc.line(Tone::System, &format!("▸ System prompt ({lines} {noun}; s shows or hides it)"));
+        doc.text_in(Tone::Dim, 2, Some(Fold::System), system);
+    }
+    doc.blank();
+    doc.line(Tone::User, "▶ Prompt");
+    match record.prompt.as_deref().filter(|p| !p.trim().is_empty()) {
+        Some(prompt) => doc.text(Tone::Body, 2, prompt),
+        None => match super::conversation::turn_prompt(record) {
+            Some(text) => {
+                doc.line_in(Tone::Dim, 2, None, "(no prompt field; the last user message's text:)");
+                doc.text(Tone::Body, 2, &text);
+            }
+            None => doc.line_in(Tone::Dim, 2, None, "(no prompt; see the messages below)"),
+        },
+    }
+    doc.blank();
+    doc.line(Tone::Assistant, "◀ Response");
+    match (&record.response, &record.response_summary) {
+        (Some(response), _) => doc.text(Tone::Body, 2, response),
+        (None, Some(summary)) => {
+            doc.line_in(Tone::Dim, 2, None, "(response not kept; summary:)");
+            doc.text(Tone::Body, 2, summary);
+        }
+        (None, None) => doc.line_in(Tone::Dim, 2, None, "(no response)"),
+    }
+    if !record.messages.is_empty() {
+        doc.blank();
+        doc.line(Tone::Heading, &format!("── Messages as sent ({}) ──", record.messages.len()));
+        for message in &record.messages {
+            message_lines(&mut doc, message, 0);
+        }
+    }
+    doc
+}
+
+fn facts_line(record: &InteractionRecord) -> String {
+    let (input, output) = record.tokens();
+    let mut facts = vec![record.timestamp.to_rfc3339()];
+    facts.extend(record.model.clone());
+    facts.push(format!("{} in / {} out", tokens(input), tokens(output)));
+    facts.extend(record.duration_ms.map(duration));
+    facts.extend(record.stop_reason.as_ref().map(|reason| reason.as_str().to_owned()));
+    if !record.tags.is_empty() {
+        facts.push(format!("tags: {}", record.tags.join(", ")));
+    }
+    facts.join(" · ")
+}
+
+/// One message, role by role, with tool_use and tool_result blocks readable.
+pub fn message_lines(doc: &mut Doc, message: &Message, indent: u16) {
+    let tone = role_tone(&message.role);
+    doc.line_in(tone, indent, None, &format!("[{}]", message.role.as_str()));
+    let body = indent + 2;
+    match &message.content {
+        MessageContent::Text(text) => doc.text(Tone::Body, body, text),
+        MessageContent::Blocks(blocks) => {
+            for block in blocks {
+                block_lines(doc, block, body);
+            }
+        }
+    }
+}
+
+fn block_lines(doc: &mut Doc, block: &ContentBlock, indent: u16) {
+    match block {
+        ContentBlock::Text { text } => doc.text(Tone::Body, indent, text),
+        ContentBlock::ToolUse { id, name, input } => {
+            doc.line_in(Tone::Tool, indent, None, &format!("⚙ tool_use {name}  ({id})"));
+            doc.text(Tone::Json, indent + 2, &pretty_value(input));
+        }
+        ContentBlock::ToolResult { tool_use_id, content, is_error } => {
+            let (mark, tone) = if *is_error { ("✗", Tone::Error) } else { ("✓", Tone::Ok) };
+            doc.line_in(tone, indent, None, &format!("↩ tool_result {mark}  ({tool_use_id})"));
+            doc.text(Tone::Body, indent + 2, content);
+        }
+        ContentBlock::Other(value) => {
+            let kind = value.get("type").and_then(Value::as_str).unwrap_or("block");
+            doc.line_in(Tone::Dim, indent, None, &format!("[{kind}]"));
+            doc.text(Tone::Json, indent + 2, &pretty_value(value));
+        }
+    }
+}
+
+fn role_tone(role: &Role) -> Tone {
+    match role {
+        Role::User => Tone::User,
+        Role::Assistant => Tone::Assistant,
+        Role::System => Tone::System,
+        Role::Tool | Role::Other(_) => Tone::Tool,
+    }
+}
+
+pub fn pretty_value(value: &Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default()
+}
+
+fn tools_doc(calls: &[ToolCallRecord]) -> Doc {
+    let mut doc = Doc::new();
+    if calls.is_empty() {
+        doc.line(Tone::Dim, "No tool calls in this record.");
+        return doc;
+    }
+    for (n, call) in calls.iter().enumerate() {
+        if n > 0 {
+            doc.blank();
+        }
+        tool_call_lines(&mut doc, n + 1, call, 0, None);
+    }
+    doc
+}
+
+/// A tool call: a heading line, then arguments and result (under `fold` when given).
+pub fn tool_call_lines(doc: &mut Doc, number: usize, call: &ToolCallRecord, indent: u16, fold: Option<Fold>) {
+    let (mark, tone) = outcome(call);
+    let id = call.call_id.as_deref().map(|id| format!("  ({id})")).unwrap_or_default();
+    doc.line_in(tone, indent, fold, &format!("{number}. {mark} {}{id}", call.name));
+    if let Some(arguments) = &call.arguments {
+        doc.line_in(Tone::Key, indent + 3, fold, "arguments:");
+        doc.text_in(Tone::Json, indent + 5, fold, &pretty_value(arguments));
+    }
+    match &call.result {
+        Some(result) => {
+            let label = if call.result_truncated { "result (truncated by the writer):" } else { "result:" };
+            doc.line_in(Tone::Key, indent + 3, fold, label);
+            doc.text_in(Tone::Body, indent + 5, fold, result);
+            if call.result_truncated {
+                doc.line_in(Tone::Dim, indent + 5, fold, "… [truncated]");
+            }
+        }
+        None => doc.line_in(Tone::Dim, indent + 3, fold, "(no result recorded)"),
+    }
+}
+
+/// ✓ success, ✗ failure, · unknown.
+pub fn outcome(call: &ToolCallRecord) -> (&'static str, Tone) {
+    match call.success {
+        Some(true) => ("✓", Tone::Ok),
+        Some(false) => ("✗", Tone::Error),
+        None => ("·", Tone::Tool),
+    }
+}
+
+fn routing_view(record: &InteractionRecord) -> Option<RoutingView> {
+    let routing = record.routing.as_ref()?;
+    let mut features = Vec::new();
+    if let Some(value) = &routing.features {
+        flatten("", value, &mut features);
+    }
+    for (key, value) in &routing.extra {
+        features.push((format!("({key})"), one_line(&value.to_string()).into_owned()));
+    }
+    Some(RoutingView {
+        profile: one_line(routing.profile.as_deref().unwrap_or("—")).into_owned(),
+        reason: routing.reason.clone().unwrap_or_default(),
+        confidence: routing.confidence,
+        features,
+    })
+}
+
+fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            for (key, inner) in map {
+                let key = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+                flatten(&key, inner, out);
+            }
+        }
+        Value::String(text) => out.push((one_line(prefix).into_owned(), one_line(text).into_owned())),
+        other => out.push((one_line(prefix).into_owned(), one_line(&other.to_string()).into_owned())),
+    }
+}
+
+/// `1234` → `1.2k`, `2_500_000` → `2.5M`.
+pub fn tokens(count: u64) -> String {
+    match count {
+        0..=999 => count.to_string(),
+        1_000..=999_999 => format!("{:.1}k", count as f64 / 1_000.0),
+        _ => format!("{:.1}M", count as f64 / 1_000_000.0),
+    }
+}
+
+/// `850` → `850ms`, `2300` → `2.3s`, `125000` → `2m05s`.
+pub fn duration(ms: u64) -> String {
+    match ms {
+        0..=999 => format!("{ms}ms"),
+        1_000..=59_999 => format!("{:.1}s", ms as f64 / 1_000.0),
+        _ => format!("{}m{:02}s", ms / 60_000, (ms % 60_000) / 1_000),
+    }
+}

@@ -1,0 +1,303 @@
+//! The UI loop: one `tokio::select!` over terminal events, store events, replies from background
+//! work and signals. Slow work (queries, reading records) runs on blocking threads and comes back
+//! as actions; the loop never waits on it.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{FixedOffset, Local, Offset, Utc};
+use crossterm::event::EventStream;
+use futures::StreamExt;
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+
+use super::action::{Action, Effect, QueryReply};
+use super::app::{App, FUZZY_LIMIT};
+
+/// Records a search's first pass looks at (see [`execute_in_passes`]).
+pub const FIRST_PASS: usize = 5_000;
+use super::stats::StatsBuilder;
+use super::terminal::{self, Term, TerminalGuard};
+use super::theme::Theme;
+use super::{conversation, detail, keymap, update};
+use crate::store::{EntryId, Query, Store, StoreError, StoreEvent};
+
+/// Summaries read per batch when computing statistics.
+const STATS_CHUNK: usize = 8_192;
+/// How often `now` moves on (the list shows today's times without a date).
+const TICK: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    #[error("terminal: {0}")]
+    Terminal(#[from] std::io::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What the UI is opened on.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub dir: PathBuf,
+    /// Shows "demo" in the status bar.
+    pub demo: bool,
+}
+
+/// Runs the UI until the user quits or a signal ends it; the terminal is restored in every case.
+pub fn run(options: Options) -> Result<(), TuiError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    runtime.block_on(run_async(options))
+}
+
+async fn run_async(options: Options) -> Result<(), TuiError> {
+    let mut guard = TerminalGuard::enter()?;
+    let size = guard.terminal.size()?;
+    let offset = Local::now().offset().fix();
+    let mut app = App::new(options.dir.clone(), Utc::now(), offset, Theme::from_env(), (size.width, size.height));
+    app.demo = options.demo;
+    // Paint before the store exists, so the first frame never waits on the directory.
+    draw(&mut guard.terminal, &app)?;
+    let (store_tx, store_rx) = unbounded_channel();
+    let store = Store::follow(&options.dir, move |event| {
+        let _ = store_tx.send(event);
+    })?;
+    let result = event_loop(&mut guard.terminal, &mut app, store, store_rx).await;
+    drop(guard);
+    result
+}
+
+fn draw(terminal: &mut Term, app: &App) -> std::io::Result<()> {
+    terminal.draw(|frame| frame.render_widget(app, frame.area()))?;
+    Ok(())
+}
+
+async fn event_loop(
+    terminal: &mut Term,
+    app: &mut App,
+    store: Store,
+    mut store_rx: UnboundedReceiver<StoreEvent>,
+) -> Result<(), TuiError> {
+    let (reply_tx, mut reply_rx) = unbounded_channel::<Action>();
+    let worker = Worker { store, latest_search: Arc::new(AtomicU64::new(0)), replies: reply_tx, offset: app.offset };
+    let events = EventStream::new();
+    futures::pin_mut!(events);
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut hangup = signal(SignalKind::hangup())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut tick = tokio::time::interval(TICK);
+    let mut store_batch = Vec::new();
+    let mut reply_batch = Vec::new();
+    let mut pending: Vec<Action> = vec![Action::Refresh];
+    loop {
+        let mut dirty = false;
+        while !pending.is_empty() {
+            for action in std::mem::take(&mut pending) {
+                dirty = true;
+                for effect in update(app, action) {
+                    match effect {
+                        Effect::Pager(text) => {
+                            // The event stream stays: its reader thread is idle here (the key that
+                            // asked for the pager was its last event) and is not polled until the
+                            // pager is done, so the pager gets the keystrokes. Dropping and
+                            // recreating the stream instead leaves a pending wake-up that can hide
+                            // the next key (crossterm drops a tty readiness seen together with it).
+                            if let Err(err) = terminal::page(terminal, &text) {
+                                pending.push(Action::Flash(err.to_string()));
+                            }
+                        }
+                        other => pending.extend(worker.perform(other)),
+                    }
+                }
+            }
+        }
+        if app.quit {
+            return Ok(());
+        }
+        if dirty {
+            draw(terminal, app)?;
+        }
+        tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(event)) => pending.extend(keymap::action_for(app, &event)),
+                Some(Err(err)) => return Err(err.into()),
+                None => return Ok(()),
+            },
+            received = store_rx.recv_many(&mut store_batch, 256) => {
+                if received == 0 {
+                    return Ok(());
+                }
+                pending.extend(store_batch.drain(..).map(Action::Store));
+            }
+            received = reply_rx.recv_many(&mut reply_batch, 256) => {
+                pending.extend(reply_batch.drain(..received));
+            }
+            _ = terminate.recv() => pending.push(Action::Quit),
+            _ = hangup.recv() => pending.push(Action::Quit),
+            _ = interrupt.recv() => pending.push(Action::Quit),
+            _ = tick.tick() => pending.push(Action::Tick(Utc::now())),
+        }
+    }
+}
+
+/// Performs effects: cheap ones at once (their action is returned), slow ones on a blocking
+/// thread whose action comes back over the reply channel.
+struct Worker {
+    store: Store,
+    /// The newest search generation sent: a search whose question has been replaced skips
+    /// its full pass.
+    latest_search: Arc<AtomicU64>,
+    replies: UnboundedSender<Action>,
+    offset: FixedOffset,
+}
+
+impl Worker {
+    fn perform(&self, effect: Effect) -> Option<Action> {
+        match effect {
+            // In-memory lookups for a screenful of rows: cheaper than a thread hop.
+            Effect::Summaries(_) => execute(&self.store, effect, self.offset),
+            Effect::Copy(text) => {
+                terminal::copy_to_clipboard(&text).err().map(|err| Action::Flash(format!("Cannot copy: {err}")))
+            }
+            Effect::Pager(_) => None,
+            slow => {
+                if let Effect::Query { generation, .. } | Effect::Fuzzy { generation, .. } = &slow {
+                    self.latest_search.fetch_max(*generation, Ordering::SeqCst);
+                }
+                let store = self.store.clone();
+                let replies = self.replies.clone();
+                let offset = self.offset;
+                let latest = Arc::clone(&self.latest_search);
+                tokio::task::spawn_blocking(move || {
+                    let superseded = |generation: u64| latest.load(Ordering::SeqCst) > generation;
+                    execute_in_passes(&store, slow, offset, &superseded, &mut |action| {
+                        let _ = replies.send(action);
+                    });
+                });
+                None
+            }
+        }
+    }
+}
+
+/// Like [`execute`], but a search over a large store answers twice: first among the newest
+/// [`FIRST_PASS`] matching records (a screenful arrives fast however big the store is), then over
+/// everything. Both replies carry the same generation; the first is marked partial.
+/// `superseded(generation)` tells whether a newer search has been asked; then the full pass is
+/// skipped (its answer would be dropped anyway).
+pub fn execute_in_passes(
+    store: &Store,
+    effect: Effect,
+    offset: FixedOffset,
+    superseded: &dyn Fn(u64) -> bool,
+    emit: &mut dyn FnMut(Action),
+) {
+    match &effect {
+        Effect::Fuzzy { generation, pattern, base, within: None } => {
+            let newest = store.query(&Query { limit: Some(FIRST_PASS), ..base.clone() });
+            if newest.total_matched > 2 * FIRST_PASS {
+                let hits = store.fuzzy(pattern, Some(&newest.entries), FUZZY_LIMIT);
+                let entries = hits.iter().map(|hit| hit.entry).collect();
+                emit(Action::Results(QueryReply { entries, hits, partial: true, ..reply_for(store, *generation) }));
+            }
+        }
+        Effect::Query { generation, query } if query.search.is_some() => {
+            let unsearched = Query { search: None, limit: Some(FIRST_PASS), ..query.clone() };
+            let newest = store.query(&unsearched);
+            let bound = newest.entries.last().and_then(|&entry| store.summary(entry)).map(|s| s.timestamp);
+            if let Some(bound) = bound.filter(|_| newest.total_matched > 2 * FIRST_PASS) {
+                let since = query.since.map_or(bound, |since| since.max(bound));
+                let recent = Query { since: Some(since), ..query.clone() };
+                let entries = store.query(&recent).entries;
+                emit(Action::Results(QueryReply { entries, partial: true, ..reply_for(store, *generation) }));
+            }
+        }
+        _ => {}
+    }
+    if let Effect::Query { generation, .. } | Effect::Fuzzy { generation, .. } = &effect {
+        if superseded(*generation) {
+            return;
+        }
+    }
+    if let Some(action) = execute(store, effect, offset) {
+        emit(action);
+    }
+}
+
+/// Does the store work an effect asks for and returns the action carrying the answer. Blocking:
+/// the runtime calls it on a blocking thread (the benchmark calls it directly). The pager and
+/// the clipboard are the terminal's business and give `None` here.
+pub fn execute(store: &Store, effect: Effect, offset: FixedOffset) -> Option<Action> {
+    let action = match effect {
+        Effect::Summaries(entries) => Action::Summaries(store.summaries(&entries)),
+        Effect::Query { generation, query } => query_reply(store, generation, &query),
+        Effect::Fuzzy { generation, pattern, base, within } => {
+            fuzzy_reply(store, generation, &pattern, &base, within.as_deref())
+        }
+        Effect::Detail(entry) => {
+            let data = store
+                .read_record(entry)
+                .and_then(|record| Ok((record, store.read_raw(entry)?)))
+                .map(|(record, raw)| Arc::new(detail::prepare(entry, record, &raw)))
+                .map_err(|err| err.to_string());
+            Action::Detail { entry, data }
+        }
+        Effect::Conversation { generation, session } => {
+            let records: Result<Vec<_>, _> =
+                store.conversation(&session).into_iter().map(|entry| store.read_record(entry)).collect();
+            let data = records
+                .map(|records| (Arc::new(conversation::transcript(&session, &records, offset)), records.len()))
+                .map_err(|err| err.to_string());
+            Action::Conversation { generation, session, data }
+        }
+        Effect::Facets(facet) => Action::Facets { facet, values: store.facet_counts(facet) },
+        Effect::Stats { generation, query } => {
+            Action::Stats { generation, data: Arc::new(compute_stats(store, &query)) }
+        }
+        Effect::BadLines => Action::BadLines(store.bad_lines()),
+        Effect::Pager(_) | Effect::Copy(_) => return None,
+    };
+    Some(action)
+}
+
+fn reply_for(store: &Store, generation: u64) -> QueryReply {
+    QueryReply {
+        generation,
+        store_len: store.len(),
+        bad_lines: store.bad_lines().len(),
+        loading: store.is_loading(),
+        dir_exists: store.dir().is_dir(),
+        ..QueryReply::default()
+    }
+}
+
+fn query_reply(store: &Store, generation: u64, query: &Query) -> Action {
+    let entries = store.query(query).entries;
+    Action::Results(QueryReply { entries, ..reply_for(store, generation) })
+}
+
+fn fuzzy_reply(store: &Store, generation: u64, pattern: &str, base: &Query, within: Option<&[EntryId]>) -> Action {
+    let filtered = match within {
+        Some(_) => None,
+        None => (base != &Query::default()).then(|| store.query(base).entries),
+    };
+    let hits = store.fuzzy(pattern, within.or(filtered.as_deref()), FUZZY_LIMIT);
+    let entries = hits.iter().map(|hit| hit.entry).collect();
+    let fuzzy = Some((pattern.to_owned(), hits.len() < FUZZY_LIMIT));
+    Action::Results(QueryReply { entries, hits, fuzzy, ..reply_for(store, generation) })
+}
+
+fn compute_stats(store: &Store, query: &Query) -> super::stats::StatsData {
+    let entries = store.query(query).entries;
+    let instant = |entry| store.summary(entry).map(|summary| summary.timestamp.as_utc());
+    // Newest first: the ends of the list bound the time span.
+    let span = entries.first().and_then(|&newest| Some((instant(*entries.last()?)?, instant(newest)?)));
+    let mut builder = StatsBuilder::new(span.map(|(oldest, newest)| (oldest.min(newest), oldest.max(newest))));
+    for chunk in entries.chunks(STATS_CHUNK) {
+        for summary in store.summaries(chunk) {
+            builder.add(&summary);
+        }
+    }
+    builder.finish()
+}

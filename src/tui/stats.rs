@@ -1,0 +1,148 @@
+//! Totals over the records in view: activity over time and breakdowns, computed off the UI loop.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, DurationRound, Utc};
+
+use crate::store::RecordSummary;
+
+/// Most buckets kept for the over-time charts (the pane shows as many as fit).
+const MAX_BUCKETS: usize = 240;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Breakdown {
+    pub name: String,
+    pub requests: u64,
+    pub tokens: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StatsData {
+    pub requests: u64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub errors: u64,
+    pub tool_calls: u64,
+    pub bucket: Duration,
+    /// Start of the first bucket; bucket `i` covers `first + i * bucket`.
+    pub first: Option<DateTime<Utc>>,
+    pub requests_over_time: Vec<u64>,
+    pub tokens_over_time: Vec<u64>,
+    pub by_model: Vec<Breakdown>,
+    pub by_project: Vec<Breakdown>,
+    pub by_client: Vec<Breakdown>,
+}
+
+impl StatsData {
+    pub fn bucket_label(&self) -> &'static str {
+        if self.bucket >= Duration::days(1) {
+            "day"
+        } else if self.bucket >= Duration::hours(1) {
+            "hour"
+        } else {
+            "minute"
+        }
+    }
+}
+
+/// Buckets are minutes, hours or days, whichever keeps the span under [`MAX_BUCKETS`].
+pub fn compute(summaries: &[RecordSummary]) -> StatsData {
+    let oldest = summaries.iter().map(|s| s.timestamp.as_utc()).min();
+    let newest = summaries.iter().map(|s| s.timestamp.as_utc()).max();
+    let mut builder = StatsBuilder::new(oldest.zip(newest));
+    summaries.iter().for_each(|summary| builder.add(summary));
+    builder.finish()
+}
+
+/// Accumulates summaries one at a time, so a million records never sit in memory at once.
+pub struct StatsBuilder {
+    data: StatsData,
+    models: HashMap<String, (u64, u64)>,
+    projects: HashMap<String, (u64, u64)>,
+    clients: HashMap<String, (u64, u64)>,
+}
+
+impl StatsBuilder {
+    /// `span`: the oldest and newest instants that will be added.
+    pub fn new(span: Option<(DateTime<Utc>, DateTime<Utc>)>) -> StatsBuilder {
+        let bucket = span.map_or(Duration::hours(1), |(oldest, newest)| pick_bucket(newest - oldest));
+        let first = span.and_then(|(oldest, _)| oldest.duration_trunc(bucket).ok());
+        let buckets = match (first, span) {
+            (Some(first), Some((_, newest))) => bucket_index(first, newest, bucket) + 1,
+            _ => 0,
+        };
+        StatsBuilder {
+            data: StatsData {
+                requests: 0,
+                input_tokens: 0,
+                output_tokens: 0,
+                errors: 0,
+                tool_calls: 0,
+                bucket,
+                first,
+                requests_over_time: vec![0; buckets],
+                tokens_over_time: vec![0; buckets],
+                by_model: Vec::new(),
+                by_project: Vec::new(),
+                by_client: Vec::new(),
+            },
+            models: HashMap::new(),
+            projects: HashMap::new(),
+            clients: HashMap::new(),
+        }
+    }
+
+    pub fn add(&mut self, summary: &RecordSummary) {
+        let data = &mut self.data;
+        let tokens = summary.input_tokens + summary.output_tokens;
+        data.requests += 1;
+        data.input_tokens += summary.input_tokens;
+        data.output_tokens += summary.output_tokens;
+        data.errors += u64::from(summary.has_error);
+        data.tool_calls += u64::from(summary.tool_calls);
+        if let Some(first) = data.first {
+            let last = data.requests_over_time.len().saturating_sub(1);
+            let at = bucket_index(first, summary.timestamp.as_utc(), data.bucket).min(last);
+            if let (Some(requests), Some(total)) =
+                (data.requests_over_time.get_mut(at), data.tokens_over_time.get_mut(at))
+            {
+                *requests += 1;
+                *total += tokens;
+            }
+        }
+        add(&mut self.models, summary.model.as_deref(), tokens);
+        add(&mut self.projects, summary.project.as_deref(), tokens);
+        add(&mut self.clients, summary.client.as_deref(), tokens);
+    }
+
+    pub fn finish(mut self) -> StatsData {
+        self.data.by_model = ranked(self.models);
+        self.data.by_project = ranked(self.projects);
+        self.data.by_client = ranked(self.clients);
+        self.data
+    }
+}
+
+fn pick_bucket(span: Duration) -> Duration {
+    [Duration::minutes(1), Duration::hours(1), Duration::days(1)]
+        .into_iter()
+        .find(|bucket| span.num_seconds() / bucket.num_seconds().max(1) < MAX_BUCKETS as i64)
+        .unwrap_or(Duration::days(1))
+}
+
+fn bucket_index(first: DateTime<Utc>, at: DateTime<Utc>, bucket: Duration) -> usize {
+    usize::try_from((at - first).num_seconds() / bucket.num_seconds().max(1)).unwrap_or(0)
+}
+
+fn add(counts: &mut HashMap<String, (u64, u64)>, name: Option<&str>, tokens: u64) {
+    let entry = counts.entry(name.unwrap_or("(none)").to_owned()).or_default();
+    entry.0 += 1;
+    entry.1 += tokens;
+}
+
+fn ranked(counts: HashMap<String, (u64, u64)>) -> Vec<Breakdown> {
+    let mut rows: Vec<Breakdown> =
+        counts.into_iter().map(|(name, (requests, tokens))| Breakdown { name, requests, tokens }).collect();
+    rows.sort_by(|a, b| b.tokens.cmp(&a.tokens).then(b.requests.cmp(&a.requests)).then(a.name.cmp(&b.name)));
+    rows
+}

@@ -1,0 +1,687 @@
+//! The only place the UI state changes: `update(app, action)` applies one action and returns the
+//! work the runtime must do (queries, loads, the pager, the clipboard).
+
+use std::collections::{HashMap, HashSet};
+
+use super::action::{Action, Effect, QueryReply};
+use super::app::{App, ConversationView, FacetPicker, Focus, Follow, Overlay, SearchMode, StatsView, View, ROW_MARGIN};
+use super::detail::Tab;
+use super::text::DocLayout;
+use super::view::layout::{self, Areas};
+use crate::store::{Facet, StoreEvent};
+
+/// Rows the mouse wheel moves.
+const WHEEL_STEP: usize = 3;
+
+pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    if is_user_input(&action) {
+        app.flash = None;
+    }
+    match action {
+        Action::Quit => app.quit = true,
+        Action::Refresh => refresh(app, false, &mut effects),
+        Action::Up => step(app, -1, &mut effects),
+        Action::Down => step(app, 1, &mut effects),
+        Action::PageUp => step(app, -page(app), &mut effects),
+        Action::PageDown => step(app, page(app), &mut effects),
+        Action::Top => step(app, isize::MIN / 2, &mut effects),
+        Action::Bottom => step(app, isize::MAX / 2, &mut effects),
+        Action::GoLive => {
+            app.view = View::Browse;
+            app.focus = Focus::List;
+            select(app, 0, &mut effects);
+        }
+        Action::FocusNext => {
+            if matches!(app.view, View::Browse) {
+                app.focus = if app.focus == Focus::List { Focus::Detail } else { Focus::List };
+            }
+        }
+        Action::NextTab => set_tab(app, app.detail.tab().next()),
+        Action::PrevTab => set_tab(app, app.detail.tab().prev()),
+        Action::SelectTab(tab) => set_tab(app, tab),
+        Action::OpenConversation => open_conversation(app, &mut effects),
+        Action::ToggleSystemPrompt => {
+            app.detail.show_system = !app.detail.show_system;
+            relayout(app);
+        }
+        Action::ToggleToolDetail => {
+            if let View::Conversation(view) = &mut app.view {
+                view.show_tools = !view.show_tools;
+            }
+            relayout(app);
+        }
+        Action::OpenSearch => {
+            app.view = View::Browse;
+            app.search.editing = true;
+        }
+        Action::SearchInput(c) => {
+            app.search.text.push(c);
+            refresh(app, true, &mut effects);
+        }
+        Action::SearchBackspace => {
+            app.search.text.pop();
+            refresh(app, true, &mut effects);
+        }
+        Action::SearchToggleMode => {
+            app.search.mode = match app.search.mode {
+                SearchMode::Fuzzy => SearchMode::Keyword,
+                SearchMode::Keyword => SearchMode::Fuzzy,
+            };
+            if app.search.is_active() {
+                refresh(app, true, &mut effects);
+            }
+        }
+        Action::SearchSubmit => app.search.editing = false,
+        Action::OpenFacets => {
+            app.overlay = Some(Overlay::Facets(FacetPicker::new(Facet::Project)));
+            effects.push(Effect::Facets(Facet::Project));
+        }
+        Action::FacetNextKind => {
+            if let Some(Overlay::Facets(picker)) = &mut app.overlay {
+                let next = match picker.facet {
+                    Facet::Project => Facet::Session,
+                    Facet::Session => Facet::Client,
+                    Facet::Client | Facet::Model => Facet::Project,
+                };
+                *picker = FacetPicker::new(next);
+                effects.push(Effect::Facets(next));
+            }
+        }
+        Action::FacetInput(c) => edit_facet_filter(app, |filter| filter.push(c)),
+        Action::FacetBackspace => edit_facet_filter(app, |filter| {
+            filter.pop();
+        }),
+        Action::FacetApply => apply_facet(app, &mut effects),
+        Action::ClearFilters => {
+            app.filters = Default::default();
+            app.search.text.clear();
+            app.search.editing = false;
+            refresh(app, true, &mut effects);
+        }
+        Action::OpenStats => {
+            let generation = next_generation(app);
+            app.view = View::Stats(StatsView { data: None, generation });
+            effects.push(Effect::Stats { generation, query: app.query() });
+        }
+        Action::ShowBadLines => {
+            app.overlay = Some(Overlay::BadLines { lines: None, scroll: 0 });
+            effects.push(Effect::BadLines);
+        }
+        Action::ToggleHelp => {
+            app.overlay = if app.overlay == Some(Overlay::Help) { None } else { Some(Overlay::Help) };
+        }
+        Action::Back => back(app, &mut effects),
+        Action::Copy => copy(app, &mut effects),
+        Action::OpenPager => pager(app, &mut effects),
+        Action::Scroll { column, row, down } => wheel(app, column, row, down, &mut effects),
+        Action::Click { column, row } => click(app, column, row, &mut effects),
+        Action::Resize { width, height } => {
+            app.width = width;
+            app.height = height;
+            keep_selection_visible(app);
+            request_rows(app, &mut effects);
+            relayout(app);
+        }
+        Action::Tick(now) => app.now = now,
+        Action::Store(event) => store_event(app, event, &mut effects),
+        Action::Results(reply) => apply_results(app, reply, &mut effects),
+        Action::Summaries(summaries) => {
+            for summary in summaries {
+                app.rows.insert(summary.entry, summary);
+            }
+            prune_rows(app);
+        }
+        Action::Detail { entry, data } => {
+            if app.detail.entry == Some(entry) {
+                match data {
+                    Ok(data) => {
+                        app.detail.data = Some(data);
+                        app.detail.error = None;
+                    }
+                    Err(message) => {
+                        app.detail.data = None;
+                        app.detail.error = Some(message);
+                    }
+                }
+                relayout(app);
+            }
+        }
+        Action::Conversation { generation, session, data } => {
+            if let View::Conversation(view) = &mut app.view {
+                if view.generation == generation && view.session == session {
+                    match data {
+                        Ok((doc, turns)) => {
+                            view.doc = Some(doc);
+                            view.turns = turns;
+                            view.error = None;
+                        }
+                        Err(message) => view.error = Some(message),
+                    }
+                    relayout(app);
+                }
+            }
+        }
+        Action::Facets { facet, values } => {
+            if let Some(Overlay::Facets(picker)) = &mut app.overlay {
+                if picker.facet == facet {
+                    picker.values = Some(values);
+                    filter_facets(picker);
+                }
+            }
+        }
+        Action::Stats { generation, data } => {
+            if let View::Stats(view) = &mut app.view {
+                if view.generation == generation {
+                    view.data = Some(data);
+                }
+            }
+        }
+        Action::BadLines(lines) => {
+            if let Some(Overlay::BadLines { lines: shown, .. }) = &mut app.overlay {
+                *shown = Some(lines);
+            }
+        }
+        Action::Flash(message) => app.flash = Some(message),
+    }
+    effects
+}
+
+fn is_user_input(action: &Action) -> bool {
+    !matches!(
+        action,
+        Action::Tick(_)
+            | Action::Refresh
+            | Action::Store(_)
+            | Action::Results(_)
+            | Action::Summaries(_)
+            | Action::Detail { .. }
+            | Action::Conversation { .. }
+            | Action::Facets { .. }
+            | Action::Stats { .. }
+            | Action::BadLines(_)
+            | Action::Flash(_)
+    )
+}
+
+fn next_generation(app: &mut App) -> u64 {
+    app.counter += 1;
+    app.counter
+}
+
+fn areas(app: &App) -> Option<Areas> {
+    layout::areas(app.width, app.height)
+}
+
+/// Rows in the list pane (at least 1, so paging always moves).
+pub fn list_height(app: &App) -> usize {
+    areas(app).map(|areas| usize::from(layout::list_rows(areas.list).height)).unwrap_or(1).max(1)
+}
+
+fn page(app: &App) -> isize {
+    let rows = match (&app.view, app.focus) {
+        (View::Browse, Focus::List) => list_height(app),
+        (View::Browse, Focus::Detail) => detail_height(app),
+        _ => conversation_height(app),
+    };
+    isize::try_from(rows.saturating_sub(1).max(1)).unwrap_or(1)
+}
+
+fn detail_height(app: &App) -> usize {
+    areas(app).map(|areas| usize::from(layout::detail_text(areas.detail).height)).unwrap_or(1)
+}
+
+fn conversation_height(app: &App) -> usize {
+    areas(app).map(|areas| usize::from(layout::full_text(areas.main).height)).unwrap_or(1)
+}
+
+/// A movement key: it moves whatever has the keyboard.
+fn step(app: &mut App, delta: isize, effects: &mut Vec<Effect>) {
+    match &mut app.overlay {
+        Some(Overlay::Facets(picker)) => {
+            picker.selected = offset_by(picker.selected, delta, picker.visible.len());
+            return;
+        }
+        Some(Overlay::BadLines { lines, scroll }) => {
+            *scroll = offset_by(*scroll, delta, lines.as_ref().map_or(0, Vec::len));
+            return;
+        }
+        Some(Overlay::Help) => return,
+        None => {}
+    }
+    match (&app.view, app.focus) {
+        (View::Browse, Focus::List) => {
+            let target = offset_by(app.list.selected, delta, app.results.entries.len());
+            select(app, target, effects);
+        }
+        (View::Browse, Focus::Detail) => scroll_detail(app, delta),
+        (View::Conversation(_), _) => scroll_conversation(app, delta),
+        (View::Stats(_), _) => {}
+    }
+}
+
+fn offset_by(current: usize, delta: isize, len: usize) -> usize {
+    let last = len.saturating_sub(1);
+    current.saturating_add_signed(delta).min(last)
+}
+
+/// Moves the selection; at the top the view is LIVE, anywhere else PAUSED.
+fn select(app: &mut App, index: usize, effects: &mut Vec<Effect>) {
+    app.list.selected = index.min(app.results.entries.len().saturating_sub(1));
+    app.follow = match (app.list.selected, app.follow) {
+        (0, _) => Follow::Live,
+        (_, Follow::Paused { arrived }) => Follow::Paused { arrived },
+        (_, Follow::Live) => Follow::Paused { arrived: 0 },
+    };
+    keep_selection_visible(app);
+    request_rows(app, effects);
+    request_detail(app, effects);
+}
+
+fn keep_selection_visible(app: &mut App) {
+    let height = list_height(app);
+    let list = &mut app.list;
+    if list.selected < list.offset {
+        list.offset = list.selected;
+    } else if list.selected >= list.offset + height {
+        list.offset = list.selected + 1 - height;
+    }
+    let len = app.results.entries.len();
+    list.offset = list.offset.min(len.saturating_sub(height)).min(list.selected);
+}
+
+/// The rows around the visible window: visible + a margin on both sides.
+fn row_window(app: &App) -> std::ops::Range<usize> {
+    let len = app.results.entries.len();
+    let start = app.list.offset.saturating_sub(ROW_MARGIN).min(len);
+    let end = (app.list.offset + list_height(app) + ROW_MARGIN).min(len);
+    start..end
+}
+
+fn request_rows(app: &App, effects: &mut Vec<Effect>) {
+    let missing: Vec<_> =
+        app.results.entries[row_window(app)].iter().filter(|entry| !app.rows.contains_key(entry)).copied().collect();
+    if !missing.is_empty() {
+        effects.push(Effect::Summaries(missing));
+    }
+}
+
+/// Summaries are kept only near the window, so memory stays flat however long the list is.
+fn prune_rows(app: &mut App) {
+    let window = row_window(app);
+    if app.rows.len() > 4 * window.len().max(1) {
+        let keep: HashSet<_> = app.results.entries[window].iter().copied().collect();
+        app.rows.retain(|entry, _| keep.contains(entry));
+    }
+}
+
+fn request_detail(app: &mut App, effects: &mut Vec<Effect>) {
+    let entry = app.selected_entry();
+    if entry == app.detail.entry {
+        return;
+    }
+    app.detail.entry = entry;
+    app.detail.scroll = [0; 4];
+    app.detail.error = None;
+    match entry {
+        Some(entry) => effects.push(Effect::Detail(entry)),
+        None => app.detail.data = None,
+    }
+}
+
+fn set_tab(app: &mut App, tab: Tab) {
+    if matches!(app.view, View::Browse) {
+        app.detail.tab = Some(tab);
+        relayout(app);
+    }
+}
+
+/// Re-wraps the shown document when its text, width or folds changed; keeps scroll in range.
+fn relayout(app: &mut App) {
+    let Some(areas) = areas(app) else { return };
+    let detail_width = layout::detail_text(areas.detail).width;
+    let detail_rows = usize::from(layout::detail_text(areas.detail).height);
+    let tab = app.detail.tab();
+    let hidden = app.detail.hidden_folds();
+    if let Some(doc) = app.detail.data.as_ref().and_then(|data| data.doc(tab)) {
+        if !app.detail.layout.fits(doc, detail_width, &hidden) {
+            app.detail.layout = DocLayout::new(doc, detail_width, &hidden);
+        }
+        let max = app.detail.layout.total_rows.saturating_sub(detail_rows);
+        let scroll = &mut app.detail.scroll[tab.index()];
+        *scroll = (*scroll).min(max);
+    }
+    let full = layout::full_text(areas.main);
+    if let View::Conversation(view) = &mut app.view {
+        let hidden = view.hidden_folds();
+        if let Some(doc) = &view.doc {
+            if !view.layout.fits(doc, full.width, &hidden) {
+                view.layout = DocLayout::new(doc, full.width, &hidden);
+            }
+            let max = view.layout.total_rows.saturating_sub(usize::from(full.height));
+            // A transcript that fits on screen is at its end: new turns keep it there.
+            view.at_end |= max == 0;
+            view.scroll = if view.at_end { max } else { view.scroll.min(max) };
+        }
+    }
+}
+
+fn scroll_detail(app: &mut App, delta: isize) {
+    let tab = app.detail.tab();
+    let max = app.detail.layout.total_rows.saturating_sub(detail_height(app));
+    let scroll = &mut app.detail.scroll[tab.index()];
+    *scroll = scroll.saturating_add_signed(delta).min(max);
+}
+
+fn scroll_conversation(app: &mut App, delta: isize) {
+    let height = conversation_height(app);
+    if let View::Conversation(view) = &mut app.view {
+        let max = view.layout.total_rows.saturating_sub(height);
+        view.scroll = view.scroll.saturating_add_signed(delta).min(max);
+        view.at_end = view.scroll >= max;
+    }
+}
+
+fn open_conversation(app: &mut App, effects: &mut Vec<Effect>) {
+    if !matches!(app.view, View::Browse) {
+        return;
+    }
+    let Some(summary) = app.selected_summary() else { return };
+    let Some(session) = summary.session_id.clone() else {
+        app.flash = Some("This record has no session_id: no conversation to show.".into());
+        return;
+    };
+    let generation = next_generation(app);
+    app.view = View::Conversation(ConversationView { session: session.clone(), generation, ..Default::default() });
+    effects.push(Effect::Conversation { generation, session });
+}
+
+fn reload_conversation(app: &mut App, effects: &mut Vec<Effect>) {
+    let generation = next_generation(app);
+    if let View::Conversation(view) = &mut app.view {
+        view.generation = generation;
+        effects.push(Effect::Conversation { generation, session: view.session.clone() });
+    }
+}
+
+fn edit_facet_filter(app: &mut App, edit: impl FnOnce(&mut String)) {
+    if let Some(Overlay::Facets(picker)) = &mut app.overlay {
+        edit(&mut picker.filter);
+        filter_facets(picker);
+    }
+}
+
+fn filter_facets(picker: &mut FacetPicker) {
+    let needle = picker.filter.to_lowercase();
+    picker.visible = picker
+        .values
+        .iter()
+        .flatten()
+        .enumerate()
+        .filter(|(_, (value, _))| value.to_lowercase().contains(&needle))
+        .map(|(index, _)| index)
+        .collect();
+    picker.selected = picker.selected.min(picker.visible.len().saturating_sub(1));
+}
+
+fn apply_facet(app: &mut App, effects: &mut Vec<Effect>) {
+    let Some(Overlay::Facets(picker)) = &app.overlay else { return };
+    let chosen = picker
+        .visible
+        .get(picker.selected)
+        .and_then(|&index| picker.values.as_ref()?.get(index))
+        .map(|(value, _)| value.clone());
+    let facet = picker.facet;
+    app.overlay = None;
+    if let Some(value) = chosen {
+        app.filters.set(facet, Some(value));
+        app.view = View::Browse;
+        refresh(app, true, effects);
+    }
+}
+
+fn back(app: &mut App, effects: &mut Vec<Effect>) {
+    if app.overlay.take().is_some() {
+        return;
+    }
+    if app.search.editing || (matches!(app.view, View::Browse) && app.search.is_active()) {
+        app.search.editing = false;
+        if app.search.is_active() {
+            app.search.text.clear();
+            refresh(app, true, effects);
+        }
+        app.search.text.clear();
+        return;
+    }
+    if !matches!(app.view, View::Browse) {
+        app.view = View::Browse;
+        relayout(app);
+        return;
+    }
+    app.focus = Focus::List;
+}
+
+/// The focused text: the transcript, the detail tab's text, or the record's stored JSON.
+fn focused_text(app: &App) -> Option<String> {
+    if let View::Conversation(view) = &app.view {
+        return view.doc.as_ref().map(|doc| doc.plain(&[]));
+    }
+    let data = app.detail.data.as_ref()?;
+    if app.focus == Focus::Detail {
+        if let Some(doc) = data.doc(app.detail.tab()) {
+            return Some(doc.plain(&[]));
+        }
+    }
+    Some(data.stored.clone())
+}
+
+fn copy(app: &mut App, effects: &mut Vec<Effect>) {
+    match focused_text(app) {
+        Some(text) => {
+            app.flash = Some(format!("Copied {} bytes to the clipboard (OSC 52).", text.len()));
+            effects.push(Effect::Copy(text));
+        }
+        None => app.flash = Some("Nothing to copy yet.".into()),
+    }
+}
+
+fn pager(app: &mut App, effects: &mut Vec<Effect>) {
+    let text = match &app.view {
+        View::Conversation(view) => view.doc.as_ref().map(|doc| doc.plain(&[])),
+        _ => app.detail.data.as_ref().map(|data| data.pretty.clone()),
+    };
+    match text {
+        Some(text) => effects.push(Effect::Pager(text)),
+        None => app.flash = Some("Nothing to page yet.".into()),
+    }
+}
+
+fn wheel(app: &mut App, column: u16, row: u16, down: bool, effects: &mut Vec<Effect>) {
+    let delta = if down { WHEEL_STEP as isize } else { -(WHEEL_STEP as isize) };
+    let Some(areas) = areas(app) else { return };
+    if app.overlay.is_some() || !matches!(app.view, View::Browse) {
+        step(app, delta, effects);
+        return;
+    }
+    if layout::contains(areas.list, column, row) {
+        let target = offset_by(app.list.selected, delta, app.results.entries.len());
+        select(app, target, effects);
+    } else if layout::contains(areas.detail, column, row) {
+        scroll_detail(app, delta);
+    }
+}
+
+fn click(app: &mut App, column: u16, row: u16, effects: &mut Vec<Effect>) {
+    let Some(areas) = areas(app) else { return };
+    if app.overlay.is_some() || !matches!(app.view, View::Browse) {
+        return;
+    }
+    let rows = layout::list_rows(areas.list);
+    if layout::contains(rows, column, row) {
+        app.focus = Focus::List;
+        let index = app.list.offset + usize::from(row - rows.y);
+        if index < app.results.entries.len() {
+            select(app, index, effects);
+        }
+    } else if layout::contains(areas.detail, column, row) {
+        app.focus = Focus::Detail;
+        let tabs_row = layout::inner(areas.detail).y;
+        if row == tabs_row {
+            if let Some(tab) = tab_at(column.saturating_sub(layout::inner(areas.detail).x)) {
+                set_tab(app, tab);
+            }
+        }
+    } else if layout::contains(areas.list, column, row) {
+        app.focus = Focus::List;
+    }
+}
+
+/// Which tab title is under `column` (relative to the tab bar), as the Tabs widget lays them out:
+/// " title " then a one-column divider.
+fn tab_at(column: u16) -> Option<Tab> {
+    let mut start = 0u16;
+    for tab in Tab::ALL {
+        let end = start + tab.title().chars().count() as u16 + 2;
+        if column >= start && column < end {
+            return Some(tab);
+        }
+        start = end + 1;
+    }
+    None
+}
+
+/// Asks for the current question again. One request is out at a time: what changes meanwhile
+/// (keystrokes, arrivals) is asked in one go when it returns, so typing never queues up a backlog
+/// of slow queries. A user change makes the reply in flight stale (it answers an old question);
+/// arrivals do not (its answer is still right, just not the newest).
+fn refresh(app: &mut App, user_change: bool, effects: &mut Vec<Effect>) {
+    if user_change {
+        let generation = next_generation(app);
+        app.results.generation = generation;
+        app.results.reset_at = Some(generation);
+    }
+    let busy = app.results.in_flight.is_some() && !(user_change && app.results.first_pass_in);
+    if busy {
+        app.results.stale = true;
+        return;
+    }
+    if !user_change {
+        // New records may match what the narrowed set could not know about.
+        app.results.narrow = None;
+        app.results.generation = next_generation(app);
+    }
+    send_query(app, effects);
+}
+
+fn send_query(app: &mut App, effects: &mut Vec<Effect>) {
+    let generation = app.results.generation;
+    app.results.in_flight = Some(generation);
+    app.results.first_pass_in = false;
+    app.results.stale = false;
+    let query = app.query();
+    effects.push(if app.fuzzy_active() {
+        let pattern = app.search.text.trim().to_owned();
+        let within = match &app.results.narrow {
+            Some((narrowed, base, entries)) if pattern.starts_with(narrowed.as_str()) && *base == query => {
+                Some(entries.clone())
+            }
+            _ => None,
+        };
+        Effect::Fuzzy { generation, pattern, base: query, within }
+    } else {
+        Effect::Query { generation, query }
+    });
+}
+
+fn store_event(app: &mut App, event: StoreEvent, effects: &mut Vec<Effect>) {
+    match event {
+        StoreEvent::Progress(progress) => {
+            app.load.loading = true;
+            app.load.progress = Some(progress);
+            refresh(app, false, effects);
+        }
+        StoreEvent::Loaded { records, bad_lines } => {
+            app.load.loading = false;
+            app.load.total = records;
+            app.load.bad_lines = bad_lines;
+            refresh(app, false, effects);
+        }
+        StoreEvent::Appended { .. } => {
+            refresh(app, false, effects);
+            reload_conversation(app, effects);
+        }
+        StoreEvent::Reset => {
+            app.rows.clear();
+            app.results.narrow = None;
+            app.detail.entry = None;
+            refresh(app, false, effects);
+            reload_conversation(app, effects);
+        }
+        StoreEvent::WatchFallback { reason } => {
+            app.load.notice = Some(format!("watching by polling: {reason}"));
+        }
+        StoreEvent::Error { message } => app.load.notice = Some(message),
+    }
+}
+
+fn apply_results(app: &mut App, reply: QueryReply, effects: &mut Vec<Effect>) {
+    if app.results.in_flight == Some(reply.generation) {
+        if reply.partial {
+            app.results.first_pass_in = true;
+        } else {
+            app.results.in_flight = None;
+        }
+    }
+    if reply.generation != app.results.generation {
+        // An answer to a question the user has since changed: ask the current one instead.
+        if app.results.stale && app.results.in_flight.is_none() {
+            send_query(app, effects);
+        }
+        return;
+    }
+    let old_entry = app.selected_entry();
+    let old_index = app.list.selected;
+    if !reply.partial {
+        app.results.narrow = match &reply.fuzzy {
+            Some((pattern, true)) => Some((pattern.clone(), app.query(), reply.entries.clone())),
+            _ => None,
+        };
+    }
+    let results = &mut app.results;
+    results.received = true;
+    results.entries = reply.entries;
+    results.highlights = reply.hits.into_iter().map(|hit| (hit.entry, hit.positions)).collect::<HashMap<_, _>>();
+    app.load.total = reply.store_len;
+    app.load.bad_lines = reply.bad_lines;
+    app.load.dir_exists = reply.dir_exists;
+    if !reply.loading {
+        app.load.loading = false;
+    }
+    let user_change = results.reset_at == Some(reply.generation);
+    if user_change {
+        results.reset_at = None;
+        app.list = Default::default();
+        app.follow = Follow::Live;
+    } else {
+        match app.follow {
+            Follow::Live => app.list.selected = 0,
+            Follow::Paused { arrived } => {
+                let found = old_entry.and_then(|entry| app.results.entries.iter().position(|&e| e == entry));
+                match found {
+                    Some(index) => {
+                        app.list.selected = index;
+                        app.list.offset += index.saturating_sub(old_index);
+                        app.follow = Follow::Paused { arrived: arrived + index.saturating_sub(old_index) };
+                    }
+                    None => app.list.selected = old_index.min(app.results.entries.len().saturating_sub(1)),
+                }
+            }
+        }
+    }
+    keep_selection_visible(app);
+    request_rows(app, effects);
+    request_detail(app, effects);
+    if app.results.stale && app.results.in_flight.is_none() {
+        refresh(app, false, effects);
+    }
+}

@@ -1,0 +1,218 @@
+//! The record list: only the visible rows are drawn, from summaries `update` fetched for them.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::widgets::{Block, Widget};
+
+use super::layout;
+use crate::store::RecordSummary;
+use crate::tui::app::{App, Focus};
+use crate::tui::detail::{duration, tokens};
+use crate::tui::text::{fit, is_unsafe};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Column {
+    Time,
+    Session,
+    Project,
+    Client,
+    Model,
+    Tokens,
+    Duration,
+    Tools,
+    Error,
+}
+
+impl Column {
+    fn title(self) -> &'static str {
+        match self {
+            Column::Time => "time",
+            Column::Session => "session",
+            Column::Project => "project",
+            Column::Client => "client",
+            Column::Model => "model",
+            Column::Tokens => "tok in/out",
+            Column::Duration => "dur",
+            Column::Tools => "⚙",
+            Column::Error => "!",
+        }
+    }
+
+    fn width(self) -> u16 {
+        match self {
+            Column::Time => 11,
+            Column::Session => 8,
+            Column::Project => 12,
+            Column::Client => 11,
+            Column::Model => 17,
+            Column::Tokens => 11,
+            Column::Duration => 6,
+            Column::Tools => 2,
+            Column::Error => 1,
+        }
+    }
+}
+
+/// Columns in the order shown; when space runs out they are dropped from the end of `DROP_ORDER`.
+const COLUMNS: [Column; 9] = [
+    Column::Time,
+    Column::Session,
+    Column::Project,
+    Column::Client,
+    Column::Model,
+    Column::Tokens,
+    Column::Duration,
+    Column::Tools,
+    Column::Error,
+];
+const DROP_ORDER: [Column; 6] =
+    [Column::Client, Column::Session, Column::Duration, Column::Project, Column::Model, Column::Tokens];
+/// The prompt column keeps at least this many cells before other columns are dropped.
+const MIN_PROMPT: u16 = 24;
+
+fn columns_for(width: u16) -> Vec<Column> {
+    let mut columns = COLUMNS.to_vec();
+    let used = |columns: &[Column]| columns.iter().map(|c| c.width() + 1).sum::<u16>();
+    for drop in DROP_ORDER {
+        if used(&columns) + MIN_PROMPT <= width {
+            break;
+        }
+        columns.retain(|&c| c != drop);
+    }
+    columns
+}
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let theme = &app.theme;
+    let focused = app.focus == Focus::List;
+    let title = format!(" Records {} ", position(app));
+    Block::bordered().title(title).border_style(theme.border(focused)).render(area, buf);
+    let inside = layout::inner(area);
+    let rows = layout::list_rows(area);
+    let columns = columns_for(inside.width);
+    let mut x = inside.x;
+    for column in &columns {
+        buf.set_stringn(x, inside.y, column.title(), usize::from(column.width()), theme.dim());
+        x += column.width() + 1;
+    }
+    let prompt_title = if app.fuzzy_active() { "headline (fuzzy matches)" } else { "prompt" };
+    buf.set_stringn(x, inside.y, prompt_title, usize::from((inside.x + inside.width).saturating_sub(x)), theme.dim());
+
+    if app.results.entries.is_empty() {
+        let message = if app.results.received { "No records match." } else { "Loading…" };
+        buf.set_stringn(rows.x + 1, rows.y, message, usize::from(rows.width), theme.dim());
+        return;
+    }
+    let visible = app.results.entries.iter().enumerate().skip(app.list.offset).take(usize::from(rows.height));
+    for (n, (index, entry)) in visible.enumerate() {
+        let y = rows.y + n as u16;
+        let selected = index == app.list.selected;
+        let base = if selected { theme.selected() } else { Style::new() };
+        if selected {
+            buf.set_style(Rect::new(rows.x, y, rows.width, 1), base);
+        }
+        match app.rows.get(entry) {
+            Some(summary) => row(app, summary, &columns, Rect::new(rows.x, y, rows.width, 1), base, buf),
+            None => {
+                buf.set_stringn(rows.x, y, "…", 1, base.patch(theme.dim()));
+            }
+        }
+    }
+}
+
+/// "12/3 400" style position for the block title.
+fn position(app: &App) -> String {
+    let len = app.results.entries.len();
+    if len == 0 {
+        String::new()
+    } else {
+        format!("{}/{}", app.list.selected + 1, len)
+    }
+}
+
+fn row(app: &App, summary: &RecordSummary, columns: &[Column], area: Rect, base: Style, buf: &mut Buffer) {
+    let theme = &app.theme;
+    let mut x = area.x;
+    for &column in columns {
+        let width = usize::from(column.width());
+        let (text, style) = cell(app, summary, column);
+        buf.set_stringn(x, area.y, fit(&text, width), width, base.patch(style));
+        x += column.width() + 1;
+    }
+    let room = usize::from((area.x + area.width).saturating_sub(x));
+    match app.results.highlights.get(&summary.entry).filter(|_| app.fuzzy_active()) {
+        Some(positions) => highlighted(&summary.headline, positions, x, area.y, room, base, theme.matched(), buf),
+        None => {
+            buf.set_stringn(x, area.y, fit(&summary.first_line, room), room, base);
+        }
+    }
+}
+
+fn cell(app: &App, summary: &RecordSummary, column: Column) -> (String, Style) {
+    let theme = &app.theme;
+    let text = |value: &Option<String>| value.clone().unwrap_or_default();
+    match column {
+        Column::Time => (local_time(app, summary), theme.dim()),
+        Column::Session => (summary.session_id.as_deref().map(short_session).unwrap_or_default(), theme.accent()),
+        Column::Project => (text(&summary.project), Style::new()),
+        Column::Client => (text(&summary.client), theme.dim()),
+        Column::Model => (text(&summary.model), Style::new()),
+        Column::Tokens => (format!("{}/{}", tokens(summary.input_tokens), tokens(summary.output_tokens)), Style::new()),
+        Column::Duration => (summary.duration_ms.map(duration).unwrap_or_default(), theme.dim()),
+        Column::Tools => match summary.tool_calls {
+            0 => (String::new(), Style::new()),
+            n => (n.to_string(), theme.tone(crate::tui::text::Tone::Tool)),
+        },
+        Column::Error => (if summary.has_error { "✗".into() } else { String::new() }, theme.error()),
+    }
+}
+
+/// `HH:MM:SS` today, `MM-DD HH:MM` before, in the app's offset.
+pub fn local_time(app: &App, summary: &RecordSummary) -> String {
+    let at = summary.timestamp.as_utc().with_timezone(&app.offset);
+    let today = app.now.with_timezone(&app.offset).date_naive();
+    if at.date_naive() == today {
+        at.format("%H:%M:%S").to_string()
+    } else {
+        at.format("%m-%d %H:%M").to_string()
+    }
+}
+
+/// The last 8 characters: session ids often share a prefix and differ at the end.
+fn short_session(session: &str) -> String {
+    let chars: Vec<char> = session.chars().collect();
+    chars[chars.len().saturating_sub(8)..].iter().collect()
+}
+
+/// The headline with the fuzzy-matched chars emphasised; each char is sanitised on its own so
+/// that match positions (chars of the raw headline) stay aligned.
+#[allow(clippy::too_many_arguments)]
+fn highlighted(
+    headline: &str,
+    positions: &[u32],
+    x: u16,
+    y: u16,
+    room: usize,
+    base: Style,
+    matched: Style,
+    buf: &mut Buffer,
+) {
+    let mut column = x;
+    let end = x + room as u16;
+    let mut next = positions.iter().peekable();
+    for (index, c) in headline.chars().enumerate() {
+        let hit = next.peek().is_some_and(|&&p| p as usize == index);
+        if hit {
+            next.next();
+        }
+        let shown = if is_unsafe(c) { fit(&c.to_string(), 12) } else { c.to_string() };
+        let style = if hit { base.patch(matched) } else { base };
+        let width = crate::tui::text::display_width(&shown) as u16;
+        if column + width > end {
+            break;
+        }
+        buf.set_string(column, y, &shown, style);
+        column += width;
+    }
+}

@@ -1,0 +1,110 @@
+//! The status bar (top) and the key hints or search line (bottom).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+use crate::tui::app::{App, Follow, SearchMode, View};
+use crate::tui::text::{display_width, fit, one_line};
+
+pub fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
+    let theme = &app.theme;
+    buf.set_style(area, theme.status_bar());
+    let mut right: Vec<Span> = Vec::new();
+    if let Some(progress) = app.load.progress.filter(|_| app.load.loading) {
+        let percent = (progress.bytes_done * 100).checked_div(progress.bytes_total).unwrap_or(0);
+        right.push(Span::raw(format!(" indexing {}/{} files {percent}% ", progress.files_done, progress.files_total)));
+    } else if app.load.loading {
+        right.push(Span::raw(" loading… "));
+    }
+    if app.results.in_flight.is_some() && app.search.is_active() {
+        right.push(Span::styled(" searching… ", theme.accent()));
+    }
+    if app.load.bad_lines > 0 {
+        right.push(Span::styled(format!(" ⚠ {} bad lines (b) ", app.load.bad_lines), theme.error()));
+    }
+    right.push(match app.follow {
+        Follow::Live => Span::styled(" ● LIVE ", theme.live()),
+        Follow::Paused { arrived: 0 } => Span::styled(" ‖ PAUSED ", theme.paused()),
+        Follow::Paused { arrived } => Span::styled(format!(" ‖ PAUSED +{arrived} (F) "), theme.paused()),
+    });
+    let right_width: usize = right.iter().map(|span| span.width()).sum();
+
+    let shown = app.results.entries.len();
+    let mut left = format!(" interlog{} │ {shown}/{} records", if app.demo { " demo" } else { "" }, app.load.total);
+    if !app.filters.is_empty() {
+        left.push_str(&format!(" │ {}", one_line(&app.filters.describe())));
+    }
+    if app.search.is_active() {
+        let mode = match app.search.mode {
+            SearchMode::Fuzzy => "fuzzy",
+            SearchMode::Keyword => "keyword",
+        };
+        left.push_str(&format!(" │ {mode} \"{}\"", one_line(app.search.text.trim())));
+    }
+    let room = usize::from(area.width).saturating_sub(right_width + 1);
+    let dir = app.dir.display().to_string();
+    let with_dir = format!("{left} │ {}", one_line(&dir));
+    let left = if display_width(&with_dir) <= room { with_dir } else { fit(&left, room) };
+    buf.set_stringn(area.x, area.y, &left, room, theme.status_bar().patch(theme.bold()));
+    let x = area.x + area.width.saturating_sub(right_width as u16);
+    Line::from(right).render(Rect::new(x, area.y, right_width as u16, 1), buf);
+}
+
+pub fn bottom_line(app: &App, area: Rect, buf: &mut Buffer) {
+    let theme = &app.theme;
+    if app.search.editing || app.search.is_active() {
+        let mode = match app.search.mode {
+            SearchMode::Fuzzy => "fuzzy",
+            SearchMode::Keyword => "keyword",
+        };
+        let cursor = if app.search.editing { "▏" } else { "" };
+        let help =
+            if app.search.editing { "  Tab: fuzzy/keyword · Enter: keep · Esc: clear" } else { "  Esc: clear" };
+        let query = fit(&app.search.text, usize::from(area.width).saturating_sub(40).max(10));
+        Line::from(vec![
+            Span::styled("/", theme.key()),
+            Span::raw(query),
+            Span::raw(cursor),
+            Span::styled(format!("  [{mode}]"), theme.accent()),
+            Span::styled(help, theme.dim()),
+        ])
+        .render(area, buf);
+        return;
+    }
+    if let Some(flash) = &app.flash {
+        buf.set_stringn(area.x, area.y, one_line(flash), usize::from(area.width), theme.accent());
+        return;
+    }
+    if let Some(notice) = &app.load.notice {
+        let text = format!("⚠ {}", one_line(notice));
+        buf.set_stringn(area.x, area.y, text, usize::from(area.width), theme.error());
+        return;
+    }
+    let hints: &[(&str, &str)] = match app.view {
+        View::Browse => &[
+            ("?", "help"),
+            ("/", "search"),
+            ("f", "facets"),
+            ("Enter", "conversation"),
+            ("Tab", "focus"),
+            ("1-4", "tabs"),
+            ("S", "stats"),
+            ("y", "copy"),
+            ("e", "pager"),
+            ("q", "quit"),
+        ],
+        View::Conversation(_) => {
+            &[("Esc", "back"), ("j/k", "scroll"), ("t", "tool details"), ("y", "copy"), ("e", "pager"), ("q", "quit")]
+        }
+        View::Stats(_) => &[("Esc", "back"), ("x", "clear filters"), ("q", "quit")],
+    };
+    let mut spans = Vec::new();
+    for (key, what) in hints {
+        spans.push(Span::styled(format!(" {key}"), theme.key()));
+        spans.push(Span::styled(format!(" {what} "), Style::new()));
+    }
+    Line::from(spans).render(area, buf);
+}
