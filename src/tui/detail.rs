@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::text::{one_line, Doc, Fold, Tone};
+use super::text::{one_line, Doc, DocLayout, Fold, Tone};
 use crate::record::{ContentBlock, InteractionRecord, Message, MessageContent, Role, ToolCallRecord};
 use crate::store::EntryId;
 
@@ -64,9 +64,30 @@ pub struct DetailData {
     pub tools: Doc,
     pub raw: Doc,
     pub routing: Option<RoutingView>,
+    /// Layouts made off the UI loop for the width the pane had when the record was asked for
+    /// (the prompt with the system prompt folded, the tool calls, the raw JSON).
+    pub layouts: Vec<DocLayout>,
 }
 
 impl DetailData {
+    /// Lays the documents out at `width`, so that a huge record costs the UI loop nothing on
+    /// arrival or on a tab change.
+    pub fn lay_out(&mut self, width: u16) {
+        if width == 0 {
+            return;
+        }
+        self.layouts = vec![
+            DocLayout::new(&self.prompt, width, &[Fold::System]),
+            DocLayout::new(&self.tools, width, &[Fold::System]),
+            DocLayout::new(&self.raw, width, &[Fold::System]),
+        ];
+    }
+
+    /// A layout made in advance for `doc` at `width` with `hidden` folded, if there is one.
+    pub fn layout_for(&self, doc: &Doc, width: u16, hidden: &[Fold]) -> Option<&DocLayout> {
+        self.layouts.iter().find(|layout| layout.fits(doc, width, hidden))
+    }
+
     pub fn doc(&self, tab: Tab) -> Option<&Doc> {
         match tab {
             Tab::Prompt => Some(&self.prompt),
@@ -92,6 +113,7 @@ pub fn prepare(entry: EntryId, record: InteractionRecord, stored: &[u8]) -> Deta
         pretty,
         stored,
         record,
+        layouts: Vec::new(),
     }
 }
 
