@@ -249,31 +249,36 @@ impl Scorer<'_> {
     }
 }
 
-/// The headline with one ASCII byte per character, for scoring an ASCII pattern cheaply: a
-/// character that lowers to an ASCII letter (the Kelvin sign, the long s) becomes that letter,
-/// any other non-ASCII character a control byte no pattern contains. Positions are unchanged;
-/// the final scores and positions come from the real headline.
-fn project_ascii<'a>(text: &'a str, out: &'a mut String) -> &'a str {
-    if text.is_ascii() {
-        return text;
-    }
-    let bytes = text.as_bytes();
-    let mut projected = Vec::with_capacity(bytes.len());
-    for (at, &b) in bytes.iter().enumerate() {
-        match b {
-            0x00..=0x7F => projected.push(b),
-            // Continuation bytes belong to the character already projected.
-            0x80..=0xBF => {}
-            _ => projected.push(match &bytes[at..bytes.len().min(at + 3)] {
-                [0xE2, 0x84, 0xAA] => b'k',
-                [0xC5, 0xBF, ..] => b's',
-                _ => 0x1A,
-            }),
-        }
-    }
+/// The headline with one ASCII byte per character, for scoring an ASCII pattern on nucleo's
+/// ASCII path: a character that lowers to an ASCII letter (the Kelvin sign, the long s) becomes
+/// that letter, any other non-ASCII character (the `·` between parts too) a control byte no
+/// pattern contains. Positions are unchanged; final scores and positions come from the real
+/// headline.
+fn write_projected_headline(index: &Index, entry: u32, out: &mut String) {
     out.clear();
-    out.push_str(std::str::from_utf8(&projected).unwrap_or_default());
-    out
+    for part in index.headline_parts(entry).into_iter().filter(|p| !p.is_empty()) {
+        if !out.is_empty() {
+            out.push_str(" \u{1A} ");
+        }
+        project_ascii(part, out);
+    }
+}
+
+fn project_ascii(text: &str, out: &mut String) {
+    let mut rest = text;
+    while !rest.is_empty() {
+        let ascii_run = rest.bytes().position(|b| !b.is_ascii()).unwrap_or(rest.len());
+        out.push_str(&rest[..ascii_run]);
+        let mut chars = rest[ascii_run..].chars();
+        if let Some(c) = chars.next() {
+            out.push(match c {
+                '\u{212A}' => 'k',
+                '\u{17F}' => 's',
+                _ => '\u{1A}',
+            });
+        }
+        rest = chars.as_str();
+    }
 }
 
 fn utf32_chars(text: Utf32Str<'_>) -> Vec<char> {
@@ -307,14 +312,16 @@ fn top_k(
     let (mut headline, mut chars) = (String::new(), Vec::new());
     let mut heap: BinaryHeap<Reverse<Ranked>> = BinaryHeap::with_capacity(limit + 1);
     let mut matched = Vec::new();
-    let mut projected = String::new();
     for (i, &entry) in slice.iter().enumerate() {
-        index.write_headline(entry, &mut headline);
+        if scorer.ascii_pattern {
+            write_projected_headline(index, entry, &mut headline);
+        } else {
+            index.write_headline(entry, &mut headline);
+        }
         if !scorer.may_match(&headline) {
             continue;
         }
-        let text = if scorer.ascii_pattern { project_ascii(&headline, &mut projected) } else { &headline };
-        let Some(score) = scorer.greedy(haystack(text, &mut chars), &mut matcher) else { continue };
+        let Some(score) = scorer.greedy(haystack(&headline, &mut chars), &mut matcher) else { continue };
         matched.push(entry);
         let ranked = (score, Reverse(first_position + i));
         if heap.len() < limit {

@@ -18,6 +18,9 @@ use crate::record::Timestamp;
 pub(crate) type Sym = u32;
 pub(crate) const NONE: Sym = 0;
 
+/// Between the parts of a headline.
+pub(crate) const HEADLINE_SEPARATOR: &str = " · ";
+
 const ALIVE: u8 = 1;
 const HAS_ERROR: u8 = 2;
 const UUID_ID: u8 = 4;
@@ -428,21 +431,29 @@ impl Index {
         self.entries.get(entry.0 as usize).filter(|e| e.is_alive())
     }
 
-    /// The headline fuzzy search ranks: first line · session · project · client · model · tools.
+    /// The pieces of the headline: first line, session, project, client, model, tool names
+    /// (empty when absent).
+    pub fn headline_parts(&self, entry: u32) -> [&str; 6] {
+        let e = &self.entries[entry as usize];
+        let name = |sym: Sym| if sym == NONE { "" } else { self.names.name(sym) };
+        [
+            self.first_line_of(entry),
+            name(e.session),
+            name(e.project),
+            name(e.client),
+            name(e.model),
+            self.tool_names_of(entry),
+        ]
+    }
+
+    /// The headline fuzzy search ranks: its non-empty parts joined by " · ".
     pub fn write_headline(&self, entry: u32, out: &mut String) {
         out.clear();
-        let e = &self.entries[entry as usize];
-        out.push_str(self.first_line_of(entry));
-        for sym in [e.session, e.project, e.client, e.model] {
-            if sym != NONE {
-                out.push_str(" · ");
-                out.push_str(self.names.name(sym));
+        for part in self.headline_parts(entry).into_iter().filter(|p| !p.is_empty()) {
+            if !out.is_empty() {
+                out.push_str(HEADLINE_SEPARATOR);
             }
-        }
-        let tools = self.tool_names_of(entry);
-        if !tools.is_empty() {
-            out.push_str(" · ");
-            out.push_str(tools);
+            out.push_str(part);
         }
     }
 
