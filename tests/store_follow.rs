@@ -213,3 +213,50 @@ fn polling_fallback_is_announced_once_and_works() {
         assert!(!matches!(event, StoreEvent::WatchFallback { .. }), "fallback announced twice");
     }
 }
+
+#[test]
+fn whole_record_without_newline_is_taken_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(format!("interactions-{DAY}.jsonl"));
+    std::fs::write(
+        &path,
+        format!("{}\n{}", line("a", "2026-11-21T01:00:00Z", ""), line("b", "2026-11-21T02:00:00Z", "")),
+    )
+    .unwrap();
+    let followed = follow(dir.path());
+    followed.wait_until_ids(&["b", "a"]);
+    append(dir.path(), DAY, format!("\n{}\n", line("c", "2026-11-21T03:00:00Z", "")).as_bytes());
+    followed.wait_until_ids(&["c", "b", "a"]);
+    let store = &followed.store;
+    assert_eq!(store.summary(store.find_id("c").unwrap()).unwrap().line, 3);
+    assert!(store.bad_lines().is_empty());
+    assert_eq!(Store::load(dir.path()).unwrap().len(), 3);
+}
+
+#[test]
+fn a_record_in_a_replaced_file_is_gone_not_misread() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), DAY, &[line("a", "2026-11-21T01:00:00Z", "")]);
+    let store = Store::load(dir.path()).unwrap();
+    let entry = store.find_id("a").unwrap();
+    write_file(dir.path(), DAY, &[line("z", "2026-11-21T01:00:00Z", "")]);
+    assert!(matches!(store.read_raw(entry), Err(interlog::store::StoreError::Gone { .. })));
+}
+
+#[test]
+fn an_older_file_arriving_later_merges_into_time_order() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(
+        dir.path(),
+        DAY,
+        &[
+            line("one", "2026-11-21T01:00:00Z", r#""project":"p""#),
+            line("three", "2026-11-21T03:00:00Z", r#""project":"p""#),
+        ],
+    );
+    let followed = follow(dir.path());
+    write_file(dir.path(), "2026-11-20", &[line("two", "2026-11-21T02:00:00Z", r#""project":"p""#)]);
+    followed.wait_until_ids(&["three", "two", "one"]);
+    let by_project = query_ids(&followed.store, &Query { project: Some("p".into()), ..Query::default() });
+    assert_eq!(by_project, ["three", "two", "one"]);
+}

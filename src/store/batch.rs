@@ -1,6 +1,7 @@
 //! The index fields of a run of lines, collected by a loading thread and later merged into the
 //! index; strings live in one arena per batch instead of a `String` per field.
 
+use super::ids::{id_hash, uuid_bits};
 use super::parse::ParsedLine;
 
 /// A byte range in a batch's (or the index's) text arena.
@@ -24,6 +25,10 @@ pub(crate) struct RawEntry {
     pub tool_calls: u32,
     pub has_error: bool,
     pub id: Span,
+    /// The id's bits when it is a canonical UUID, and its hash (computed here, on the loading
+    /// threads, rather than in the single-threaded merge).
+    pub uuid: Option<u128>,
+    pub id_hash: u64,
     pub first_line: Span,
     pub tool_names: Span,
     pub session: Span,
@@ -63,6 +68,8 @@ impl Batch {
 
     pub fn push_record(&mut self, parsed: &ParsedLine, offset: u64, len: usize, line_in_batch: u64) {
         let fields = &parsed.fields;
+        let uuid = uuid_bits(parsed.id());
+        let id_hash = id_hash(parsed.id());
         let id = self.push_text(parsed.id());
         let first_line = self.push_text(parsed.first_line());
         let tool_names = self.push_tool_names(&fields.tool_names);
@@ -89,6 +96,8 @@ impl Batch {
             tool_calls: fields.tool_calls,
             has_error: fields.error.non_empty_str().is_some(),
             id,
+            uuid,
+            id_hash,
             first_line,
             tool_names,
             session,

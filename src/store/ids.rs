@@ -54,8 +54,8 @@ pub(crate) struct IdMap {
 }
 
 impl IdMap {
-    pub fn push(&mut self, id: &str, entry: u32) {
-        self.pairs.push((id_hash(id), entry));
+    pub fn push(&mut self, hash: u64, entry: u32) {
+        self.pairs.push((hash, entry));
     }
 
     /// Sorts the appended pairs in once there are many.
@@ -113,7 +113,7 @@ mod tests {
     fn lookups_see_sorted_and_appended_pairs() {
         let mut map = IdMap::default();
         for n in 0..10_000u32 {
-            map.push(&format!("id-{n}"), n);
+            map.push(id_hash(&format!("id-{n}")), n);
             if n == 5000 {
                 map.tidy();
             }

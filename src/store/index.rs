@@ -4,12 +4,13 @@
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset, Offset, Utc};
 
 use super::batch::Batch;
-use super::ids::{id_cow, uuid_bits, IdMap};
+use super::ids::{id_cow, IdMap};
 use super::{BadLine, EntryId, Facet, RecordSummary, SessionSummary};
 use crate::record::Timestamp;
 
@@ -75,12 +76,41 @@ fn saturate(count: u64) -> u32 {
 #[derive(Default)]
 pub(crate) struct Interner {
     names: Vec<Box<str>>,
-    syms: HashMap<Box<str>, Sym>,
+    syms: HashMap<Box<str>, Sym, BuildHasherDefault<Fnv>>,
+}
+
+/// FNV-1a: names are short, and SipHash's strength buys nothing here.
+pub(crate) struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
 }
 
 impl Interner {
     fn new() -> Self {
-        Interner { names: vec!["".into()], syms: HashMap::new() }
+        Interner { names: vec!["".into()], syms: HashMap::default() }
+    }
+
+    /// Interns `text`, trying `hint` (the same field's previous name: neighbouring records
+    /// mostly repeat it) before the table, and leaving the result there.
+    pub fn intern_near(&mut self, text: &str, hint: &mut Sym) -> Sym {
+        if *self.names[*hint as usize] != *text {
+            *hint = self.intern(text);
+        }
+        *hint
     }
 
     pub fn intern(&mut self, text: &str) -> Sym {
@@ -195,10 +225,11 @@ impl Index {
     pub fn add_batch(&mut self, file: u32, batch: &Batch, first_line: u64) -> Vec<u32> {
         self.generation += 1;
         let mut added = Vec::with_capacity(batch.records.len());
+        let mut hints = [NONE; 5];
         for raw in &batch.records {
             let text_at = self.text.len() as u64;
             let id = batch.span(raw.id);
-            let uuid = uuid_bits(id);
+            let uuid = raw.uuid;
             if uuid.is_none() {
                 self.text.push_str(id);
             }
@@ -220,11 +251,11 @@ impl Index {
                 len: raw.len,
                 line: (first_line + raw.line_in_batch).min(u64::from(u32::MAX)) as u32,
                 file,
-                session: self.names.intern(batch.span(raw.session)),
-                project: self.names.intern(batch.span(raw.project)),
-                client: self.names.intern(batch.span(raw.client)),
-                model: self.names.intern(batch.span(raw.model)),
-                stop_reason: self.names.intern(batch.span(raw.stop_reason)),
+                session: self.names.intern_near(batch.span(raw.session), &mut hints[0]),
+                project: self.names.intern_near(batch.span(raw.project), &mut hints[1]),
+                client: self.names.intern_near(batch.span(raw.client), &mut hints[2]),
+                model: self.names.intern_near(batch.span(raw.model), &mut hints[3]),
+                stop_reason: self.names.intern_near(batch.span(raw.stop_reason), &mut hints[4]),
                 duration_ms: raw.duration_ms.map(|d| d.min(u64::from(u32::MAX - 1)) as u32).unwrap_or(u32::MAX),
                 tool_calls: raw.tool_calls.min(u32::from(u16::MAX)) as u16,
                 id_len: if uuid.is_some() { 0 } else { id.len() as u32 },
@@ -238,7 +269,7 @@ impl Index {
             let entry_id = self.entries.len() as u32;
             self.entries.push(entry);
             self.uuids.push(uuid.unwrap_or(0));
-            self.ids.push(id, entry_id);
+            self.ids.push(raw.id_hash, entry_id);
             added.push(entry_id);
         }
         self.live += added.len();

@@ -230,13 +230,27 @@ impl<'de, S: FieldSink<'de> + Default> Deserialize<'de> for Object<S> {
 pub(crate) fn first_line_of_raw_string(raw: &str, max_bytes: usize) -> Option<String> {
     let body = raw.strip_prefix('"')?;
     let mut line = String::new();
-    let mut chars = body.chars();
+    let mut rest = body;
     let mut scanned = 0usize;
-    while let Some(c) = chars.next() {
-        scanned += c.len_utf8();
-        let decoded = match c {
-            '"' => break,
-            '\\' => match chars.next()? {
+    loop {
+        // Plain text up to the next escape or the closing quote is copied as it is.
+        let plain = memchr::memchr2(b'\\', b'"', rest.as_bytes()).unwrap_or(rest.len());
+        let room = max_bytes.saturating_sub(line.len());
+        if plain > room {
+            let mut cut = room;
+            while !rest.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            line.push_str(&rest[..cut]);
+            break;
+        }
+        line.push_str(&rest[..plain]);
+        scanned += plain;
+        rest = &rest[plain..];
+        let mut chars = rest.chars();
+        let decoded = match chars.next() {
+            None | Some('"') => break,
+            Some(_) => match chars.next()? {
                 'n' | 'r' => '\n',
                 't' => '\t',
                 'b' => '\u{8}',
@@ -244,8 +258,9 @@ pub(crate) fn first_line_of_raw_string(raw: &str, max_bytes: usize) -> Option<St
                 'u' => decode_unicode_escape(&mut chars)?,
                 other => other,
             },
-            other => other,
         };
+        scanned += rest.len() - chars.as_str().len();
+        rest = chars.as_str();
         if decoded == '\n' {
             if !line.trim().is_empty() {
                 break;
@@ -289,4 +304,19 @@ fn hex4(chars: &mut std::str::Chars) -> Option<u32> {
         value = value * 16 + chars.next()?.to_digit(16)?;
     }
     Some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_line_of_raw_string as first;
+
+    #[test]
+    fn first_line_is_decoded_trimmed_and_cut_on_a_character() {
+        assert_eq!(first(r#""  hello \"you\"\nsecond""#, 120).as_deref(), Some(r#"hello "you""#));
+        assert_eq!(first(r#""\n \t\n caf\u00e9 \ud83d\ude00 end""#, 120).as_deref(), Some("café 😀 end"));
+        assert_eq!(first(r#""ééééé""#, 5).as_deref(), Some("éé"));
+        assert_eq!(first(r#""abc\ndef""#, 2).as_deref(), Some("ab"));
+        assert_eq!(first(r#""\n\n""#, 120), None);
+        assert_eq!(first("42", 120), None);
+    }
 }
