@@ -307,20 +307,4 @@ fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
     }
 }
 
-/// `1234` → `1.2k`, `2_500_000` → `2.5M`.
-pub fn tokens(count: u64) -> String {
-    match count {
-        0..=999 => count.to_string(),
-        1_000..=999_999 => format!("{:.1}k", count as f64 / 1_000.0),
-        _ => format!("{:.1}M", count as f64 / 1_000_000.0),
-    }
-}
-
-/// `850` → `850ms`, `2300` → `2.3s`, `125000` → `2m05s`.
-pub fn duration(ms: u64) -> String {
-    match ms {
-        0..=999 => format!("{ms}ms"),
-        1_000..=59_999 => format!("{:.1}s", ms as f64 / 1_000.0),
-        _ => format!("{}m{:02}s", ms / 60_000, (ms % 60_000) / 1_000),
-    }
-}
+pub use crate::units::{duration, tokens};
