@@ -9,7 +9,7 @@ mod doc;
 mod format;
 mod lookup;
 mod markdown;
-mod output;
+pub(super) mod output;
 mod table;
 mod terminal;
 mod transcript;
