@@ -56,7 +56,7 @@ fn facets(app: &App, picker: &FacetPicker, area: Rect, buf: &mut Buffer) {
     let popup = layout::popup(area, 64, 20);
     let inside = frame(app, " Filter by (Tab: next facet · Enter: apply · Esc: close) ", popup, buf);
     let mut tabs = Vec::new();
-    for facet in [Facet::Project, Facet::Session, Facet::Client] {
+    for facet in [Facet::Project, Facet::Session, Facet::Client, Facet::Model] {
         let style = if facet == picker.facet { theme.title().patch(theme.selected()) } else { theme.dim() };
         tabs.push(Span::styled(format!(" {} ", facet_name(facet)), style));
         tabs.push(Span::raw(" "));
