@@ -214,7 +214,9 @@ fn an_empty_filter_value_is_the_same_as_no_filter() {
     let everything = logs.run(&["list", "--json"]).ok().ids();
     assert_eq!(everything.len(), 5);
     for flag in ["--project", "--session", "--client", "--model", "--stop-reason", "--tag"] {
-        assert_eq!(logs.run(&["list", "--json", flag, ""]).ok().ids(), everything, "{flag} \"\"");
+        for value in ["", " "] {
+            assert_eq!(logs.run(&["list", "--json", flag, value]).ok().ids(), everything, "{flag} {value:?}");
+        }
     }
 }
 

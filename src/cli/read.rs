@@ -201,7 +201,7 @@ fn list_query(args: &ListArgs, now: chrono::DateTime<Utc>) -> Result<Query, Fail
         model: given(&args.model),
         since: time("--since", &args.since)?,
         until: time("--until", &args.until)?,
-        tags: args.tags.iter().filter(|tag| !tag.is_empty()).cloned().collect(),
+        tags: args.tags.iter().filter(|tag| !tag.trim().is_empty()).cloned().collect(),
         has_error: args.errors.then_some(true),
         stop_reason: given(&args.stop_reason),
         search: args.search.clone().filter(|q| !q.trim().is_empty()),
@@ -209,10 +209,10 @@ fn list_query(args: &ListArgs, now: chrono::DateTime<Utc>) -> Result<Query, Fail
     })
 }
 
-/// A filter flag's value; an empty one is the same as none, as absent, `null` and `""` are for
-/// the record fields it matches.
+/// A filter flag's value; an empty (or blank) one is the same as none, as absent, `null` and `""`
+/// are for the record fields it matches, and as the HTTP API treats an empty parameter.
 fn given(value: &Option<String>) -> Option<String> {
-    value.clone().filter(|text| !text.is_empty())
+    value.clone().filter(|text| !text.trim().is_empty())
 }
 
 /// Summaries are fetched a chunk at a time, twice (once to measure, once to print), so that a
