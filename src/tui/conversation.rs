@@ -5,7 +5,7 @@ use chrono::FixedOffset;
 use super::detail::{duration, outcome, tokens, tool_call_lines};
 use super::text::{Doc, Fold, Tone};
 use crate::record::{ContentBlock, InteractionRecord, MessageContent};
-use crate::textfmt::RunningTotals;
+use crate::textfmt::{turn_prompt, RunningTotals};
 
 /// The transcript of `records` (oldest first), with per-turn and running totals.
 pub fn transcript(session: &str, records: &[InteractionRecord], offset: FixedOffset) -> Doc {
@@ -82,8 +82,6 @@ fn returned_tool_results(record: &InteractionRecord) -> usize {
         _ => 0,
     }
 }
-
-pub use crate::textfmt::turn_prompt;
 
 #[cfg(test)]
 mod tests {

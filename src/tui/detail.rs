@@ -145,7 +145,7 @@ fn prompt_doc(record: &InteractionRecord) -> Doc {
     doc.line(Tone::User, "▶ Prompt");
     match record.prompt.as_deref().filter(|p| !p.trim().is_empty()) {
         Some(prompt) => doc.text(Tone::Body, 2, prompt),
-        None => match super::conversation::turn_prompt(record) {
+        None => match crate::textfmt::turn_prompt(record) {
             Some(text) => {
                 doc.line_in(Tone::Dim, 2, None, "(no prompt field; the last user message's text:)");
                 doc.text(Tone::Body, 2, &text);

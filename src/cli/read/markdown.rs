@@ -9,7 +9,8 @@ use crate::record::{InteractionRecord, ToolCallRecord};
 use crate::sanitize::{sanitize_block, sanitize_line};
 
 use super::format::full_time;
-use super::transcript::{turn_facts, turn_prompt, turn_time, SessionFacts};
+use super::transcript::{turn_facts, turn_time, SessionFacts};
+use crate::textfmt::turn_prompt;
 
 pub fn render_markdown(facts: &SessionFacts<'_>, turns: &[InteractionRecord]) -> String {
     let mut out = String::new();

@@ -2,7 +2,7 @@
 //! both transcript forms (terminal and Markdown) share.
 
 use crate::record::{InteractionRecord, Timestamp, ToolCallRecord};
-use crate::textfmt::RunningTotals;
+use crate::textfmt::{turn_prompt, RunningTotals};
 
 use super::doc::Doc;
 use super::format::{cut_to_width, duration, full_time, short_time, tokens, Today};
@@ -37,8 +37,6 @@ impl<'a> SessionFacts<'a> {
         }
     }
 }
-
-pub use crate::textfmt::turn_prompt;
 
 /// `model · 10 in / 5 out · 1.2s`: the facts of a turn after its time.
 pub fn turn_facts(record: &InteractionRecord) -> Vec<String> {
