@@ -19,6 +19,7 @@ mod scan;
 mod search;
 mod text;
 mod time_arg;
+mod views;
 
 pub use time_arg::{parse_time_arg, TimeArgError};
 
