@@ -15,8 +15,11 @@ pub mod store;
 
 #[cfg(feature = "cli")]
 pub mod cli;
+
 #[cfg(feature = "server")]
 pub mod server;
+#[cfg(feature = "cli")]
+pub mod units;
 
 #[cfg(feature = "tui")]
 pub mod tui;

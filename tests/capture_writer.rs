@@ -212,13 +212,19 @@ fn the_directory_and_files_are_private() {
 }
 
 #[test]
-fn a_directory_removed_while_running_is_recreated_at_the_next_day() {
+fn a_directory_or_file_removed_while_running_is_recreated_at_the_next_write() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("logs");
     let clock = Arc::new(ManualClock::new(at("2026-11-21T12:00:00Z")));
-    let logger = InteractionLogger::with_clock(&target, InteractionsConfig::default(), clock.clone()).unwrap();
-    fs::remove_dir_all(&target).unwrap();
-    clock.advance(Duration::days(1));
+    let logger = InteractionLogger::with_clock(&target, InteractionsConfig::default(), clock).unwrap();
+    let today = target.join("interactions-2026-11-21.jsonl");
     logger.log(&record(1)).unwrap();
-    assert_eq!(lines_of(&target.join("interactions-2026-11-22.jsonl")).len(), 1);
+
+    fs::remove_dir_all(&target).unwrap();
+    let after_dir_removed = logger.log(&record(2)).unwrap();
+    assert_eq!(parse_ids(&lines_of(&today)), vec![after_dir_removed]);
+
+    fs::remove_file(&today).unwrap();
+    let after_file_removed = logger.log(&record(3)).unwrap();
+    assert_eq!(parse_ids(&lines_of(&today)), vec![after_file_removed]);
 }

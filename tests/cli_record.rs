@@ -178,3 +178,17 @@ fn prune_deletes_expired_files_named_in_the_config() {
     assert!(other.exists());
     assert!(String::from_utf8_lossy(&output.stdout).contains("interactions-2001-01-01.jsonl"));
 }
+
+#[test]
+fn usage_errors_are_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [&["list", "--limit", "abc"][..], &["list", "--bogus"], &["show"], &["frobnicate"]] {
+        let output = interlog(dir.path(), args, "");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let message = stderr(&output);
+        assert_eq!(message.lines().count(), 1, "{args:?}: {message}");
+        assert!(message.starts_with("interlog: "), "{message}");
+    }
+    let missing = stderr(&interlog(dir.path(), &["show"], ""));
+    assert!(missing.contains("<ID>"), "names what is missing: {missing}");
+}

@@ -386,3 +386,26 @@ fn with_writing_disabled_posts_are_accepted_and_nothing_is_stored() {
     server.post_ok(json!({"prompt": "into the void"}));
     assert!(stored_records(&server.dir).is_empty());
 }
+
+#[test]
+fn posts_go_through_the_writers_policy() {
+    let server = TestServer::start_with(|config| {
+        config.capture.include_responses = false;
+        config.capture.include_messages = false;
+        config.capture.truncate_tool_results = 4;
+    });
+    let id = server.post_ok(json!({
+        "prompt": "p",
+        "system_prompt": "secret instructions",
+        "messages": [{"role": "user", "content": "p"}],
+        "response": "not kept",
+        "response_summary": "kept",
+        "tool_calls": [{"name": "grep", "result": "0123456789"}]
+    }));
+    let (_, whole) = server.get(&format!("/interactions/{id}"));
+    assert!(whole.get("response").is_none() && whole.get("messages").is_none() && whole.get("system_prompt").is_none());
+    assert_eq!(whole["response_summary"], "kept");
+    assert_eq!(whole["tool_calls"][0]["result"], "0123");
+    assert_eq!(whole["tool_calls"][0]["result_truncated"], true);
+    assert_eq!(server.get("/interactions").1[0]["response_chars"], 0);
+}

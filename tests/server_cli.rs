@@ -47,6 +47,24 @@ fn an_empty_token_is_refused() {
     assert!(String::from_utf8(output.stderr).unwrap().contains("token"));
 }
 
+#[test]
+fn a_busy_address_is_one_clear_line_and_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let output = interlog()
+        .arg("--dir")
+        .arg(dir.path())
+        .args(["serve", "--listen", &addr])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(&addr) && stderr.matches("in use").count() == 1, "{stderr}");
+}
+
 #[cfg(unix)]
 #[test]
 fn serve_prints_its_address_logs_requests_and_stops_on_sigterm() {

@@ -249,9 +249,9 @@ fn keys_reach_the_views() {
     let mut ui = Session::start(dir.path(), dir.path());
     ui.wait_for_text("keyed prompt number 4");
     ui.send("?");
-    ui.wait_for_text("Keys (any key closes)");
+    ui.wait_for_text("Keys (any other key closes");
     ui.send("x");
-    ui.wait_for("the help to close", |s: &vt100::Screen| !s.contents().contains("Keys (any key closes)"));
+    ui.wait_for("the help to close", |s: &vt100::Screen| !s.contents().contains("Keys (any other key closes"));
     ui.send("j");
     ui.wait_for_text("PAUSED");
     ui.send("/number 2");

@@ -286,3 +286,46 @@ fn no_color_uses_no_colour_at_all() {
         }
     }
 }
+
+#[test]
+fn fuzzy_matches_are_highlighted_in_the_headline() {
+    use interlog::store::FuzzyHit;
+    use ratatui::style::Modifier;
+    let records = records();
+    let mut app = loaded_app(&records, 120, 40);
+    let effects = act(&mut app, &records, Action::OpenSearch);
+    assert!(effects.is_empty());
+    let effects = act(&mut app, &records, Action::SearchInput('r'));
+    let generation = query_generation(&effects).unwrap();
+    // "Run the tests…": R(0) and t(4) matched.
+    let hits = vec![FuzzyHit { entry: EntryId(0), score: 9, positions: vec![0, 4] }];
+    let reply = interlog::tui::QueryReply { generation, entries: vec![EntryId(0)], hits, ..Default::default() };
+    act(&mut app, &records, Action::Results(reply));
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    terminal.draw(|frame| frame.render_widget(&app, frame.area())).unwrap();
+    let buffer = terminal.backend().buffer();
+    let row = 3;
+    let line: String = (0..120).map(|x| buffer[(x, row)].symbol().to_owned()).collect();
+    let start = line.find("Run the tests").expect("the headline is shown") as u16;
+    let start = line[..start as usize].chars().count() as u16;
+    let underlined = |x: u16| buffer[(x, row)].modifier.contains(Modifier::UNDERLINED);
+    assert!(underlined(start) && underlined(start + 4), "matched characters are emphasised");
+    assert!(!underlined(start + 1) && !underlined(start + 2), "the others are not");
+}
+
+#[test]
+fn every_key_in_the_help_can_be_reached_on_small_terminals() {
+    let records = records();
+    for (width, height) in [(80, 24), (60, 15)] {
+        let mut app = loaded_app(&records, width, height);
+        act(&mut app, &records, Action::ToggleHelp);
+        let mut seen = String::new();
+        for _ in 0..interlog::tui::keymap::KEYS.len() {
+            seen.push_str(&screen(&app));
+            act(&mut app, &records, Action::Down);
+        }
+        for (key, _) in interlog::tui::keymap::KEYS {
+            assert!(seen.contains(key), "{key:?} shows at {width}×{height}");
+        }
+    }
+}

@@ -223,7 +223,9 @@ fn help_opens_and_any_key_closes_it() {
     let records = records();
     let mut app = loaded_app(&records, 120, 40);
     press(&mut app, &records, "?");
-    assert_eq!(app.overlay, Some(Overlay::Help));
+    assert_eq!(app.overlay, Some(Overlay::Help { scroll: 0 }));
+    press(&mut app, &records, "jj");
+    assert_eq!(app.overlay, Some(Overlay::Help { scroll: 2 }), "j scrolls the help");
     press(&mut app, &records, "q");
     assert_eq!(app.overlay, None);
     assert!(!app.quit, "q closes the help first");
@@ -255,7 +257,25 @@ fn enter_opens_the_session_and_esc_returns() {
     assert!(view.show_tools);
     // New records in the session reload the transcript.
     let effects = update(&mut app, Action::Store(StoreEvent::Appended { entries: vec![EntryId(0)] }));
-    assert!(effects.iter().any(|e| matches!(e, Effect::Conversation { .. })));
+    let reload = effects.iter().find(|e| matches!(e, Effect::Conversation { .. })).cloned().expect("a reload");
+    // More arrivals while it loads ask for one more load when it is done, not one each.
+    for _ in 0..3 {
+        let more = update(&mut app, Action::Store(StoreEvent::Appended { entries: vec![EntryId(0)] }));
+        assert!(!more.iter().any(|e| matches!(e, Effect::Conversation { .. })));
+    }
+    let after = act(
+        &mut app,
+        &records,
+        Action::Conversation {
+            generation: match reload {
+                Effect::Conversation { generation, .. } => generation,
+                _ => unreachable!(),
+            },
+            session: "sess-webshop-4f2a9c".into(),
+            data: Err("gone".into()),
+        },
+    );
+    assert_eq!(after.iter().filter(|e| matches!(e, Effect::Conversation { .. })).count(), 1);
     send(&mut app, &records, key(KeyCode::Esc));
     assert!(matches!(app.view, View::Browse));
     // A record without a session explains itself instead.
@@ -371,4 +391,26 @@ fn a_quick_first_pass_shows_at_once_and_lets_the_next_keystroke_go_out() {
     let late = QueryReply { generation, entries: vec![EntryId(7)], ..Default::default() };
     act(&mut app, &records, Action::Results(late));
     assert_eq!(app.results.entries, vec![EntryId(2)], "the old full pass is dropped");
+}
+
+#[test]
+fn clicking_a_tab_title_selects_it() {
+    let records = records();
+    let mut app = loaded_app(&records, 120, 40);
+    let areas = interlog::tui::view::layout::areas(120, 40).unwrap();
+    let tabs = interlog::tui::view::layout::inner(areas.detail);
+    let click = |column: u16| {
+        Event::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(crossterm::event::MouseButton::Left),
+            column: tabs.x + column,
+            row: tabs.y,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    // " Prompt/Response │ Tool calls │ Routing │ Raw "
+    for (column, tab) in [(42, Tab::Raw), (20, Tab::Tools), (33, Tab::Routing), (3, Tab::Prompt)] {
+        send(&mut app, &records, click(column));
+        assert_eq!(app.detail.tab(), tab, "click at column {column}");
+        assert_eq!(app.focus, Focus::Detail);
+    }
 }

@@ -115,12 +115,12 @@ impl InteractionLogger {
         let today = self.inner.clock.now().date_naive();
         {
             let day = self.inner.day.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-            if let Some(open) = day.as_ref().filter(|open| open.date == today) {
+            if let Some(open) = day.as_ref().filter(|open| open.is_current(today)) {
                 return self.write_line(open, line);
             }
         }
         let mut day = self.inner.day.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if day.as_ref().is_none_or(|open| open.date != today) {
+        if day.as_ref().is_none_or(|open| !open.is_current(today)) {
             *day = Some(self.open_day(today)?);
         }
         match day.as_ref() {
@@ -147,6 +147,26 @@ impl InteractionLogger {
         }
         Ok(DayFile { date, path, file })
     }
+}
+
+impl DayFile {
+    /// Today's file, still linked into the directory. A file someone deleted (or a directory
+    /// removed under us) would swallow every record written to it, so it is reopened instead;
+    /// one `fstat` per record is the price.
+    fn is_current(&self, today: NaiveDate) -> bool {
+        self.date == today && self.file.metadata().is_ok_and(|meta| still_linked(&meta))
+    }
+}
+
+#[cfg(unix)]
+fn still_linked(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    meta.nlink() > 0
+}
+
+#[cfg(not(unix))]
+fn still_linked(_meta: &std::fs::Metadata) -> bool {
+    true
 }
 
 fn open_append(path: &Path) -> std::io::Result<File> {

@@ -105,9 +105,14 @@ pub fn main() -> ExitCode {
 pub fn main_from<I: IntoIterator<Item = T>, T: Into<OsString> + Clone>(args: I) -> ExitCode {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
-        Err(err) => {
+        Err(err) if !err.use_stderr() => {
+            // --help and --version: clap's own output, on stdout.
             let _ = err.print();
-            return ExitCode::from(if err.use_stderr() { 2 } else { 0 });
+            return ExitCode::SUCCESS;
+        }
+        Err(err) => {
+            eprintln!("interlog: {} (see `interlog --help`)", usage_error_line(&err));
+            return ExitCode::from(2);
         }
     };
     match run(cli) {
@@ -116,6 +121,19 @@ pub fn main_from<I: IntoIterator<Item = T>, T: Into<OsString> + Clone>(args: I) 
             eprintln!("interlog: {failure}");
             ExitCode::from(failure.exit_code())
         }
+    }
+}
+
+/// clap explains a usage error over several lines (usage, tips); the contract wants one.
+fn usage_error_line(err: &clap::Error) -> String {
+    let rendered = err.render().to_string();
+    let first_paragraph: Vec<&str> =
+        rendered.lines().map(str::trim).skip_while(|l| l.is_empty()).take_while(|l| !l.is_empty()).collect();
+    let line = first_paragraph.join(" ");
+    match line.strip_prefix("error: ") {
+        Some(rest) => rest.to_owned(),
+        None if line.is_empty() => "bad usage".to_owned(),
+        None => line,
     }
 }
 

@@ -3,16 +3,17 @@
 //! Each command loads the directory through the store, writes its data to stdout (stored lines
 //! byte for byte with `--json`, sanitised human views otherwise), then reports bad lines on stderr.
 
+mod bad_lines;
 mod detail;
 mod doc;
 mod format;
 mod lookup;
 mod markdown;
+mod output;
 mod table;
 mod terminal;
 mod transcript;
 
-use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use chrono::Utc;
@@ -20,9 +21,11 @@ use clap::Args;
 
 use crate::record::{InteractionRecord, Timestamp};
 use crate::sanitize::sanitize_line;
-use crate::store::{parse_time_arg, BadLine, EntryId, Query, RecordSummary, SessionSummary, Store};
+use crate::store::{parse_time_arg, EntryId, Query, RecordSummary, SessionSummary, Store};
 
+use self::bad_lines::report_bad_lines;
 use self::format::{duration, short_id, short_time, tokens, Today};
+use self::output::Output;
 use self::table::{Cell, Column, Table};
 use self::terminal::{Style, Terminal};
 use self::transcript::SessionFacts;
@@ -309,114 +312,9 @@ fn session_json(session: &SessionSummary) -> String {
     .to_string()
 }
 
-/// Bad lines go to stderr after the data: one summary line, or with `--verbose` one line each.
-fn report_bad_lines(bad_lines: &[BadLine], verbose: bool) {
-    for line in bad_line_report(bad_lines, verbose) {
-        eprintln!("{line}");
-    }
-}
-
-fn bad_line_report(bad_lines: &[BadLine], verbose: bool) -> Vec<String> {
-    let mut sorted: Vec<&BadLine> = bad_lines.iter().collect();
-    sorted.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-    if verbose {
-        return sorted.iter().map(|bad| format!("interlog: bad line {}", describe(bad))).collect();
-    }
-    let Some(first) = sorted.first() else { return Vec::new() };
-    let count = sorted.len();
-    let noun = if count == 1 { "bad line" } else { "bad lines" };
-    vec![format!("interlog: {count} {noun} skipped (first: {}); --verbose lists them", describe(first))]
-}
-
-/// `interactions-2026-11-20.jsonl:17: reason` (the file's name: the directory is the user's own).
-fn describe(bad: &BadLine) -> String {
-    let name =
-        bad.file.file_name().map_or_else(|| bad.file.display().to_string(), |n| n.to_string_lossy().into_owned());
-    sanitize_line(&format!("{name}:{}: {}", bad.line, bad.reason)).into_owned()
-}
-
-/// Buffered stdout where a reader that went away (`interlog list | head`) ends the output quietly.
-struct Output {
-    writer: BufWriter<std::io::StdoutLock<'static>>,
-    closed: bool,
-}
-
-impl Output {
-    fn stdout() -> Self {
-        Output { writer: BufWriter::new(std::io::stdout().lock()), closed: false }
-    }
-
-    fn raw_line(&mut self, bytes: &[u8]) -> Result<(), Failure> {
-        self.write(bytes)?;
-        self.write(b"\n")
-    }
-
-    fn text(&mut self, text: &str) -> Result<(), Failure> {
-        self.write(text.as_bytes())
-    }
-
-    fn write(&mut self, bytes: &[u8]) -> Result<(), Failure> {
-        if self.closed {
-            return Ok(());
-        }
-        let result = self.writer.write_all(bytes);
-        self.settle(result)
-    }
-
-    fn finish(&mut self) -> Result<(), Failure> {
-        if self.closed {
-            return Ok(());
-        }
-        let result = self.writer.flush();
-        self.settle(result)
-    }
-
-    fn settle(&mut self, result: std::io::Result<()>) -> Result<(), Failure> {
-        match result {
-            Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => {
-                self.closed = true;
-                Ok(())
-            }
-            Err(err) => Err(Failure::Failed(anyhow::Error::new(err).context("cannot write to stdout"))),
-            Ok(()) => Ok(()),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
     use super::*;
-
-    fn bad(file: &str, line: u64, reason: &str) -> BadLine {
-        BadLine { file: PathBuf::from(format!("/logs/{file}")), line, reason: reason.into() }
-    }
-
-    #[test]
-    fn bad_lines_summarise_to_one_line_naming_the_first() {
-        let lines =
-            [bad("interactions-2026-11-21.jsonl", 2, "no id"), bad("interactions-2026-11-20.jsonl", 17, "not JSON")];
-        assert_eq!(
-            bad_line_report(&lines, false),
-            ["interlog: 2 bad lines skipped (first: interactions-2026-11-20.jsonl:17: not JSON); --verbose lists them"]
-        );
-        assert_eq!(
-            bad_line_report(&lines, true),
-            [
-                "interlog: bad line interactions-2026-11-20.jsonl:17: not JSON",
-                "interlog: bad line interactions-2026-11-21.jsonl:2: no id"
-            ]
-        );
-        assert!(bad_line_report(&[], false).is_empty());
-        assert!(bad_line_report(&[], true).is_empty());
-    }
-
-    #[test]
-    fn bad_line_reasons_are_sanitised() {
-        let report = bad_line_report(&[bad("interactions-2026-11-20.jsonl", 1, "near \x1b[2J")], false);
-        assert!(report[0].contains("near \\x1b[2J"), "{report:?}");
-    }
 
     #[test]
     fn time_flags_that_do_not_parse_are_usage_errors_naming_the_value() {

@@ -14,7 +14,7 @@ pub const LOG_FILTER: &str = "warn,interlog::server=info";
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to bind
-    #[arg(long, default_value = crate::server::DEFAULT_LISTEN)]
+    #[arg(long, value_name = "ADDR", default_value = crate::server::DEFAULT_LISTEN)]
     pub listen: SocketAddr,
     /// Bearer token every request must carry (required to bind a non-loopback address)
     #[arg(long, env = "INTERLOG_TOKEN", hide_env_values = true)]
@@ -35,16 +35,17 @@ pub fn run_serve(settings: &Settings, args: ServeArgs) -> CliResult {
     config.allow_hosts = args.allow_hosts;
     config.max_body = args.max_body;
     config.stop_on_signals = true;
-    let server = Server::start(config).map_err(start_failure)?;
+    let server = Server::start(config).map_err(serve_failure)?;
     eprintln!("interlog: serving {} on http://{}", settings.dir.display(), server.local_addr());
-    server.wait()?;
-    Ok(())
+    server.wait().map_err(serve_failure)
 }
 
-fn start_failure(err: ServerError) -> Failure {
+/// The server's messages already name their cause; passing the error on as a chain would print
+/// the cause twice.
+fn serve_failure(err: ServerError) -> Failure {
     match err {
         ServerError::TokenRequired { .. } | ServerError::EmptyToken => Failure::Usage(err.to_string()),
-        other => Failure::Failed(other.into()),
+        other => Failure::Failed(anyhow::anyhow!(other.to_string())),
     }
 }
 

@@ -123,7 +123,11 @@ pub enum Effect {
     },
     /// Summaries of rows about to be shown.
     Summaries(Vec<EntryId>),
-    Detail(EntryId),
+    /// The record's detail, laid out for a pane `width` columns wide.
+    Detail {
+        entry: EntryId,
+        width: u16,
+    },
     Conversation {
         generation: u64,
         session: String,

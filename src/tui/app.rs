@@ -178,6 +178,9 @@ pub struct ConversationView {
     pub show_tools: bool,
     /// Scrolled to the end: new turns keep it at the end.
     pub at_end: bool,
+    /// A load is out; arrivals meanwhile ask for one more when it returns.
+    pub loading: bool,
+    pub stale: bool,
     pub layout: DocLayout,
 }
 
@@ -222,9 +225,15 @@ impl FacetPicker {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Overlay {
-    Help,
+    /// The key list, scrolled by `scroll` rows (it does not fit small terminals).
+    Help {
+        scroll: usize,
+    },
     Facets(FacetPicker),
-    BadLines { lines: Option<Vec<BadLine>>, scroll: usize },
+    BadLines {
+        lines: Option<Vec<BadLine>>,
+        scroll: usize,
+    },
 }
 
 /// The whole UI state.

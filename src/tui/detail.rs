@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::text::{one_line, Doc, Fold, Tone};
+use super::text::{one_line, Doc, DocLayout, Fold, Tone};
 use crate::record::{ContentBlock, InteractionRecord, Message, MessageContent, Role, ToolCallRecord};
 use crate::store::EntryId;
 
@@ -64,9 +64,30 @@ pub struct DetailData {
     pub tools: Doc,
     pub raw: Doc,
     pub routing: Option<RoutingView>,
+    /// Layouts made off the UI loop for the width the pane had when the record was asked for
+    /// (the prompt with the system prompt folded, the tool calls, the raw JSON).
+    pub layouts: Vec<DocLayout>,
 }
 
 impl DetailData {
+    /// Lays the documents out at `width`, so that a huge record costs the UI loop nothing on
+    /// arrival or on a tab change.
+    pub fn lay_out(&mut self, width: u16) {
+        if width == 0 {
+            return;
+        }
+        self.layouts = vec![
+            DocLayout::new(&self.prompt, width, &[Fold::System]),
+            DocLayout::new(&self.tools, width, &[Fold::System]),
+            DocLayout::new(&self.raw, width, &[Fold::System]),
+        ];
+    }
+
+    /// A layout made in advance for `doc` at `width` with `hidden` folded, if there is one.
+    pub fn layout_for(&self, doc: &Doc, width: u16, hidden: &[Fold]) -> Option<&DocLayout> {
+        self.layouts.iter().find(|layout| layout.fits(doc, width, hidden))
+    }
+
     pub fn doc(&self, tab: Tab) -> Option<&Doc> {
         match tab {
             Tab::Prompt => Some(&self.prompt),
@@ -92,6 +113,7 @@ pub fn prepare(entry: EntryId, record: InteractionRecord, stored: &[u8]) -> Deta
         pretty,
         stored,
         record,
+        layouts: Vec::new(),
     }
 }
 
@@ -285,20 +307,4 @@ fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
     }
 }
 
-/// `1234` → `1.2k`, `2_500_000` → `2.5M`.
-pub fn tokens(count: u64) -> String {
-    match count {
-        0..=999 => count.to_string(),
-        1_000..=999_999 => format!("{:.1}k", count as f64 / 1_000.0),
-        _ => format!("{:.1}M", count as f64 / 1_000_000.0),
-    }
-}
-
-/// `850` → `850ms`, `2300` → `2.3s`, `125000` → `2m05s`.
-pub fn duration(ms: u64) -> String {
-    match ms {
-        0..=999 => format!("{ms}ms"),
-        1_000..=59_999 => format!("{:.1}s", ms as f64 / 1_000.0),
-        _ => format!("{}m{:02}s", ms / 60_000, (ms % 60_000) / 1_000),
-    }
-}
+pub use crate::units::{duration, tokens};

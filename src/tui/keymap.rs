@@ -9,26 +9,26 @@ use super::detail::Tab;
 
 /// Every key, for the help overlay and docs/tui.md.
 pub const KEYS: &[(&str, &str)] = &[
-    ("j / k  ↓ / ↑", "next / previous record (or scroll the focused pane)"),
-    ("g / G  Home / End", "newest / oldest record"),
-    ("PgDn / PgUp  Space", "a page down / up"),
-    ("F", "jump back to the newest record and follow (LIVE)"),
-    ("Tab", "switch focus between the list and the detail"),
-    ("1 2 3 4  h / l  ← / →", "detail tab: Prompt/Response, Tool calls, Routing, Raw"),
+    ("j k  ↓ ↑", "next / previous record, or scroll the focused pane"),
+    ("g G  Home End", "newest / oldest record"),
+    ("PgDn PgUp  Space", "a page down / up"),
+    ("F", "back to the newest record, following (LIVE)"),
+    ("Tab", "focus the list or the detail"),
+    ("1-4  h l  ← →", "tabs: Prompt/Response, Tool calls, Routing, Raw"),
     ("s", "show or hide the system prompt"),
-    ("Enter  c", "the selected record's whole session as a transcript"),
-    ("t", "in the transcript: unfold or fold tool call details"),
-    ("/", "search: type to narrow (fuzzy); Tab toggles keyword mode; Enter keeps it; Esc clears"),
-    ("f", "facets: filter by session, project or client (Tab: next facet, type to narrow)"),
+    ("Enter  c", "the record's whole session as a transcript"),
+    ("t", "transcript: unfold / fold tool call details"),
+    ("/", "search as you type (fuzzy); Tab: keyword mode"),
+    ("f", "filter by project, session or client"),
     ("x", "clear every filter and the search"),
-    ("S", "statistics: tokens and requests over time, by model, project and client"),
-    ("b", "the bad lines (file:line and reason)"),
-    ("y", "copy the record's JSON (or the focused pane's text) to the clipboard (OSC 52)"),
-    ("e", "open the record's pretty JSON (or the transcript) in $PAGER"),
+    ("S", "statistics over time, by model/project/client"),
+    ("b", "bad lines: file:line and reason"),
+    ("y", "copy the JSON or the focused text (OSC 52)"),
+    ("e", "the pretty JSON or transcript in $PAGER"),
     ("Esc", "close the overlay, the search or the view"),
-    ("?", "this help"),
+    ("?", "this help (j/k scroll it, other keys close it)"),
     ("q  Ctrl-C", "quit"),
-    ("mouse", "wheel scrolls the pane under the pointer; click selects"),
+    ("mouse", "wheel scrolls the pane under it; click selects"),
 ];
 
 pub fn action_for(app: &App, event: &Event) -> Option<Action> {
@@ -51,7 +51,7 @@ fn key_action(app: &App, key: &KeyEvent) -> Option<Action> {
         return Some(Action::Quit);
     }
     match &app.overlay {
-        Some(Overlay::Help) => return Some(Action::ToggleHelp),
+        Some(Overlay::Help { .. }) => return list_key(key, ctrl).or(Some(Action::ToggleHelp)),
         Some(Overlay::Facets(_)) => return facet_key(key),
         Some(Overlay::BadLines { .. }) => {
             return list_key(key, ctrl).or(match key.code {

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use chrono::{FixedOffset, Local, Offset, Utc};
 use crossterm::event::EventStream;
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
@@ -106,6 +106,9 @@ async fn event_loop(
                             if let Err(err) = terminal::page(terminal, &text) {
                                 pending.push(Action::Flash(err.to_string()));
                             }
+                            // Ctrl-C inside the pager (cooked mode) signalled us too; it was meant
+                            // for the pager.
+                            while let Some(Some(())) = interrupt.recv().now_or_never() {}
                         }
                         other => pending.extend(worker.perform(other)),
                     }
@@ -235,11 +238,15 @@ pub fn execute(store: &Store, effect: Effect, offset: FixedOffset) -> Option<Act
         Effect::Fuzzy { generation, pattern, base, within } => {
             fuzzy_reply(store, generation, &pattern, &base, within.as_deref())
         }
-        Effect::Detail(entry) => {
+        Effect::Detail { entry, width } => {
             let data = store
                 .read_record(entry)
                 .and_then(|record| Ok((record, store.read_raw(entry)?)))
-                .map(|(record, raw)| Arc::new(detail::prepare(entry, record, &raw)))
+                .map(|(record, raw)| {
+                    let mut data = detail::prepare(entry, record, &raw);
+                    data.lay_out(width);
+                    Arc::new(data)
+                })
                 .map_err(|err| err.to_string());
             Action::Detail { entry, data }
         }

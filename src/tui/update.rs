@@ -109,7 +109,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             effects.push(Effect::BadLines);
         }
         Action::ToggleHelp => {
-            app.overlay = if app.overlay == Some(Overlay::Help) { None } else { Some(Overlay::Help) };
+            let open = matches!(app.overlay, Some(Overlay::Help { .. }));
+            app.overlay = if open { None } else { Some(Overlay::Help { scroll: 0 }) };
         }
         Action::Back => back(app, &mut effects),
         Action::Copy => copy(app, &mut effects),
@@ -150,6 +151,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Conversation { generation, session, data } => {
             if let View::Conversation(view) = &mut app.view {
                 if view.generation == generation && view.session == session {
+                    view.loading = false;
                     match data {
                         Ok((doc, turns)) => {
                             view.doc = Some(doc);
@@ -158,7 +160,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                         }
                         Err(message) => view.error = Some(message),
                     }
+                    let again = view.stale;
                     relayout(app);
+                    if again {
+                        reload_conversation(app, &mut effects);
+                    }
                 }
             }
         }
@@ -246,7 +252,10 @@ fn step(app: &mut App, delta: isize, effects: &mut Vec<Effect>) {
             *scroll = offset_by(*scroll, delta, lines.as_ref().map_or(0, Vec::len));
             return;
         }
-        Some(Overlay::Help) => return,
+        Some(Overlay::Help { scroll }) => {
+            *scroll = offset_by(*scroll, delta, crate::tui::keymap::KEYS.len());
+            return;
+        }
         None => {}
     }
     match (&app.view, app.focus) {
@@ -324,7 +333,10 @@ fn request_detail(app: &mut App, effects: &mut Vec<Effect>) {
     app.detail.scroll = [0; 4];
     app.detail.error = None;
     match entry {
-        Some(entry) => effects.push(Effect::Detail(entry)),
+        Some(entry) => {
+            let width = areas(app).map_or(0, |areas| layout::detail_text(areas.detail).width);
+            effects.push(Effect::Detail { entry, width });
+        }
         None => app.detail.data = None,
     }
 }
@@ -343,14 +355,22 @@ fn relayout(app: &mut App) {
     let detail_rows = usize::from(layout::detail_text(areas.detail).height);
     let tab = app.detail.tab();
     let hidden = app.detail.hidden_folds();
-    if let Some(doc) = app.detail.data.as_ref().and_then(|data| data.doc(tab)) {
+    if let Some(data) = &app.detail.data {
+        let Some(doc) = data.doc(tab) else { return relayout_conversation(app, areas) };
         if !app.detail.layout.fits(doc, detail_width, &hidden) {
-            app.detail.layout = DocLayout::new(doc, detail_width, &hidden);
+            app.detail.layout = match data.layout_for(doc, detail_width, &hidden) {
+                Some(ready) => ready.clone(),
+                None => DocLayout::new(doc, detail_width, &hidden),
+            };
         }
         let max = app.detail.layout.total_rows.saturating_sub(detail_rows);
         let scroll = &mut app.detail.scroll[tab.index()];
         *scroll = (*scroll).min(max);
     }
+    relayout_conversation(app, areas);
+}
+
+fn relayout_conversation(app: &mut App, areas: Areas) {
     let full = layout::full_text(areas.main);
     if let View::Conversation(view) = &mut app.view {
         let hidden = view.hidden_folds();
@@ -392,14 +412,22 @@ fn open_conversation(app: &mut App, effects: &mut Vec<Effect>) {
         return;
     };
     let generation = next_generation(app);
-    app.view = View::Conversation(ConversationView { session: session.clone(), generation, ..Default::default() });
+    let view = ConversationView { session: session.clone(), generation, loading: true, ..Default::default() };
+    app.view = View::Conversation(view);
     effects.push(Effect::Conversation { generation, session });
 }
 
+/// New records may extend the session: read it again, one load at a time.
 fn reload_conversation(app: &mut App, effects: &mut Vec<Effect>) {
     let generation = next_generation(app);
     if let View::Conversation(view) = &mut app.view {
+        if view.loading {
+            view.stale = true;
+            return;
+        }
         view.generation = generation;
+        view.loading = true;
+        view.stale = false;
         effects.push(Effect::Conversation { generation, session: view.session.clone() });
     }
 }

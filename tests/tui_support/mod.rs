@@ -144,7 +144,6 @@ pub fn records() -> Vec<InteractionRecord> {
 
     for n in 0..6 {
         let mut filler = InteractionRecord::builder(format!("Classify ticket #{} by urgency", 4410 + n)).build();
-        filler.id = format!("rec-000{}-fill", 3 - n.min(3));
         filler.id = format!("rec-fill-{n}");
         filler.timestamp = at(60 * 24 + 10 * n);
         filler.project = Some("support".into());
@@ -278,10 +277,11 @@ pub fn serve(app: &mut App, records: &[InteractionRecord], effects: Vec<Effect>)
                 let summaries = entries.iter().map(|&entry| summary_of(entry, &records[entry.0 as usize])).collect();
                 update(app, Action::Summaries(summaries))
             }
-            Effect::Detail(entry) => {
+            Effect::Detail { entry, width } => {
                 let record = records[entry.0 as usize].clone();
                 let stored = record.to_json();
-                let data = detail::prepare(entry, record, stored.as_bytes());
+                let mut data = detail::prepare(entry, record, stored.as_bytes());
+                data.lay_out(width);
                 update(app, Action::Detail { entry, data: Ok(Arc::new(data)) })
             }
             Effect::Conversation { generation, session } => {

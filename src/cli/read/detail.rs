@@ -257,6 +257,25 @@ mod tests {
     }
 
     #[test]
+    fn blocks_roles_and_fields_this_version_does_not_know_are_shown_as_they_are() {
+        let line = r#"{"id":"r3","timestamp":"2026-11-21T14:03:07Z","messages":[{"role":"critic","content":[
+            {"type":"image","source":{"data":"AAA\u202e"}}],"weight":2}],
+            "tool_calls":[{"name":"t","priority":"high"}],"routing":{"profile":"p","lane":7}}"#;
+        let record = InteractionRecord::from_json(&line.replace('\n', "")).unwrap();
+        let out = render_record(&record, None, &Terminal::plain(80));
+        for expected in [
+            "[critic]",
+            "  image\n    {\n      \"type\": \"image\",\n      \"source\": {\n        \"data\": \"AAA\\u{202e}\"",
+            "  weight:\n    2",
+            "1. t\n  priority:\n    high",
+            "profile    p\nlane:\n  7",
+        ] {
+            assert!(out.contains(expected), "missing {expected:?} in\n{out}");
+        }
+        assert!(!out.contains('\u{202e}'));
+    }
+
+    #[test]
     fn absent_fields_leave_no_empty_sections() {
         let record =
             InteractionRecord::from_json(r#"{"id":"r2","timestamp":"2026-11-21T14:03:07Z","prompt":"p"}"#).unwrap();

@@ -142,7 +142,10 @@ fn row(app: &App, summary: &RecordSummary, columns: &[Column], area: Rect, base:
     }
     let room = usize::from((area.x + area.width).saturating_sub(x));
     match app.results.highlights.get(&summary.entry).filter(|_| app.fuzzy_active()) {
-        Some(positions) => highlighted(&summary.headline, positions, x, area.y, room, base, theme.matched(), buf),
+        Some(positions) => {
+            let cell = Rect::new(x, area.y, room as u16, 1);
+            highlighted(&summary.headline, positions, cell, (base, base.patch(theme.matched())), buf)
+        }
         None => {
             buf.set_stringn(x, area.y, fit(&summary.first_line, room), room, base);
         }
@@ -185,21 +188,11 @@ fn short_session(session: &str) -> String {
     chars[chars.len().saturating_sub(8)..].iter().collect()
 }
 
-/// The headline with the fuzzy-matched chars emphasised; each char is sanitised on its own so
-/// that match positions (chars of the raw headline) stay aligned.
-#[allow(clippy::too_many_arguments)]
-fn highlighted(
-    headline: &str,
-    positions: &[u32],
-    x: u16,
-    y: u16,
-    room: usize,
-    base: Style,
-    matched: Style,
-    buf: &mut Buffer,
-) {
-    let mut column = x;
-    let end = x + room as u16;
+/// The headline with the fuzzy-matched chars emphasised (`styles`: plain, matched); each char is
+/// sanitised on its own so that match positions (chars of the raw headline) stay aligned.
+fn highlighted(headline: &str, positions: &[u32], cell: Rect, styles: (Style, Style), buf: &mut Buffer) {
+    let mut column = cell.x;
+    let end = cell.x + cell.width;
     let mut next = positions.iter().peekable();
     for (index, c) in headline.chars().enumerate() {
         let hit = next.peek().is_some_and(|&&p| p as usize == index);
@@ -207,12 +200,11 @@ fn highlighted(
             next.next();
         }
         let shown = if is_unsafe(c) { fit(&c.to_string(), 12) } else { c.to_string() };
-        let style = if hit { base.patch(matched) } else { base };
         let width = crate::tui::text::display_width(&shown) as u16;
         if column + width > end {
             break;
         }
-        buf.set_string(column, y, &shown, style);
+        buf.set_string(column, cell.y, &shown, if hit { styles.1 } else { styles.0 });
         column += width;
     }
 }

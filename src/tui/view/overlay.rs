@@ -13,7 +13,7 @@ use crate::tui::text::{fit, one_line};
 
 pub fn render(app: &App, overlay: &Overlay, area: Rect, buf: &mut Buffer) {
     match overlay {
-        Overlay::Help => help(app, area, buf),
+        Overlay::Help { scroll } => help(app, *scroll, area, buf),
         Overlay::Facets(picker) => facets(app, picker, area, buf),
         Overlay::BadLines { lines, scroll } => bad_lines(app, lines.as_deref(), *scroll, area, buf),
     }
@@ -25,11 +25,15 @@ fn frame(app: &App, title: &str, area: Rect, buf: &mut Buffer) -> Rect {
     layout::inner(area)
 }
 
-fn help(app: &App, area: Rect, buf: &mut Buffer) {
-    let popup = layout::popup(area, 100, KEYS.len() as u16 + 4);
-    let inside = frame(app, " Keys (any key closes) ", popup, buf);
+fn help(app: &App, scroll: usize, area: Rect, buf: &mut Buffer) {
+    let popup = layout::popup(area, 76, KEYS.len() as u16 + 2);
+    let rows = usize::from(popup.height.saturating_sub(2));
+    // Never scroll past the point where the last key is on the last row.
+    let first = scroll.min(KEYS.len().saturating_sub(rows));
+    let more = if first + rows < KEYS.len() { " · more: j" } else { "" };
+    let inside = frame(app, &format!(" Keys (any other key closes{more}) "), popup, buf);
     let key_width = KEYS.iter().map(|(key, _)| key.chars().count()).max().unwrap_or(0) as u16 + 2;
-    for (n, (key, what)) in KEYS.iter().enumerate().take(usize::from(inside.height)) {
+    for (n, (key, what)) in KEYS.iter().skip(first).take(rows).enumerate() {
         let y = inside.y + n as u16;
         buf.set_stringn(inside.x + 1, y, key, usize::from(key_width), app.theme.key());
         let room = usize::from(inside.width.saturating_sub(key_width + 1));

@@ -1,0 +1,42 @@
+//! Short human forms of counts and durations, one definition for every front end's tables.
+
+/// `950`, `9999`, `12.3k`, `4.5M`: short enough for a table cell, exact below ten thousand.
+pub fn tokens(count: u64) -> String {
+    match count {
+        0..=9_999 => count.to_string(),
+        10_000..=999_999 => format!("{:.1}k", count as f64 / 1_000.0),
+        _ => format!("{:.1}M", count as f64 / 1_000_000.0),
+    }
+}
+
+/// `850ms`, `1.2s`, `2m05s`, `1h02m`.
+pub fn duration(millis: u64) -> String {
+    let seconds = millis / 1_000;
+    match millis {
+        0..=999 => format!("{millis}ms"),
+        1_000..=59_999 => format!("{:.1}s", millis as f64 / 1_000.0),
+        60_000..=3_599_999 => format!("{}m{:02}s", seconds / 60, seconds % 60),
+        _ => format!("{}h{:02}m", seconds / 3_600, (seconds % 3_600) / 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_counts_are_exact_then_compact() {
+        assert_eq!(tokens(0), "0");
+        assert_eq!(tokens(9_999), "9999");
+        assert_eq!(tokens(12_345), "12.3k");
+        assert_eq!(tokens(4_500_000), "4.5M");
+    }
+
+    #[test]
+    fn durations_pick_a_readable_unit() {
+        assert_eq!(duration(850), "850ms");
+        assert_eq!(duration(1_234), "1.2s");
+        assert_eq!(duration(125_000), "2m05s");
+        assert_eq!(duration(3_720_000), "1h02m");
+    }
+}
