@@ -1,4 +1,5 @@
 //! Loading, ordering, filters, bad lines and the per-record reads of the store.
+#![cfg(feature = "store")]
 
 mod store_common;
 
