@@ -313,9 +313,9 @@ impl Index {
             _ => false,
         };
         if prepends {
+            self.prepend_postings(&fresh);
             fresh.extend_from_slice(&self.order);
             self.order = fresh;
-            self.rebuild_postings();
             return;
         }
         let old = std::mem::take(&mut self.order);
@@ -364,6 +364,23 @@ impl Index {
             }
             previous = sym;
         }
+    }
+
+    /// Posting lists when `fresh` (in order) all come before every indexed entry, as when
+    /// following loads the newest file first: the new lists, then the old ones copied after.
+    fn prepend_postings(&mut self, fresh: &[u32]) {
+        let old_lists = std::mem::take(&mut self.by_name);
+        let old_errors = std::mem::take(&mut self.errors);
+        for &entry in fresh {
+            self.post(entry);
+        }
+        if self.by_name.len() < old_lists.len() {
+            self.by_name.resize_with(old_lists.len(), Vec::new);
+        }
+        for (list, old) in self.by_name.iter_mut().zip(old_lists) {
+            list.extend_from_slice(&old);
+        }
+        self.errors.extend_from_slice(&old_errors);
     }
 
     fn rebuild_postings(&mut self) {
