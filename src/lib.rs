@@ -19,6 +19,8 @@ pub mod cli;
 #[cfg(feature = "server")]
 pub mod server;
 #[cfg(feature = "cli")]
+pub mod textfmt;
+#[cfg(feature = "cli")]
 pub mod units;
 
 #[cfg(feature = "tui")]

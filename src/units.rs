@@ -1,11 +1,12 @@
 //! Short human forms of counts and durations, one definition for every front end's tables.
 
-/// `950`, `9999`, `12.3k`, `4.5M`: short enough for a table cell, exact below ten thousand.
+/// `950`, `9999`, `12.3k`, `4.5M`, `18446744073.7G`: short enough for a table cell, exact below ten thousand.
 pub fn tokens(count: u64) -> String {
     match count {
         0..=9_999 => count.to_string(),
         10_000..=999_999 => format!("{:.1}k", count as f64 / 1_000.0),
-        _ => format!("{:.1}M", count as f64 / 1_000_000.0),
+        1_000_000..=999_999_999 => format!("{:.1}M", count as f64 / 1_000_000.0),
+        _ => format!("{:.1}G", count as f64 / 1_000_000_000.0),
     }
 }
 
@@ -30,6 +31,7 @@ mod tests {
         assert_eq!(tokens(9_999), "9999");
         assert_eq!(tokens(12_345), "12.3k");
         assert_eq!(tokens(4_500_000), "4.5M");
+        assert_eq!(tokens(4_294_967_295), "4.3G");
     }
 
     #[test]

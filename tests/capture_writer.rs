@@ -228,3 +228,34 @@ fn a_directory_or_file_removed_while_running_is_recreated_at_the_next_write() {
     let after_file_removed = logger.log(&record(3)).unwrap();
     assert_eq!(parse_ids(&lines_of(&today)), vec![after_file_removed]);
 }
+
+#[test]
+fn timestamps_are_written_in_utc_with_milliseconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let logger = InteractionLogger::open(dir.path(), InteractionsConfig::default()).unwrap();
+    let mut offset = record(1);
+    offset.timestamp = interlog::record::Timestamp::parse("2026-01-01T00:00:00.123456+02:00").unwrap();
+    logger.log(&offset).unwrap();
+    let stored: Value = serde_json::from_str(&all_lines(dir.path())[0]).unwrap();
+    assert_eq!(stored["timestamp"], "2025-12-31T22:00:00.123Z");
+}
+
+#[test]
+fn without_messages_a_message_only_record_keeps_its_prompt_or_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = InteractionsConfig { include_messages: false, ..Default::default() };
+    let logger = InteractionLogger::open(dir.path(), config).unwrap();
+    let mut from_messages = InteractionRecord::new("");
+    from_messages.prompt = None;
+    from_messages.messages = vec![Message::text(Role::User, "first"), Message::text(Role::User, "the last ask")];
+    logger.log(&from_messages).unwrap();
+    let stored: Value = serde_json::from_str(&all_lines(dir.path())[0]).unwrap();
+    assert_eq!(stored["prompt"], "the last ask");
+    assert_eq!(stored.get("messages"), None);
+
+    let mut only_assistant = InteractionRecord::new("");
+    only_assistant.prompt = None;
+    only_assistant.messages = vec![Message::text(Role::Assistant, "no user text here")];
+    assert!(logger.log(&only_assistant).is_err(), "it would be stored without prompt or messages");
+    assert_eq!(all_lines(dir.path()).len(), 1);
+}

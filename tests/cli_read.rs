@@ -209,6 +209,16 @@ fn since_is_inclusive_and_until_exclusive_across_offsets_and_created_at() {
 }
 
 #[test]
+fn an_empty_filter_value_is_the_same_as_no_filter() {
+    let logs = Logs::clean();
+    let everything = logs.run(&["list", "--json"]).ok().ids();
+    assert_eq!(everything.len(), 5);
+    for flag in ["--project", "--session", "--client", "--model", "--stop-reason", "--tag"] {
+        assert_eq!(logs.run(&["list", "--json", flag, ""]).ok().ids(), everything, "{flag} \"\"");
+    }
+}
+
+#[test]
 fn search_needs_every_term_case_insensitively() {
     let logs = Logs::clean();
     assert_eq!(logs.run(&["list", "--json", "--search", "LOGIN bug"]).ok().ids(), ["a1"]);
@@ -425,6 +435,19 @@ fn show_of_an_unknown_id_is_exit_1_with_one_line() {
 }
 
 #[test]
+fn a_missing_id_is_quoted_with_its_control_characters_escaped_once() {
+    let logs = Logs::clean();
+    for (args, expected) in
+        [(["show", "h1\x1b"], "no record with id \"h1\\x1b\""), (["conversation", "h1\x1b"], "no session \"h1\\x1b\"")]
+    {
+        let run = logs.run(&args);
+        assert_eq!(run.code(), 1);
+        assert!(run.stderr().contains(expected), "{args:?}: {}", run.stderr());
+        assert!(!run.stderr().contains("\\\\x1b"), "escaped twice: {}", run.stderr());
+    }
+}
+
+#[test]
 fn show_and_conversation_take_a_unique_prefix() {
     let logs = Logs::empty();
     let line = |id: &str, session: &str, prompt: &str| {
@@ -475,6 +498,22 @@ fn sessions_json_has_exactly_the_contract_keys() {
     assert!(last.starts_with("2025-06-15T08:00:00"), "{last}");
     let ids: Vec<&str> = rows.iter().map(|r| r["session_id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), 2, "records without a session make no session: {ids:?}");
+}
+
+#[test]
+fn sessions_json_times_are_utc_with_milliseconds_whatever_the_stored_offset() {
+    let logs = Logs::empty();
+    logs.write(
+        DAY_21,
+        &[
+            r#"{"id":"o1","timestamp":"2025-06-15T12:00:00+02:00","session_id":"sess-offset","prompt":"one"}"#,
+            r#"{"id":"o2","timestamp":"2025-06-15T12:30:00.250+02:00","session_id":"sess-offset","prompt":"two"}"#,
+        ],
+    );
+    let run = logs.run(&["sessions", "--json"]).ok();
+    let row: serde_json::Value = serde_json::from_str(&run.lines()[0]).unwrap();
+    assert_eq!(row["first"], "2025-06-15T10:00:00.000Z");
+    assert_eq!(row["last"], "2025-06-15T10:30:00.250Z");
 }
 
 #[test]

@@ -192,3 +192,26 @@ fn usage_errors_are_one_line_and_exit_2() {
     let missing = stderr(&interlog(dir.path(), &["show"], ""));
     assert!(missing.contains("<ID>"), "names what is missing: {missing}");
 }
+
+#[test]
+fn a_reader_leaving_early_does_not_cut_the_batch_short() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .arg("--dir")
+        .arg(dir.path())
+        .arg("record")
+        .env("HOME", dir.path())
+        .env_remove("INTERLOG_CONFIG")
+        .env_remove("XDG_CONFIG_HOME")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let batch: String = (0..2_000).map(|n| format!("{{\"prompt\":\"p{n}\"}}\n")).collect();
+    child.stdin.take().unwrap().write_all(batch.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stored_lines(dir.path()).len(), 2_000);
+}

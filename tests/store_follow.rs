@@ -183,6 +183,21 @@ fn directory_created_later_is_picked_up() {
 }
 
 #[test]
+fn missing_levels_created_one_after_another_are_followed_down() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("a").join("b").join("c");
+    let followed = follow(&dir);
+    // The pauses are the scenario (a slow `mkdir -p`), not a wait for the store: each level must
+    // appear after the watcher has reacted to the one above it.
+    for level in [root.path().join("a"), root.path().join("a").join("b"), dir.clone()] {
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        std::fs::create_dir(&level).unwrap();
+    }
+    write_file(&dir, DAY, &[line("deep", "2026-11-21T01:00:00Z", "")]);
+    followed.wait_until_ids(&["deep"]);
+}
+
+#[test]
 fn bad_lines_appended_are_counted() {
     let dir = tempfile::tempdir().unwrap();
     write_file(dir.path(), DAY, &[line("a", "2026-11-21T01:00:00Z", "")]);

@@ -219,6 +219,36 @@ fn facet_picker_filters_by_typing_applies_and_x_clears() {
 }
 
 #[test]
+fn the_fourth_facet_filters_by_model() {
+    let records = records();
+    let mut app = loaded_app(&records, 120, 40);
+    press(&mut app, &records, "f");
+    for expected in [Facet::Session, Facet::Client, Facet::Model] {
+        let effects = send(&mut app, &records, key(KeyCode::Tab));
+        assert!(effects.contains(&Effect::Facets(expected)), "Tab moves on to {expected:?}");
+    }
+    let values = vec![("claude-sonnet".to_owned(), 4), ("gpt-x".to_owned(), 2)];
+    act(&mut app, &records, Action::Facets { facet: Facet::Model, values });
+    press(&mut app, &records, "gpt");
+    let effects = send(&mut app, &records, key(KeyCode::Enter));
+    assert_eq!(app.filters.model.as_deref(), Some("gpt-x"));
+    assert!(!app.filters.is_empty());
+    assert_eq!(app.filters.describe(), "model=gpt-x");
+    assert!(effects
+        .iter()
+        .any(|e| matches!(e, Effect::Query { query, .. } if query.model.as_deref() == Some("gpt-x"))));
+    answer(&mut app, &records, &effects);
+    press(&mut app, &records, "f");
+    let effects = send(&mut app, &records, key(KeyCode::Tab));
+    assert!(effects.contains(&Effect::Facets(Facet::Session)), "the picker opens on projects again");
+    for _ in 0..3 {
+        send(&mut app, &records, key(KeyCode::Tab));
+    }
+    let Some(Overlay::Facets(picker)) = &app.overlay else { panic!("picker open") };
+    assert_eq!(picker.facet, Facet::Project, "Tab after the model facet comes back to projects");
+}
+
+#[test]
 fn help_opens_and_any_key_closes_it() {
     let records = records();
     let mut app = loaded_app(&records, 120, 40);

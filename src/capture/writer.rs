@@ -12,7 +12,7 @@ use std::sync::{Arc, RwLock};
 use chrono::NaiveDate;
 
 use super::{daily_file_name, prune, Clock, InteractionsConfig, PruneError, SystemClock};
-use crate::record::{InteractionRecord, ValidationError};
+use crate::record::{InteractionRecord, Message, Role, Timestamp, ValidationError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
@@ -95,6 +95,8 @@ impl InteractionLogger {
             return Ok(record.id.clone());
         }
         let shaped = apply_policy(record, &self.inner.config);
+        // Dropping messages can leave nothing a reader would call a prompt.
+        shaped.validate()?;
         let mut line = Vec::with_capacity(1024);
         serde_json::to_writer(&mut line, shaped.as_ref())?;
         line.push(b'\n');
@@ -205,18 +207,22 @@ fn create_private_dir(dir: &Path) -> Result<(), CaptureError> {
     builder.create(dir).map_err(|source| CaptureError::CreateDir { path: dir.to_owned(), source })
 }
 
-/// The record as the config says to store it; borrowed when the policy changes nothing.
+/// The record as the config says to store it, with its timestamp in the writer's form (UTC,
+/// milliseconds, `Z`); borrowed when that changes nothing.
 fn apply_policy<'a>(record: &'a InteractionRecord, config: &InteractionsConfig) -> Cow<'a, InteractionRecord> {
+    let restamp = !record.timestamp.is_writer_form();
     let drop_messages = !config.include_messages && (!record.messages.is_empty() || record.system_prompt.is_some());
     let drop_response = !config.include_responses && record.response.is_some();
     let limit = config.truncate_tool_results;
     let truncate =
         limit > 0 && record.tool_calls.iter().any(|call| call.result.as_ref().is_some_and(|r| r.len() > limit));
-    if !(drop_messages || drop_response || truncate) {
+    if !(restamp || drop_messages || drop_response || truncate) {
         return Cow::Borrowed(record);
     }
     let mut shaped = record.clone();
+    shaped.timestamp = Timestamp::from_utc(record.timestamp.as_utc());
     if drop_messages {
+        keep_prompt_of_last_user_message(&mut shaped);
         shaped.messages.clear();
         shaped.system_prompt = None;
     }
@@ -234,6 +240,18 @@ fn apply_policy<'a>(record: &'a InteractionRecord, config: &InteractionsConfig) 
         }
     }
     Cow::Owned(shaped)
+}
+
+/// A record that carries its prompt only inside `messages` keeps it as `prompt` when the
+/// messages are dropped, so it stays a valid record with the one text readers look for.
+fn keep_prompt_of_last_user_message(record: &mut InteractionRecord) {
+    if record.prompt.as_deref().is_some_and(|p| !p.trim().is_empty()) {
+        return;
+    }
+    let last_user_text = record.messages.iter().rev().find(|m| m.role == Role::User).map(Message::plain_text);
+    if let Some(text) = last_user_text.filter(|t| !t.trim().is_empty()) {
+        record.prompt = Some(text);
+    }
 }
 
 /// The largest index ≤ `at` that starts a character, so a cut never splits UTF-8.

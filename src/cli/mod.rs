@@ -15,6 +15,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::capture::{Settings, SettingsSources};
+use crate::sanitize::sanitize_line;
 
 #[derive(Debug, Parser)]
 #[command(name = "interlog", version, about = "Record every LLM round-trip an agent makes, and browse the records")]
@@ -80,11 +81,27 @@ impl Failure {
     }
 }
 
+/// The error and its causes in one line, leaving out a cause whose text the message before it
+/// already includes (our error types name their I/O cause in their own message).
+fn error_chain(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if !line.contains(&text) {
+            if !line.is_empty() {
+                line.push_str(": ");
+            }
+            line.push_str(&text);
+        }
+    }
+    line
+}
+
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Failure::NotFound(message) | Failure::Usage(message) => f.write_str(message),
-            Failure::Failed(err) => write!(f, "{err:#}"),
+            Failure::NotFound(message) | Failure::Usage(message) => f.write_str(&sanitize_line(message)),
+            Failure::Failed(err) => f.write_str(&sanitize_line(&error_chain(err))),
         }
     }
 }

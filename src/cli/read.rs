@@ -9,7 +9,7 @@ mod doc;
 mod format;
 mod lookup;
 mod markdown;
-mod output;
+pub(super) mod output;
 mod table;
 mod terminal;
 mod transcript;
@@ -195,18 +195,24 @@ fn list_query(args: &ListArgs, now: chrono::DateTime<Utc>) -> Result<Query, Fail
             .transpose()
     };
     Ok(Query {
-        project: args.project.clone(),
-        session: args.session.clone(),
-        client: args.client.clone(),
-        model: args.model.clone(),
+        project: given(&args.project),
+        session: given(&args.session),
+        client: given(&args.client),
+        model: given(&args.model),
         since: time("--since", &args.since)?,
         until: time("--until", &args.until)?,
-        tags: args.tags.clone(),
+        tags: args.tags.iter().filter(|tag| !tag.is_empty()).cloned().collect(),
         has_error: args.errors.then_some(true),
-        stop_reason: args.stop_reason.clone(),
+        stop_reason: given(&args.stop_reason),
         search: args.search.clone().filter(|q| !q.trim().is_empty()),
         limit: Some(args.limit),
     })
+}
+
+/// A filter flag's value; an empty one is the same as none, as absent, `null` and `""` are for
+/// the record fields it matches.
+fn given(value: &Option<String>) -> Option<String> {
+    value.clone().filter(|text| !text.is_empty())
 }
 
 /// Summaries are fetched a chunk at a time, twice (once to measure, once to print), so that a
@@ -298,14 +304,19 @@ fn sessions_table(sessions: &[SessionSummary], terminal: &Terminal, today: Today
 }
 
 /// The contract's keys, in its order; absent project or client are `null`.
+/// RFC 3339 in UTC (`Z`) with milliseconds, whatever offset the record was written with.
+fn utc(at: &Timestamp) -> String {
+    Timestamp::from_utc(at.as_utc()).to_rfc3339()
+}
+
 fn session_json(session: &SessionSummary) -> String {
     serde_json::json!({
         "session_id": session.session_id,
         "project": session.project,
         "client": session.client,
         "turns": session.turns,
-        "first": session.first.to_rfc3339(),
-        "last": session.last.to_rfc3339(),
+        "first": utc(&session.first),
+        "last": utc(&session.last),
         "input_tokens": session.input_tokens,
         "output_tokens": session.output_tokens,
     })

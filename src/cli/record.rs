@@ -1,10 +1,11 @@
 //! `interlog record` and `interlog prune`: the write side of the command line.
 
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 
-use crate::capture::{prune, InteractionLogger};
+use crate::capture::{prune, CaptureError, InteractionLogger};
 use crate::record::{InteractionRecord, Timestamp};
 
+use super::read::output::Output;
 use super::{CliResult, Failure, Settings};
 
 pub fn run_record(settings: &Settings) -> CliResult {
@@ -14,12 +15,17 @@ pub fn run_record(settings: &Settings) -> CliResult {
         return Err(Failure::Usage("no record on stdin: expected a JSON object, or one per line".into()));
     }
     let logger = InteractionLogger::open(&settings.dir, settings.config.clone())?;
-    let mut stdout = std::io::stdout().lock();
-    for record in &records {
-        let id = logger.log(record)?;
-        writeln!(stdout, "{id}")?;
+    // Write everything before printing anything: a reader that stops early (`| head -1`) must
+    // not cut the batch short.
+    let ids = logger.log_all(&records).map_err(|err| match err {
+        CaptureError::Invalid(reason) => Failure::Usage(format!("invalid record: {reason}")),
+        other => Failure::from(other),
+    })?;
+    let mut out = Output::stdout();
+    for id in &ids {
+        out.text(&format!("{id}\n"))?;
     }
-    Ok(())
+    out.finish()
 }
 
 /// Reads the whole batch and validates every record before anything is written, so a bad
@@ -52,15 +58,15 @@ fn to_record(value: serde_json::Value, now: Timestamp) -> Result<InteractionReco
 }
 
 pub fn run_prune(settings: &Settings) -> CliResult {
-    let today = chrono::Utc::now().date_naive();
+    let mut out = Output::stdout();
     if settings.config.retention_days == 0 {
-        println!("retention_days = 0 keeps every file; nothing pruned");
-        return Ok(());
+        out.text("retention_days = 0 keeps every file; nothing pruned\n")?;
+        return out.finish();
     }
+    let today = chrono::Utc::now().date_naive();
     let deleted = prune(&settings.dir, settings.config.retention_days, today)?;
-    let mut stdout = std::io::stdout().lock();
     for path in &deleted {
-        writeln!(stdout, "deleted {}", path.display())?;
+        out.text(&format!("deleted {}\n", path.display()))?;
     }
-    Ok(())
+    out.finish()
 }

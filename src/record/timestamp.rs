@@ -39,6 +39,11 @@ impl Timestamp {
         None
     }
 
+    /// UTC and whole milliseconds: what writers emit.
+    pub fn is_writer_form(&self) -> bool {
+        self.0.offset().local_minus_utc() == 0 && self.0.timestamp_subsec_nanos() % 1_000_000 == 0
+    }
+
     pub fn as_utc(&self) -> DateTime<Utc> {
         self.0.with_timezone(&Utc)
     }

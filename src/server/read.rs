@@ -36,16 +36,7 @@ pub(crate) async fn get_one(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    let Path(id) = id.map_err(|err| ApiError::bad_request(err.body_text()))?;
-    state.signals.wait_loaded().await;
-    let store = state.store.clone();
-    let raw = blocking(move || {
-        let unknown = || ApiError::not_found(format!("no record with id {id:?}"));
-        let entry = store.find_id(&id).ok_or_else(unknown)?;
-        store.read_raw(entry).map_err(|err| gone_or_failed(err, unknown))
-    })
-    .await??;
-    Ok(json_response(StatusCode::OK, raw))
+    answer_for_id(state, id, stored_record).await
 }
 
 /// `GET /sessions/{id}`: the session's stored records, oldest first.
@@ -53,19 +44,35 @@ pub(crate) async fn session(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    answer_for_id(state, id, session_records).await
+}
+
+/// What the endpoints named by an id share: the id from the path, a wait for the initial load,
+/// then `answer` on the blocking pool.
+async fn answer_for_id(
+    state: AppState,
+    id: Result<Path<String>, PathRejection>,
+    answer: fn(&Store, &str) -> Result<Vec<u8>, ApiError>,
+) -> Result<Response, ApiError> {
     let Path(id) = id.map_err(|err| ApiError::bad_request(err.body_text()))?;
     state.signals.wait_loaded().await;
     let store = state.store.clone();
-    let body = blocking(move || {
-        let entries = store.conversation(&id);
-        let lines = raw_lines(&store, &entries)?;
-        if lines.is_empty() {
-            return Err(ApiError::not_found(format!("no session with id {id:?}")));
-        }
-        Ok(json_array(lines.iter().map(Vec::as_slice)))
-    })
-    .await??;
+    let body = blocking(move || answer(&store, &id)).await??;
     Ok(json_response(StatusCode::OK, body))
+}
+
+fn stored_record(store: &Store, id: &str) -> Result<Vec<u8>, ApiError> {
+    let unknown = || ApiError::not_found(format!("no record with id {id:?}"));
+    let entry = store.find_id(id).ok_or_else(unknown)?;
+    store.read_raw(entry).map_err(|err| gone_or_failed(err, unknown))
+}
+
+fn session_records(store: &Store, id: &str) -> Result<Vec<u8>, ApiError> {
+    let lines = raw_lines(store, &store.conversation(id))?;
+    if lines.is_empty() {
+        return Err(ApiError::not_found(format!("no session with id {id:?}")));
+    }
+    Ok(json_array(lines.iter().map(Vec::as_slice)))
 }
 
 /// `GET /healthz`: answers at once, also while the store is still loading.

@@ -167,9 +167,7 @@ impl Follower {
                 }
             }
         }
-        let dir_exists = self.dir.is_dir();
-        let watching_dir = self.watched.as_deref() == Some(self.dir.as_path());
-        if dir_exists != watching_dir && !self.polling {
+        if !self.polling && self.watched.as_deref() != Some(self.watch_target().as_path()) {
             self.watch();
             rescan = true;
         }
@@ -195,7 +193,26 @@ impl Follower {
         if self.polling {
             return;
         }
-        let target = if self.dir.is_dir() { self.dir.clone() } else { nearest_existing_ancestor(&self.dir) };
+        // A writer creating several missing levels at once may create the next one between our
+        // look and our watch, where no event would tell us: look again until it holds still.
+        loop {
+            let target = self.watch_target();
+            self.watch_path(target.clone());
+            if self.polling || self.watch_target() == target {
+                return;
+            }
+        }
+    }
+
+    fn watch_target(&self) -> PathBuf {
+        if self.dir.is_dir() {
+            self.dir.clone()
+        } else {
+            nearest_existing_ancestor(&self.dir)
+        }
+    }
+
+    fn watch_path(&mut self, target: PathBuf) {
         if let (Some(watcher), Some(old)) = (self.watcher.as_mut(), self.watched.take()) {
             let _ = watcher.unwatch(&old);
         }

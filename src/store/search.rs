@@ -82,6 +82,10 @@ impl Terms {
     pub fn found_in_raw(&self, i: usize, lowered_content: &[u8]) -> Option<bool> {
         let term = &self.terms[i];
         let specials = term.specials.as_ref().filter(|_| term.literal)?;
+        // The hex digits of a `\\u` escape are not text: only the decoded string can tell.
+        if has_unicode_escape(lowered_content) {
+            return None;
+        }
         if self.found_literally(i, lowered_content) {
             return Some(true);
         }
@@ -261,6 +265,10 @@ fn unescape_simple(raw: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// Whether the backslash at `at` starts an escape: it is preceded by an even run of backslashes.
+fn has_unicode_escape(content: &[u8]) -> bool {
+    memchr::memchr_iter(b'\\', content).any(|at| content.get(at + 1) == Some(&b'u') && escapes_next(content, at))
+}
+
 fn escapes_next(bytes: &[u8], at: usize) -> bool {
     bytes[..at].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 0
 }

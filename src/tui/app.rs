@@ -66,11 +66,12 @@ pub struct Filters {
     pub session: Option<String>,
     pub project: Option<String>,
     pub client: Option<String>,
+    pub model: Option<String>,
 }
 
 impl Filters {
     pub fn is_empty(&self) -> bool {
-        self.session.is_none() && self.project.is_none() && self.client.is_none()
+        self.session.is_none() && self.project.is_none() && self.client.is_none() && self.model.is_none()
     }
 
     pub fn set(&mut self, facet: Facet, value: Option<String>) {
@@ -78,13 +79,14 @@ impl Filters {
             Facet::Session => self.session = value,
             Facet::Project => self.project = value,
             Facet::Client => self.client = value,
-            Facet::Model => {}
+            Facet::Model => self.model = value,
         }
     }
 
     /// `project=x session=y` for the status bar.
     pub fn describe(&self) -> String {
-        let parts = [("session", &self.session), ("project", &self.project), ("client", &self.client)];
+        let parts =
+            [("session", &self.session), ("project", &self.project), ("client", &self.client), ("model", &self.model)];
         parts
             .iter()
             .filter_map(|(name, value)| value.as_ref().map(|value| format!("{name}={value}")))
@@ -299,6 +301,7 @@ impl App {
             project: self.filters.project.clone(),
             session: self.filters.session.clone(),
             client: self.filters.client.clone(),
+            model: self.filters.model.clone(),
             search: keyword.then(|| self.search.text.trim().to_owned()),
             ..Query::default()
         }

@@ -4,28 +4,32 @@ use chrono::FixedOffset;
 
 use super::detail::{duration, outcome, tokens, tool_call_lines};
 use super::text::{Doc, Fold, Tone};
-use crate::record::{ContentBlock, InteractionRecord, MessageContent, Role};
+use crate::record::{ContentBlock, InteractionRecord, MessageContent};
+use crate::textfmt::RunningTotals;
 
 /// The transcript of `records` (oldest first), with per-turn and running totals.
 pub fn transcript(session: &str, records: &[InteractionRecord], offset: FixedOffset) -> Doc {
     let mut doc = Doc::new();
-    let (mut total_in, mut total_out, mut total_ms) = (0u64, 0u64, 0u64);
+    let mut totals = RunningTotals::default();
     if let Some(first) = records.first() {
         let about: Vec<&str> = [first.project.as_deref(), first.client.as_deref()].into_iter().flatten().collect();
         doc.line(Tone::Heading, &format!("Session {session} · {} turns · {}", records.len(), about.join(" · ")));
     }
     for (n, record) in records.iter().enumerate() {
         let (input, output) = record.tokens();
-        total_in += input;
-        total_out += output;
-        total_ms += record.duration_ms.unwrap_or(0);
+        totals.add(record);
         doc.blank();
         let time = record.timestamp.as_utc().with_timezone(&offset).format("%Y-%m-%d %H:%M:%S");
         let mut facts = vec![format!("Turn {}", n + 1), time.to_string()];
         facts.extend(record.model.clone());
         facts.push(format!("{} in / {} out", tokens(input), tokens(output)));
         facts.extend(record.duration_ms.map(duration));
-        facts.push(format!("Σ {} in / {} out · {}", tokens(total_in), tokens(total_out), duration(total_ms)));
+        facts.push(format!(
+            "Σ {} in / {} out · {}",
+            tokens(totals.input_tokens),
+            tokens(totals.output_tokens),
+            duration(totals.duration_ms)
+        ));
         doc.line(Tone::Heading, &format!("── {} ──", facts.join(" · ")));
         turn_body(&mut doc, record);
     }
@@ -79,15 +83,27 @@ fn returned_tool_results(record: &InteractionRecord) -> usize {
     }
 }
 
-/// The turn's prompt: `prompt`, else the last user message's text.
-pub fn turn_prompt(record: &InteractionRecord) -> Option<String> {
-    record.prompt.clone().filter(|p| !p.trim().is_empty()).or_else(|| {
-        record
-            .messages
+pub use crate::textfmt::turn_prompt;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn huge_token_counts_and_durations_saturate_instead_of_panicking() {
+        let records: Vec<InteractionRecord> = [u64::MAX, 5]
             .iter()
-            .rev()
-            .find(|message| message.role == Role::User)
-            .map(|message| message.plain_text())
-            .filter(|text| !text.trim().is_empty())
-    })
+            .enumerate()
+            .map(|(n, big)| {
+                let line = format!(
+                    r#"{{"id":"t{n}","timestamp":"2026-11-20T10:00:0{n}Z","session_id":"s","usage":{{"input_tokens":{big},"output_tokens":1}},"duration_ms":{big}}}"#
+                );
+                InteractionRecord::from_json(&line).unwrap()
+            })
+            .collect();
+        let doc = transcript("s", &records, FixedOffset::east_opt(0).unwrap());
+        let text = doc.plain(&[]);
+        let max = tokens(u64::MAX);
+        assert!(text.contains(&format!("Σ {max} in / 2 out")), "{text}");
+    }
 }

@@ -3,9 +3,11 @@
 
 use serde_json::Value;
 
-use super::text::{one_line, Doc, DocLayout, Fold, Tone};
+use super::text::{Doc, DocLayout, Fold, Tone};
 use crate::record::{ContentBlock, InteractionRecord, Message, MessageContent, Role, ToolCallRecord};
+use crate::sanitize::sanitize_line;
 use crate::store::EntryId;
+use crate::textfmt::pretty_json;
 
 /// The tabs of the detail pane.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -101,7 +103,7 @@ impl DetailData {
 /// Builds the detail from a parsed record and its stored bytes.
 pub fn prepare(entry: EntryId, record: InteractionRecord, stored: &[u8]) -> DetailData {
     let stored = String::from_utf8_lossy(stored).into_owned();
-    let pretty = pretty_json(&stored);
+    let pretty = pretty_stored(&stored);
     let mut raw = Doc::new();
     raw.text(Tone::Json, 0, &pretty);
     DetailData {
@@ -117,10 +119,11 @@ pub fn prepare(entry: EntryId, record: InteractionRecord, stored: &[u8]) -> Deta
     }
 }
 
-/// Pretty JSON keeping the stored key order (serde_json's `preserve_order`), unknown fields included.
-pub fn pretty_json(stored: &str) -> String {
+/// The stored line as pretty JSON, keeping the stored key order (serde_json's `preserve_order`),
+/// unknown fields included.
+fn pretty_stored(stored: &str) -> String {
     match serde_json::from_str::<Value>(stored) {
-        Ok(value) => serde_json::to_string_pretty(&value).unwrap_or_else(|_| stored.to_owned()),
+        Ok(value) => pretty_json(&value),
         Err(_) => stored.to_owned(),
     }
 }
@@ -203,7 +206,7 @@ fn block_lines(doc: &mut Doc, block: &ContentBlock, indent: u16) {
         ContentBlock::Text { text } => doc.text(Tone::Body, indent, text),
         ContentBlock::ToolUse { id, name, input } => {
             doc.line_in(Tone::Tool, indent, None, &format!("⚙ tool_use {name}  ({id})"));
-            doc.text(Tone::Json, indent + 2, &pretty_value(input));
+            doc.text(Tone::Json, indent + 2, &pretty_json(input));
         }
         ContentBlock::ToolResult { tool_use_id, content, is_error } => {
             let (mark, tone) = if *is_error { ("✗", Tone::Error) } else { ("✓", Tone::Ok) };
@@ -213,7 +216,7 @@ fn block_lines(doc: &mut Doc, block: &ContentBlock, indent: u16) {
         ContentBlock::Other(value) => {
             let kind = value.get("type").and_then(Value::as_str).unwrap_or("block");
             doc.line_in(Tone::Dim, indent, None, &format!("[{kind}]"));
-            doc.text(Tone::Json, indent + 2, &pretty_value(value));
+            doc.text(Tone::Json, indent + 2, &pretty_json(value));
         }
     }
 }
@@ -225,10 +228,6 @@ fn role_tone(role: &Role) -> Tone {
         Role::System => Tone::System,
         Role::Tool | Role::Other(_) => Tone::Tool,
     }
-}
-
-pub fn pretty_value(value: &Value) -> String {
-    serde_json::to_string_pretty(value).unwrap_or_default()
 }
 
 fn tools_doc(calls: &[ToolCallRecord]) -> Doc {
@@ -253,7 +252,7 @@ pub fn tool_call_lines(doc: &mut Doc, number: usize, call: &ToolCallRecord, inde
     doc.line_in(tone, indent, fold, &format!("{number}. {mark} {}{id}", call.name));
     if let Some(arguments) = &call.arguments {
         doc.line_in(Tone::Key, indent + 3, fold, "arguments:");
-        doc.text_in(Tone::Json, indent + 5, fold, &pretty_value(arguments));
+        doc.text_in(Tone::Json, indent + 5, fold, &pretty_json(arguments));
     }
     match &call.result {
         Some(result) => {
@@ -284,10 +283,10 @@ fn routing_view(record: &InteractionRecord) -> Option<RoutingView> {
         flatten("", value, &mut features);
     }
     for (key, value) in &routing.extra {
-        features.push((format!("({key})"), one_line(&value.to_string()).into_owned()));
+        features.push((format!("({key})"), sanitize_line(&value.to_string()).into_owned()));
     }
     Some(RoutingView {
-        profile: one_line(routing.profile.as_deref().unwrap_or("—")).into_owned(),
+        profile: sanitize_line(routing.profile.as_deref().unwrap_or("—")).into_owned(),
         reason: routing.reason.clone().unwrap_or_default(),
         confidence: routing.confidence,
         features,
@@ -302,8 +301,8 @@ fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
                 flatten(&key, inner, out);
             }
         }
-        Value::String(text) => out.push((one_line(prefix).into_owned(), one_line(text).into_owned())),
-        other => out.push((one_line(prefix).into_owned(), one_line(&other.to_string()).into_owned())),
+        Value::String(text) => out.push((sanitize_line(prefix).into_owned(), sanitize_line(text).into_owned())),
+        other => out.push((sanitize_line(prefix).into_owned(), sanitize_line(&other.to_string()).into_owned())),
     }
 }
 

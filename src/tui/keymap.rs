@@ -19,7 +19,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("Enter  c", "the record's whole session as a transcript"),
     ("t", "transcript: unfold / fold tool call details"),
     ("/", "search as you type (fuzzy); Tab: keyword mode"),
-    ("f", "filter by project, session or client"),
+    ("f", "filter by project, session, client or model"),
     ("x", "clear every filter and the search"),
     ("S", "statistics over time, by model/project/client"),
     ("b", "bad lines: file:line and reason"),

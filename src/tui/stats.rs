@@ -34,18 +34,22 @@ pub struct StatsData {
 }
 
 impl StatsData {
-    pub fn bucket_label(&self) -> &'static str {
-        if self.bucket >= Duration::days(1) {
-            "day"
+    /// `minute`, `hour`, `day`, or `12 days` when the span is too long for daily buckets.
+    pub fn bucket_label(&self) -> String {
+        let days = self.bucket.num_days();
+        if days > 1 {
+            format!("{days} days")
+        } else if days == 1 {
+            "day".to_owned()
         } else if self.bucket >= Duration::hours(1) {
-            "hour"
+            "hour".to_owned()
         } else {
-            "minute"
+            "minute".to_owned()
         }
     }
 }
 
-/// Buckets are minutes, hours or days, whichever keeps the span under [`MAX_BUCKETS`].
+/// Buckets are minutes, hours, days or runs of days, whichever keeps the span under [`MAX_BUCKETS`].
 pub fn compute(summaries: &[RecordSummary]) -> StatsData {
     let oldest = summaries.iter().map(|s| s.timestamp.as_utc()).min();
     let newest = summaries.iter().map(|s| s.timestamp.as_utc()).max();
@@ -66,9 +70,11 @@ impl StatsBuilder {
     /// `span`: the oldest and newest instants that will be added.
     pub fn new(span: Option<(DateTime<Utc>, DateTime<Utc>)>) -> StatsBuilder {
         let bucket = span.map_or(Duration::hours(1), |(oldest, newest)| pick_bucket(newest - oldest));
-        let first = span.and_then(|(oldest, _)| oldest.duration_trunc(bucket).ok());
+        // Outside chrono's nanosecond range (years before 1678 or after 2261) buckets cannot be
+        // aligned to the clock; they then start at the oldest record.
+        let first = span.map(|(oldest, _)| oldest.duration_trunc(bucket).unwrap_or(oldest));
         let buckets = match (first, span) {
-            (Some(first), Some((_, newest))) => bucket_index(first, newest, bucket) + 1,
+            (Some(first), Some((_, newest))) => (bucket_index(first, newest, bucket) + 1).min(MAX_BUCKETS),
             _ => 0,
         };
         StatsBuilder {
@@ -94,10 +100,11 @@ impl StatsBuilder {
 
     pub fn add(&mut self, summary: &RecordSummary) {
         let data = &mut self.data;
-        let tokens = summary.input_tokens + summary.output_tokens;
+        // Counts come from untrusted records: sums saturate rather than overflow.
+        let tokens = summary.input_tokens.saturating_add(summary.output_tokens);
         data.requests += 1;
-        data.input_tokens += summary.input_tokens;
-        data.output_tokens += summary.output_tokens;
+        data.input_tokens = data.input_tokens.saturating_add(summary.input_tokens);
+        data.output_tokens = data.output_tokens.saturating_add(summary.output_tokens);
         data.errors += u64::from(summary.has_error);
         data.tool_calls += u64::from(summary.tool_calls);
         if let Some(first) = data.first {
@@ -107,7 +114,7 @@ impl StatsBuilder {
                 (data.requests_over_time.get_mut(at), data.tokens_over_time.get_mut(at))
             {
                 *requests += 1;
-                *total += tokens;
+                *total = total.saturating_add(tokens);
             }
         }
         add(&mut self.models, summary.model.as_deref(), tokens);
@@ -123,11 +130,15 @@ impl StatsBuilder {
     }
 }
 
+/// The smallest bucket that covers `span` in fewer than [`MAX_BUCKETS`] buckets, leaving one for
+/// the first bucket starting before the oldest record.
 fn pick_bucket(span: Duration) -> Duration {
+    let most = MAX_BUCKETS as i64 - 1;
+    let fits = |bucket: &Duration| span.num_seconds() / bucket.num_seconds().max(1) < most;
     [Duration::minutes(1), Duration::hours(1), Duration::days(1)]
         .into_iter()
-        .find(|bucket| span.num_seconds() / bucket.num_seconds().max(1) < MAX_BUCKETS as i64)
-        .unwrap_or(Duration::days(1))
+        .find(fits)
+        .unwrap_or_else(|| Duration::days(span.num_days() / most + 1))
 }
 
 fn bucket_index(first: DateTime<Utc>, at: DateTime<Utc>, bucket: Duration) -> usize {
@@ -137,7 +148,7 @@ fn bucket_index(first: DateTime<Utc>, at: DateTime<Utc>, bucket: Duration) -> us
 fn add(counts: &mut HashMap<String, (u64, u64)>, name: Option<&str>, tokens: u64) {
     let entry = counts.entry(name.unwrap_or("(none)").to_owned()).or_default();
     entry.0 += 1;
-    entry.1 += tokens;
+    entry.1 = entry.1.saturating_add(tokens);
 }
 
 fn ranked(counts: HashMap<String, (u64, u64)>) -> Vec<Breakdown> {
@@ -145,4 +156,41 @@ fn ranked(counts: HashMap<String, (u64, u64)>) -> Vec<Breakdown> {
         counts.into_iter().map(|(name, (requests, tokens))| Breakdown { name, requests, tokens }).collect();
     rows.sort_by(|a, b| b.tokens.cmp(&a.tokens).then(b.requests.cmp(&a.requests)).then(a.name.cmp(&b.name)));
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn a_span_of_millennia_keeps_the_bucket_count_bounded() {
+        for (oldest, newest) in [
+            ("0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"),
+            ("1900-01-01T00:00:00Z", "2200-06-30T12:00:00Z"),
+            ("2026-01-01T00:00:00Z", "2026-09-01T00:00:00Z"),
+        ] {
+            let data = StatsBuilder::new(Some((at(oldest), at(newest)))).finish();
+            let count = data.requests_over_time.len();
+            assert!((1..=MAX_BUCKETS).contains(&count), "{oldest}..{newest}: {count} buckets");
+            assert!(data.bucket > Duration::days(1), "{oldest}..{newest}: {:?}", data.bucket);
+            let first = data.first.unwrap();
+            assert!(bucket_index(first, at(newest), data.bucket) < count, "{oldest}..{newest}: newest falls outside");
+        }
+    }
+
+    #[test]
+    fn short_spans_keep_minute_hour_and_day_buckets() {
+        let start = at("2026-11-20T10:00:00Z");
+        for (span, label) in
+            [(Duration::minutes(30), "minute"), (Duration::hours(100), "hour"), (Duration::days(100), "day")]
+        {
+            let data = StatsBuilder::new(Some((start, start + span))).finish();
+            assert_eq!(data.bucket_label(), label);
+            assert!(data.requests_over_time.len() <= MAX_BUCKETS);
+        }
+    }
 }

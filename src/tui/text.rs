@@ -1,52 +1,22 @@
 //! Record text made ready for a terminal: every pane's record text goes through [`Doc`] (multi-line)
-//! or [`one_line`] (cells), both of which sanitise with `crate::sanitize`, and long text is wrapped
+//! or [`fit`] (cells), both of which sanitise with `crate::sanitize`, and long text is wrapped
 //! lazily: a [`DocLayout`] knows how many rows each line takes, and only the visible rows are cut.
 
-use std::borrow::Cow;
 use std::ops::Range;
 
 use unicode_width::UnicodeWidthChar;
 
-use crate::sanitize::{is_unsafe_char, sanitize_block, sanitize_line};
+use crate::sanitize::{sanitize_block, sanitize_line};
+use crate::textfmt::cut_to_width;
+pub use crate::textfmt::display_width;
 
 /// Longer logical lines are split into pieces of this many chars, so that cutting the visible rows
 /// out of a 10 MB single-line response never walks more than one piece.
 const MAX_PIECE_CHARS: usize = 4096;
 
-/// Record text for one cell or one row: control characters, newlines and tabs escaped.
-pub fn one_line(text: &str) -> Cow<'_, str> {
-    sanitize_line(text)
-}
-
-/// The first `max_width` columns of `text`, with `…` when cut.
+/// The first `max_width` columns of record text, sanitised to one line, with `…` when cut.
 pub fn fit(text: &str, max_width: usize) -> String {
-    let text = one_line(text);
-    if display_width(&text) <= max_width {
-        return text.into_owned();
-    }
-    let mut out = String::new();
-    let mut width = 0;
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
-        if width + w + 1 > max_width {
-            break;
-        }
-        width += w;
-        out.push(c);
-    }
-    if max_width > 0 {
-        out.push('…');
-    }
-    out
-}
-
-/// True for a character that must be shown as an escape.
-pub fn is_unsafe(c: char) -> bool {
-    is_unsafe_char(c)
-}
-
-pub fn display_width(text: &str) -> usize {
-    text.chars().map(|c| c.width().unwrap_or(0)).sum()
+    cut_to_width(&sanitize_line(text), max_width)
 }
 
 /// How a line is shown; the theme maps it to a style.

@@ -82,7 +82,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 let next = match picker.facet {
                     Facet::Project => Facet::Session,
                     Facet::Session => Facet::Client,
-                    Facet::Client | Facet::Model => Facet::Project,
+                    Facet::Client => Facet::Model,
+                    Facet::Model => Facet::Project,
                 };
                 *picker = FacetPicker::new(next);
                 effects.push(Effect::Facets(next));

@@ -85,14 +85,7 @@ impl<'t> Doc<'t> {
     }
 }
 
-/// A JSON value for reading: pretty-printed (strings are shown as themselves when the value is
-/// just a string). The caller passes the result through [`Doc::block`], which sanitises it.
-pub fn pretty_json(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::String(text) => text.clone(),
-        other => serde_json::to_string_pretty(other).unwrap_or_else(|_| other.to_string()),
-    }
-}
+pub use crate::textfmt::pretty_json;
 
 #[cfg(test)]
 mod tests {

@@ -2,12 +2,8 @@
 //! cutting text to a display width.
 
 use chrono::{DateTime, Datelike, Local, NaiveDate, TimeZone, Timelike};
-use unicode_width::UnicodeWidthChar;
 
 use crate::record::Timestamp;
-
-/// The marker for text that was cut.
-pub const ELLIPSIS: char = '…';
 
 /// When the views are rendered: times of this local day are shown without their date.
 #[derive(Clone, Copy, Debug)]
@@ -43,45 +39,7 @@ pub fn full_time(at: &Timestamp) -> String {
 
 pub use crate::units::{duration, tokens};
 
-/// Columns a string takes on a terminal. Callers pass sanitised text (no control characters).
-pub fn display_width(text: &str) -> usize {
-    // Most cells are ASCII: one column a byte.
-    if text.is_ascii() {
-        return text.len();
-    }
-    text.chars().map(char_width).sum()
-}
-
-fn char_width(c: char) -> usize {
-    UnicodeWidthChar::width(c).unwrap_or(0)
-}
-
-/// `text` cut to at most `width` columns, ending in `…` when something was cut. A wide
-/// character never straddles the edge.
-pub fn cut_to_width(text: &str, width: usize) -> String {
-    if display_width(text) <= width {
-        return text.to_owned();
-    }
-    if width == 0 {
-        return String::new();
-    }
-    let budget = width - 1;
-    if text.is_ascii() {
-        return format!("{}{ELLIPSIS}", &text[..budget]);
-    }
-    let mut used = 0;
-    let mut out = String::with_capacity(text.len().min(width * 4));
-    for c in text.chars() {
-        let w = char_width(c);
-        if used + w > budget {
-            break;
-        }
-        used += w;
-        out.push(c);
-    }
-    out.push(ELLIPSIS);
-    out
-}
+pub use crate::textfmt::{cut_to_width, display_width};
 
 /// `text` padded with spaces to `width` columns (it must already fit).
 pub fn pad_right(text: &str, width: usize) -> String {
@@ -102,17 +60,6 @@ pub fn short_id(id: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn wide_characters_count_twice_and_never_straddle_the_cut() {
-        assert_eq!(display_width("日本語"), 6);
-        assert_eq!(display_width("🙂a"), 3);
-        assert_eq!(cut_to_width("日本語です", 6), "日本…");
-        assert_eq!(display_width(&cut_to_width("日本語です", 6)), 5);
-        assert_eq!(cut_to_width("abcdef", 4), "abc…");
-        assert_eq!(cut_to_width("abc", 3), "abc");
-        assert_eq!(cut_to_width("abc", 0), "");
-    }
 
     #[test]
     fn padding_counts_columns_not_bytes() {

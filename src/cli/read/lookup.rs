@@ -15,7 +15,7 @@ pub fn find_record(store: &Store, id: &str) -> Result<EntryId, Failure> {
     if let Some(entry) = store.find_id(id) {
         return Ok(entry);
     }
-    let not_found = || Failure::NotFound(format!("no record with id {:?}", sanitize_line(id)));
+    let not_found = || Failure::NotFound(format!("no record with id {}", quoted(id)));
     if id.chars().count() < MIN_PREFIX {
         return Err(not_found());
     }
@@ -34,7 +34,7 @@ pub fn find_session(store: &Store, session: &str) -> Result<(String, Vec<EntryId
     if !entries.is_empty() {
         return Ok((session.to_owned(), entries));
     }
-    let not_found = || Failure::NotFound(format!("no session {:?}", sanitize_line(session)));
+    let not_found = || Failure::NotFound(format!("no session {}", quoted(session)));
     if session.chars().count() < MIN_PREFIX {
         return Err(not_found());
     }
@@ -54,7 +54,12 @@ pub fn find_session(store: &Store, session: &str) -> Result<(String, Vec<EntryId
 }
 
 fn ambiguous(what: &str, prefix: &str, count: usize) -> Failure {
-    Failure::Usage(format!("{what} prefix {:?} matches {count} ids; give more of it", sanitize_line(prefix)))
+    Failure::Usage(format!("{what} prefix {} matches {count} ids; give more of it", quoted(prefix)))
+}
+
+/// An id the user typed, quoted for a message: sanitised once, not escaped again.
+fn quoted(id: &str) -> String {
+    format!("\"{}\"", sanitize_line(id))
 }
 
 #[derive(Debug, PartialEq, Eq)]

@@ -1,7 +1,8 @@
 //! `conversation`: a session's turns, oldest first, as a terminal transcript. Also the facts
 //! both transcript forms (terminal and Markdown) share.
 
-use crate::record::{InteractionRecord, Role, Timestamp, ToolCallRecord};
+use crate::record::{InteractionRecord, Timestamp, ToolCallRecord};
+use crate::textfmt::RunningTotals;
 
 use super::doc::Doc;
 use super::format::{cut_to_width, duration, full_time, short_time, tokens, Today};
@@ -22,6 +23,7 @@ pub struct SessionFacts<'a> {
 impl<'a> SessionFacts<'a> {
     /// Project and client are the first ones any turn names.
     pub fn from_turns(session_id: &'a str, turns: &'a [InteractionRecord]) -> Self {
+        let totals = RunningTotals::of(turns);
         let first_named = |field: fn(&'a InteractionRecord) -> Option<&'a str>| turns.iter().find_map(field);
         SessionFacts {
             session_id,
@@ -30,19 +32,13 @@ impl<'a> SessionFacts<'a> {
             turns: turns.len(),
             first: turns.iter().map(|r| r.timestamp).min(),
             last: turns.iter().map(|r| r.timestamp).max(),
-            input_tokens: turns.iter().map(|r| r.tokens().0).sum(),
-            output_tokens: turns.iter().map(|r| r.tokens().1).sum(),
+            input_tokens: totals.input_tokens,
+            output_tokens: totals.output_tokens,
         }
     }
 }
 
-/// What the user said this turn: the prompt, or else the last user message's text.
-pub fn turn_prompt(record: &InteractionRecord) -> Option<String> {
-    if let Some(prompt) = record.prompt.as_deref().filter(|p| !p.trim().is_empty()) {
-        return Some(prompt.to_owned());
-    }
-    record.messages.iter().rev().find(|m| m.role == Role::User).map(|m| m.plain_text()).filter(|t| !t.is_empty())
-}
+pub use crate::textfmt::turn_prompt;
 
 /// `model · 10 in / 5 out · 1.2s`: the facts of a turn after its time.
 pub fn turn_facts(record: &InteractionRecord) -> Vec<String> {
@@ -175,5 +171,33 @@ mod tests {
         assert!(out.contains("tool grep ✗ {\"q\":\"x\"}\n  no match"), "{out}");
         assert!(out.contains("error\n  boom"), "{out}");
         assert!(!out.contains('\x07'));
+    }
+
+    #[test]
+    fn huge_token_counts_saturate_instead_of_panicking() {
+        let turns: Vec<InteractionRecord> = [18446744073709551615u64, 5]
+            .iter()
+            .enumerate()
+            .map(|(n, input)| {
+                let line = format!(
+                    r#"{{"id":"t{n}","timestamp":"2026-11-20T10:00:0{n}Z","session_id":"s","usage":{{"input_tokens":{input},"output_tokens":1}}}}"#
+                );
+                InteractionRecord::from_json(&line).unwrap()
+            })
+            .collect();
+        let facts = SessionFacts::from_turns("s", &turns);
+        assert_eq!((facts.input_tokens, facts.output_tokens), (u64::MAX, 2));
+    }
+
+    #[test]
+    fn a_blank_prompt_is_no_prompt() {
+        let turns = vec![InteractionRecord::from_json(
+            r#"{"id":"a","timestamp":"2026-11-20T10:00:00Z","session_id":"s","prompt":" ","messages":[{"role":"user","content":"  \n "}]}"#,
+        )
+        .unwrap()];
+        let facts = SessionFacts::from_turns("s", &turns);
+        let today = Today(chrono::NaiveDate::from_ymd_opt(2030, 1, 1).unwrap());
+        let out = render_transcript(&facts, &turns, &Terminal::plain(100), today);
+        assert!(out.contains("(no prompt)"), "{out}");
     }
 }

@@ -5,8 +5,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 
+use crate::sanitize::sanitize_line;
 use crate::tui::app::App;
-use crate::tui::text::one_line;
 
 /// Nothing to list because there is nothing at all (not because a filter hides it).
 pub fn is_empty_state(app: &App) -> bool {
@@ -19,7 +19,7 @@ pub fn is_empty_state(app: &App) -> bool {
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;
-    let dir = one_line(&app.dir.display().to_string()).into_owned();
+    let dir = sanitize_line(&app.dir.display().to_string()).into_owned();
     let missing = if app.load.dir_exists { "" } else { "  (does not exist yet: it is picked up when created)" };
     let code = theme.key();
     let lines = vec![

@@ -6,10 +6,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Widget};
 
 use super::layout;
+use crate::sanitize::sanitize_line;
 use crate::store::Facet;
 use crate::tui::app::{App, FacetPicker, Overlay};
 use crate::tui::keymap::KEYS;
-use crate::tui::text::{fit, one_line};
+use crate::tui::text::fit;
 
 pub fn render(app: &App, overlay: &Overlay, area: Rect, buf: &mut Buffer) {
     match overlay {
@@ -55,13 +56,13 @@ fn facets(app: &App, picker: &FacetPicker, area: Rect, buf: &mut Buffer) {
     let popup = layout::popup(area, 64, 20);
     let inside = frame(app, " Filter by (Tab: next facet · Enter: apply · Esc: close) ", popup, buf);
     let mut tabs = Vec::new();
-    for facet in [Facet::Project, Facet::Session, Facet::Client] {
+    for facet in [Facet::Project, Facet::Session, Facet::Client, Facet::Model] {
         let style = if facet == picker.facet { theme.title().patch(theme.selected()) } else { theme.dim() };
         tabs.push(Span::styled(format!(" {} ", facet_name(facet)), style));
         tabs.push(Span::raw(" "));
     }
     Line::from(tabs).render(Rect::new(inside.x, inside.y, inside.width, 1), buf);
-    let filter = format!("> {}▏", one_line(&picker.filter));
+    let filter = format!("> {}▏", sanitize_line(&picker.filter));
     buf.set_stringn(inside.x, inside.y + 1, filter, usize::from(inside.width), theme.key());
     let list = Rect::new(inside.x, inside.y + 2, inside.width, inside.height.saturating_sub(2));
     let Some(values) = &picker.values else {
@@ -102,7 +103,7 @@ fn bad_lines(app: &App, lines: Option<&[crate::store::BadLine]>, scroll: usize, 
     for (n, bad) in lines.iter().skip(scroll).take(usize::from(inside.height)).enumerate() {
         let y = inside.y + n as u16;
         let place = format!("{}:{}", bad.file.display(), bad.line);
-        let text = format!("{}  {}", one_line(&place), one_line(&bad.reason));
+        let text = format!("{}  {}", sanitize_line(&place), sanitize_line(&bad.reason));
         buf.set_stringn(inside.x, y, fit(&text, usize::from(inside.width)), usize::from(inside.width), theme.plain());
     }
 }

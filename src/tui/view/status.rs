@@ -6,8 +6,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
+use crate::sanitize::sanitize_line;
 use crate::tui::app::{App, Follow, SearchMode, View};
-use crate::tui::text::{display_width, fit, one_line};
+use crate::tui::text::{display_width, fit};
 
 pub fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;
@@ -35,18 +36,18 @@ pub fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
     let shown = app.results.entries.len();
     let mut left = format!(" interlog{} │ {shown}/{} records", if app.demo { " demo" } else { "" }, app.load.total);
     if !app.filters.is_empty() {
-        left.push_str(&format!(" │ {}", one_line(&app.filters.describe())));
+        left.push_str(&format!(" │ {}", sanitize_line(&app.filters.describe())));
     }
     if app.search.is_active() {
         let mode = match app.search.mode {
             SearchMode::Fuzzy => "fuzzy",
             SearchMode::Keyword => "keyword",
         };
-        left.push_str(&format!(" │ {mode} \"{}\"", one_line(app.search.text.trim())));
+        left.push_str(&format!(" │ {mode} \"{}\"", sanitize_line(app.search.text.trim())));
     }
     let room = usize::from(area.width).saturating_sub(right_width + 1);
     let dir = app.dir.display().to_string();
-    let with_dir = format!("{left} │ {}", one_line(&dir));
+    let with_dir = format!("{left} │ {}", sanitize_line(&dir));
     let left = if display_width(&with_dir) <= room { with_dir } else { fit(&left, room) };
     buf.set_stringn(area.x, area.y, &left, room, theme.status_bar().patch(theme.bold()));
     let x = area.x + area.width.saturating_sub(right_width as u16);
@@ -75,11 +76,11 @@ pub fn bottom_line(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     }
     if let Some(flash) = &app.flash {
-        buf.set_stringn(area.x, area.y, one_line(flash), usize::from(area.width), theme.accent());
+        buf.set_stringn(area.x, area.y, sanitize_line(flash), usize::from(area.width), theme.accent());
         return;
     }
     if let Some(notice) = &app.load.notice {
-        let text = format!("⚠ {}", one_line(notice));
+        let text = format!("⚠ {}", sanitize_line(notice));
         buf.set_stringn(area.x, area.y, text, usize::from(area.width), theme.error());
         return;
     }

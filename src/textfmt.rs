@@ -1,0 +1,146 @@
+//! Text rules the CLI and the TUI share, so that both show a record the same way: display
+//! widths, cutting to a width, JSON for reading, a turn's prompt and a session's running totals.
+
+use unicode_width::UnicodeWidthChar;
+
+use crate::record::{InteractionRecord, Role};
+
+/// The marker for text that was cut.
+pub const ELLIPSIS: char = '…';
+
+/// Columns a string takes on a terminal. Callers pass sanitised text (no control characters).
+pub fn display_width(text: &str) -> usize {
+    // Most cells are ASCII: one column a byte.
+    if text.is_ascii() {
+        return text.len();
+    }
+    text.chars().map(char_width).sum()
+}
+
+fn char_width(c: char) -> usize {
+    UnicodeWidthChar::width(c).unwrap_or(0)
+}
+
+/// `text` cut to at most `width` columns, ending in `…` when something was cut. A wide
+/// character never straddles the edge.
+pub fn cut_to_width(text: &str, width: usize) -> String {
+    if display_width(text) <= width {
+        return text.to_owned();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let budget = width - 1;
+    if text.is_ascii() {
+        return format!("{}{ELLIPSIS}", &text[..budget]);
+    }
+    let mut used = 0;
+    let mut out = String::with_capacity(text.len().min(width * 4));
+    for c in text.chars() {
+        let w = char_width(c);
+        if used + w > budget {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push(ELLIPSIS);
+    out
+}
+
+/// A JSON value for reading: pretty-printed, except that a value that is just a string is shown
+/// as itself. Callers sanitise the result before it reaches a terminal.
+pub fn pretty_json(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(text) => text.clone(),
+        other => serde_json::to_string_pretty(other).unwrap_or_else(|_| other.to_string()),
+    }
+}
+
+/// What the user said this turn: the prompt, or else the last user message's text. Text that is
+/// only white space counts as nothing said.
+pub fn turn_prompt(record: &InteractionRecord) -> Option<String> {
+    let said = |text: &str| !text.trim().is_empty();
+    if let Some(prompt) = record.prompt.as_deref().filter(|p| said(p)) {
+        return Some(prompt.to_owned());
+    }
+    record.messages.iter().rev().find(|m| m.role == Role::User).map(|m| m.plain_text()).filter(|t| said(t))
+}
+
+/// Token and time totals over a session's turns. Counts come from untrusted records, so the sums
+/// saturate instead of overflowing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunningTotals {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub duration_ms: u64,
+}
+
+impl RunningTotals {
+    pub fn add(&mut self, record: &InteractionRecord) {
+        let (input, output) = record.tokens();
+        self.input_tokens = self.input_tokens.saturating_add(input);
+        self.output_tokens = self.output_tokens.saturating_add(output);
+        self.duration_ms = self.duration_ms.saturating_add(record.duration_ms.unwrap_or(0));
+    }
+
+    pub fn of<'a>(records: impl IntoIterator<Item = &'a InteractionRecord>) -> RunningTotals {
+        let mut totals = RunningTotals::default();
+        for record in records {
+            totals.add(record);
+        }
+        totals
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(json: &str) -> InteractionRecord {
+        InteractionRecord::from_json(json).unwrap()
+    }
+
+    #[test]
+    fn wide_characters_count_twice_and_never_straddle_the_cut() {
+        assert_eq!(display_width("日本語"), 6);
+        assert_eq!(display_width("🙂a"), 3);
+        assert_eq!(cut_to_width("日本語です", 6), "日本…");
+        assert_eq!(display_width(&cut_to_width("日本語です", 6)), 5);
+        assert_eq!(cut_to_width("abcdef", 4), "abc…");
+        assert_eq!(cut_to_width("abc", 3), "abc");
+        assert_eq!(cut_to_width("abc", 0), "");
+    }
+
+    #[test]
+    fn totals_saturate_instead_of_overflowing() {
+        let turns = [
+            record(
+                r#"{"id":"a","timestamp":"2026-11-20T10:00:00Z","usage":{"input_tokens":18446744073709551615,"output_tokens":1},"duration_ms":18446744073709551615}"#,
+            ),
+            record(
+                r#"{"id":"b","timestamp":"2026-11-20T10:01:00Z","usage":{"input_tokens":5,"output_tokens":2},"duration_ms":5}"#,
+            ),
+        ];
+        let totals = RunningTotals::of(&turns);
+        assert_eq!(totals, RunningTotals { input_tokens: u64::MAX, output_tokens: 3, duration_ms: u64::MAX });
+    }
+
+    #[test]
+    fn a_blank_prompt_falls_back_to_the_last_user_message() {
+        let blank = record(
+            r#"{"id":"a","timestamp":"2026-11-20T10:00:00Z","prompt":"  \n ","messages":[{"role":"user","content":"asked"}]}"#,
+        );
+        assert_eq!(turn_prompt(&blank).as_deref(), Some("asked"));
+        let nothing = record(
+            r#"{"id":"b","timestamp":"2026-11-20T10:00:00Z","prompt":" ","messages":[{"role":"user","content":" \n"}]}"#,
+        );
+        assert_eq!(turn_prompt(&nothing), None);
+    }
+
+    #[test]
+    fn a_string_value_reads_as_itself() {
+        assert_eq!(pretty_json(&serde_json::json!("a \"b\"")), "a \"b\"");
+        assert_eq!(pretty_json(&serde_json::json!({"k": 1})), "{\n  \"k\": 1\n}");
+    }
+}
