@@ -77,6 +77,7 @@ fn main() {
         bench_search(&store);
     }
     if wants("follow") {
+        bench_follow_load(&dir);
         bench_follow();
     }
 }
@@ -237,6 +238,37 @@ fn bench_search(store: &Store) {
             cpu * 1e3,
             result.total_matched
         );
+    }
+}
+
+/// `Store::follow` on the corpus: time to the first progress event and to `Loaded`.
+fn bench_follow_load(dir: &Path) {
+    let (sender, events) = mpsc::channel();
+    let sender = std::sync::Mutex::new(sender);
+    let started = Instant::now();
+    let _store = Store::follow(dir, move |event| {
+        if let Ok(sender) = sender.lock() {
+            let _ = sender.send((Instant::now(), event));
+        }
+    })
+    .expect("follow");
+    let mut first_progress = None;
+    loop {
+        match events.recv_timeout(Duration::from_secs(60)) {
+            Ok((at, StoreEvent::Progress(_))) => {
+                first_progress.get_or_insert(at.duration_since(started));
+            }
+            Ok((at, StoreEvent::Loaded { records, .. })) => {
+                println!(
+                    "follow load: newest file indexed after {:.0} ms, all {records} records after {:.0} ms",
+                    first_progress.unwrap_or_default().as_secs_f64() * 1e3,
+                    at.duration_since(started).as_secs_f64() * 1e3
+                );
+                return;
+            }
+            Ok(_) => {}
+            Err(_) => panic!("follow did not finish loading within 60 s"),
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! Following a real directory: every change is asserted after a listener notification, within a
 //! bounded wait.
+#![cfg(feature = "store")]
 
 mod store_common;
 

@@ -1,4 +1,5 @@
 //! Loading, ordering, filters, bad lines and the per-record reads of the store.
+#![cfg(feature = "store")]
 
 mod store_common;
 
@@ -261,4 +262,27 @@ fn fuzzy_ranks_headlines_and_narrows() {
     assert_eq!(ids(&store, &narrowed.iter().map(|h| h.entry).collect::<Vec<_>>()), ["delay"]);
     assert!(store.fuzzy("billing", None, 1).len() == 1);
     assert_eq!(store.fuzzy("", None, 2).len(), 2);
+}
+
+#[test]
+fn fuzzy_narrowing_while_typing_gives_what_a_fresh_ranking_gives() {
+    let dir = tempfile::tempdir().unwrap();
+    let prompts = ["delay", "deal", "idea", "made it", "dead end", "abcde", "side$a", "Deadline"];
+    let lines: Vec<String> = prompts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| bare(&format!("r{i}"), &format!("2026-11-21T0{i}:00:00Z"), &format!(r#""prompt":"{p}""#)))
+        .collect();
+    write_file(dir.path(), "2026-11-21", &lines);
+    let store = Store::load(dir.path()).unwrap();
+    let hit_ids = |hits: Vec<interlog::store::FuzzyHit>| ids(&store, &hits.iter().map(|h| h.entry).collect::<Vec<_>>());
+    for typed in [&["d", "de", "dea", "dead"][..], &["de", "de$", "de$a"], &["de", "de !", "de !a"], &["D", "De"]] {
+        let mut narrowed = Vec::new();
+        for pattern in typed {
+            narrowed = hit_ids(store.fuzzy(pattern, None, 10));
+        }
+        store.fuzzy("zzz", None, 10);
+        let fresh = hit_ids(store.fuzzy(typed[typed.len() - 1], None, 10));
+        assert_eq!(narrowed, fresh, "{typed:?}");
+    }
 }

@@ -1,4 +1,5 @@
 //! Keyword search (CONTRACT §3): every text field, Unicode case folding, AND of terms.
+#![cfg(feature = "store")]
 
 mod store_common;
 

@@ -1,7 +1,7 @@
 //! The index fields of a run of lines, collected by a loading thread and later merged into the
 //! index; strings live in one arena per batch instead of a `String` per field.
 
-use super::ids::{id_hash, uuid_bits};
+use super::ids::{id_hash_of, uuid_bits};
 use super::parse::ParsedLine;
 
 /// A byte range in a batch's (or the index's) text arena.
@@ -69,8 +69,9 @@ impl Batch {
     pub fn push_record(&mut self, parsed: &ParsedLine, offset: u64, len: usize, line_in_batch: u64) {
         let fields = &parsed.fields;
         let uuid = uuid_bits(parsed.id());
-        let id_hash = id_hash(parsed.id());
-        let id = self.push_text(parsed.id());
+        let id_hash = id_hash_of(parsed.id(), uuid);
+        // A UUID travels as its bits; only other ids need their text.
+        let id = if uuid.is_some() { Span::default() } else { self.push_text(parsed.id()) };
         let first_line = self.push_text(parsed.first_line());
         let tool_names = self.push_tool_names(&fields.tool_names);
         let session = self.push_text(fields.session.non_empty_str().unwrap_or_default());

@@ -156,13 +156,3 @@ mod tests {
         assert!(fragment("kelvin").stand_ins.contains(&'\u{212A}'));
     }
 }
-#[cfg(test)]
-mod probe {
-    #[test]
-    fn print_stand_ins() {
-        for t in ["zzzzunmatched", "deadlock", "kubernetes", "sqlite"] {
-            let f = super::fragment(t);
-            eprintln!("{t}: {} {:?}", f.stand_ins.len(), f.stand_ins);
-        }
-    }
-}

@@ -5,6 +5,7 @@
 //! re-reads a file that shrank or was replaced, drops a deleted one, and rescans everything when
 //! the watcher's queue overflowed.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::io;
 use std::os::unix::fs::{FileExt, MetadataExt};
@@ -266,14 +267,49 @@ impl Follower {
             bytes_total: files.iter().map(|(_, size)| size).sum(),
             ..LoadProgress::default()
         };
-        let mut ignored = Changes::default();
-        for (path, size) in files {
-            let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else { continue };
-            self.sync_file(shared, &name, &mut ignored);
-            progress.files_done += 1;
-            progress.bytes_done += size;
-            (self.listener)(StoreEvent::Progress(progress));
+        // One pipeline over every file (newest first) keeps both cores busy across file ends;
+        // each file joins the index, and is reported, as soon as its last range is read.
+        let mut plans = Vec::new();
+        let mut known = Vec::new();
+        for (path, _) in &files {
+            let (Some(name), Ok(meta)) = (path.file_name().and_then(|n| n.to_str()), std::fs::metadata(path)) else {
+                continue;
+            };
+            let id = shared.write().file_id(path);
+            known.push((name.to_owned(), id, (meta.dev(), meta.ino())));
+            let to = meta.len();
+            plans.push(FilePlan { path: path.clone(), from: 0, to, first_line: 1, skip_leading_newline: false });
         }
+        let fresh: RefCell<Vec<Vec<u32>>> = RefCell::new(vec![Vec::new(); plans.len()]);
+        read_files(
+            &plans,
+            reader_threads(),
+            |file, batch, first_line| {
+                let added = shared.write().add_batch(known[file].1, &batch, first_line);
+                fresh.borrow_mut()[file].extend(added);
+            },
+            |file, result| {
+                let (name, id, inode) = &known[file];
+                let added = std::mem::take(&mut fresh.borrow_mut()[file]);
+                shared.write().insert_in_order(added);
+                match result {
+                    Ok(end) => {
+                        self.files.insert(name.clone(), FileState { id: *id, inode: *inode, end });
+                    }
+                    Err(error) => {
+                        // What was read of it goes too: the next look reads it whole again.
+                        shared.write().remove_file(*id);
+                        (self.listener)(StoreEvent::Error {
+                            message: format!("cannot read {}: {error}", plans[file].path.display()),
+                        });
+                    }
+                }
+                progress.files_done += 1;
+                progress.bytes_done += plans[file].to;
+                (self.listener)(StoreEvent::Progress(progress));
+            },
+        );
+        let mut ignored = Changes::default();
         // Lines appended while loading: their events are queued, and this catches the rest.
         self.sync_all(shared, &mut ignored);
         shared.write().shrink();
@@ -360,8 +396,11 @@ impl Follower {
                 self.files.insert(name.to_owned(), FileState { id, inode, end });
             }
             Some(Err(error)) => {
+                // What was read of it goes too: the next look reads it whole again.
+                shared.write().remove_file(id);
+                self.files.remove(name);
+                changes.reset = true;
                 (self.listener)(StoreEvent::Error { message: format!("cannot read {}: {error}", path.display()) });
-                self.files.insert(name.to_owned(), FileState { id, inode, end: start });
             }
             None => {}
         }

@@ -40,11 +40,13 @@ pub(crate) struct LastMatches {
 
 impl LastMatches {
     fn narrows(&self, pattern: &str, generation: u64) -> bool {
-        // A negated atom (`!x`) matches more as it grows, so it cannot narrow.
+        // A negated atom (`!x`) matches more as it grows, and a `$` or an escape may stop being
+        // syntax once more is typed (`fo$` is "ends with fo", `fo$x` is fuzzy): those cannot narrow.
         self.generation == generation
             && !self.pattern.is_empty()
             && pattern.starts_with(&self.pattern)
             && !pattern.contains('!')
+            && !self.pattern.contains(['$', '\\'])
     }
 }
 

@@ -40,10 +40,15 @@ pub(crate) fn uuid_text(bits: u128) -> String {
 /// FNV-1a; ids are not chosen by an adversary who gains anything from collisions (they only
 /// cost a slightly longer scan of equal hashes).
 pub(crate) fn id_hash(id: &str) -> u64 {
-    if let Some(bits) = uuid_bits(id) {
-        return (bits as u64) ^ ((bits >> 64) as u64);
+    id_hash_of(id, uuid_bits(id))
+}
+
+/// [`id_hash`] when the id's UUID bits are already known.
+pub(crate) fn id_hash_of(id: &str, uuid: Option<u128>) -> u64 {
+    match uuid {
+        Some(bits) => (bits as u64) ^ ((bits >> 64) as u64),
+        None => id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)),
     }
-    id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// Id hash → entries, for `find_id`.

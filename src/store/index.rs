@@ -11,7 +11,7 @@ use chrono::{DateTime, FixedOffset, Offset, Utc};
 
 use super::batch::Batch;
 use super::ids::{id_cow, IdMap};
-use super::{BadLine, EntryId, Facet, RecordSummary, SessionSummary};
+use super::{BadLine, EntryId, RecordSummary};
 use crate::record::Timestamp;
 
 /// An interned string; `NONE` stands for absent (absent, `null` and `""` mean the same).
@@ -33,8 +33,8 @@ pub(crate) struct Entry {
     /// Where `id`, `first_line` and the tool names start, one after the other, in `Index::text`.
     text_at: u64,
     /// Token counts saturate at `u32::MAX` (no single exchange comes near).
-    input_tokens: u32,
-    output_tokens: u32,
+    pub input_tokens: u32,
+    pub output_tokens: u32,
     pub len: u32,
     pub line: u32,
     pub file: u32,
@@ -144,7 +144,7 @@ impl Interner {
         self.names.get(sym as usize).map(|s| &**s).unwrap_or_default()
     }
 
-    fn optional(&self, sym: Sym) -> Option<String> {
+    pub fn optional(&self, sym: Sym) -> Option<String> {
         (sym != NONE).then(|| self.name(sym).to_owned())
     }
 }
@@ -215,7 +215,7 @@ impl Index {
     }
 
     /// The order key: instant, then file name order, then line.
-    fn compare(&self, a: u32, b: u32) -> Ordering {
+    pub fn compare(&self, a: u32, b: u32) -> Ordering {
         let (x, y) = (&self.entries[a as usize], &self.entries[b as usize]);
         x.nanos
             .cmp(&y.nanos)
@@ -313,9 +313,9 @@ impl Index {
             _ => false,
         };
         if prepends {
+            self.prepend_postings(&fresh);
             fresh.extend_from_slice(&self.order);
             self.order = fresh;
-            self.rebuild_postings();
             return;
         }
         let old = std::mem::take(&mut self.order);
@@ -364,6 +364,23 @@ impl Index {
             }
             previous = sym;
         }
+    }
+
+    /// Posting lists when `fresh` (in order) all come before every indexed entry, as when
+    /// following loads the newest file first: the new lists, then the old ones copied after.
+    fn prepend_postings(&mut self, fresh: &[u32]) {
+        let old_lists = std::mem::take(&mut self.by_name);
+        let old_errors = std::mem::take(&mut self.errors);
+        for &entry in fresh {
+            self.post(entry);
+        }
+        if self.by_name.len() < old_lists.len() {
+            self.by_name.resize_with(old_lists.len(), Vec::new);
+        }
+        for (list, old) in self.by_name.iter_mut().zip(old_lists) {
+            list.extend_from_slice(&old);
+        }
+        self.errors.extend_from_slice(&old_errors);
     }
 
     fn rebuild_postings(&mut self) {
@@ -498,90 +515,6 @@ impl Index {
 
     pub fn bad_count(&self) -> usize {
         self.bad.len()
-    }
-
-    /// The session's entries oldest first.
-    pub fn conversation(&self, session: &str) -> Vec<EntryId> {
-        let Some(sym) = self.names.get(session).filter(|&s| s != NONE) else {
-            return Vec::new();
-        };
-        self.order.iter().copied().filter(|&e| self.entries[e as usize].session == sym).map(EntryId).collect()
-    }
-
-    pub fn sessions(&self) -> Vec<SessionSummary> {
-        struct Totals {
-            turns: usize,
-            first: u32,
-            last: u32,
-            project: Sym,
-            client: Sym,
-            input: u64,
-            output: u64,
-        }
-        let mut by_session: HashMap<Sym, Totals> = HashMap::new();
-        for &entry in &self.order {
-            let e = &self.entries[entry as usize];
-            if e.session == NONE {
-                continue;
-            }
-            let totals = by_session.entry(e.session).or_insert(Totals {
-                turns: 0,
-                first: entry,
-                last: entry,
-                project: NONE,
-                client: NONE,
-                input: 0,
-                output: 0,
-            });
-            totals.turns += 1;
-            totals.last = entry;
-            if totals.project == NONE {
-                totals.project = e.project;
-            }
-            if totals.client == NONE {
-                totals.client = e.client;
-            }
-            totals.input = totals.input.saturating_add(u64::from(e.input_tokens));
-            totals.output = totals.output.saturating_add(u64::from(e.output_tokens));
-        }
-        let mut sessions: Vec<(u32, SessionSummary)> = by_session
-            .into_iter()
-            .map(|(sym, t)| {
-                let summary = SessionSummary {
-                    session_id: self.names.name(sym).to_owned(),
-                    project: self.names.optional(t.project),
-                    client: self.names.optional(t.client),
-                    turns: t.turns,
-                    first: self.entries[t.first as usize].timestamp(),
-                    last: self.entries[t.last as usize].timestamp(),
-                    input_tokens: t.input,
-                    output_tokens: t.output,
-                };
-                (t.last, summary)
-            })
-            .collect();
-        sessions.sort_by(|a, b| self.compare(b.0, a.0));
-        sessions.into_iter().map(|(_, s)| s).collect()
-    }
-
-    pub fn facet_counts(&self, facet: Facet) -> Vec<(String, usize)> {
-        let mut counts: HashMap<Sym, usize> = HashMap::new();
-        for &entry in &self.order {
-            let e = &self.entries[entry as usize];
-            let sym = match facet {
-                Facet::Session => e.session,
-                Facet::Project => e.project,
-                Facet::Client => e.client,
-                Facet::Model => e.model,
-            };
-            if sym != NONE {
-                *counts.entry(sym).or_default() += 1;
-            }
-        }
-        let mut counts: Vec<(String, usize)> =
-            counts.into_iter().map(|(sym, n)| (self.names.name(sym).to_owned(), n)).collect();
-        counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        counts
     }
 
     pub fn location(&self, entry: EntryId) -> Option<(PathBuf, u64, u32, u32)> {

@@ -19,6 +19,7 @@ mod scan;
 mod search;
 mod text;
 mod time_arg;
+mod views;
 
 pub use time_arg::{parse_time_arg, TimeArgError};
 
@@ -268,6 +269,11 @@ impl Store {
 
     /// Fuzzy ranking over headlines; `within` narrows to a previous result (as the user types
     /// more); best first, at most `limit`.
+    ///
+    /// fzf-like pattern syntax (nucleo's: `^prefix`, `suffix$`, `'exact`, `!not`, spaces between
+    /// atoms), smart case. Without `within`, a pattern that extends the previous call's pattern
+    /// is matched only against the previous matches. Ranking: nucleo's greedy score picks
+    /// 4 × `limit` candidates, its optimal score orders them; ties go to the newer record.
     pub fn fuzzy(&self, pattern: &str, within: Option<&[EntryId]>, limit: usize) -> Vec<FuzzyHit> {
         let mut last = self.inner.last_fuzzy.lock().unwrap_or_else(PoisonError::into_inner);
         fuzzy::rank(&self.inner.read(), &mut last, pattern, within, limit)

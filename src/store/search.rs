@@ -82,27 +82,24 @@ impl Terms {
     pub fn found_in_raw(&self, i: usize, lowered_content: &[u8]) -> Option<bool> {
         let term = &self.terms[i];
         let specials = term.specials.as_ref().filter(|_| term.literal)?;
-        // The hex digits of a `\\u` escape are not text: only the decoded string can tell.
-        if has_unicode_escape(lowered_content) {
-            return None;
+        // One Teddy pass: a real `\\u` escape means only the decoded string can tell (its hex
+        // digits are not text, and it may encode anything); stand-ins are looked around later.
+        let mut stand_ins = Vec::new();
+        let mut from = 0;
+        while let Some((start, pattern)) = specials.find(&lowered_content[from..]) {
+            let at = from + start;
+            if pattern != specials.escape_pattern {
+                stand_ins.push(at);
+            } else if escapes_next(lowered_content, at) {
+                return None;
+            }
+            from = at + 1;
         }
         if self.found_literally(i, lowered_content) {
             return Some(true);
         }
         // Any other occurrence involves a stand-in character: look around each one.
-        let mut from = 0;
-        while let Some((start, pattern)) = specials.find(&lowered_content[from..]) {
-            let at = from + start;
-            if pattern == specials.escape_pattern {
-                if escapes_next(lowered_content, at) {
-                    return None;
-                }
-            } else if stand_in_may_match(lowered_content, at, &specials.folded) {
-                return Some(true);
-            }
-            from = at + 1;
-        }
-        Some(false)
+        Some(stand_ins.into_iter().any(|at| stand_in_may_match(lowered_content, at, &specials.folded)))
     }
 
     fn prefilter(&self) -> Option<&Prefilter> {
@@ -265,10 +262,6 @@ fn unescape_simple(raw: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// Whether the backslash at `at` starts an escape: it is preceded by an even run of backslashes.
-fn has_unicode_escape(content: &[u8]) -> bool {
-    memchr::memchr_iter(b'\\', content).any(|at| content.get(at + 1) == Some(&b'u') && escapes_next(content, at))
-}
-
 fn escapes_next(bytes: &[u8], at: usize) -> bool {
     bytes[..at].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 0
 }
