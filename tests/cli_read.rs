@@ -1,3 +1,4 @@
+#![cfg(feature = "cli")]
 //! `list`, `show`, `sessions` and `conversation` through the real binary, on hand-written logs.
 
 use std::fs;

@@ -1,3 +1,4 @@
+#![cfg(feature = "cli")]
 //! Colour and width on a real terminal: the read commands under a pseudo-terminal.
 
 use std::io::Read;

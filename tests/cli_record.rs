@@ -1,3 +1,4 @@
+#![cfg(feature = "cli")]
 //! `interlog record` and `interlog prune` through the real binary.
 
 use std::collections::HashSet;

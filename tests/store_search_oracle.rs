@@ -1,3 +1,4 @@
+#![cfg(feature = "store")]
 //! Keyword search against a naive oracle: decode every record, case-fold its text fields, and
 //! look for each term. The store's raw-byte fast paths must agree with it on tricky text: JSON
 //! escapes (`\uXXXX` as Python's `json.dumps` writes them, `\n`, `\"`, `\\`), characters whose

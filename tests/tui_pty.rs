@@ -1,3 +1,4 @@
+#![cfg(feature = "tui")]
 //! End to end: the real binary in a pseudo-terminal, its screen parsed by vt100. Every wait is a
 //! bounded poll of the parsed screen.
 

@@ -1,3 +1,4 @@
+#![cfg(feature = "tui")]
 //! Every pane and view drawn into a TestBackend at 120×40 and 80×24, compared with insta snapshots.
 
 mod tui_support;

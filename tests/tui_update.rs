@@ -1,3 +1,4 @@
+#![cfg(feature = "tui")]
 //! Key sequences through the real keymap and `update` → the expected state.
 
 mod tui_support;
