@@ -18,7 +18,7 @@ struct WriteJob {
 /// Hands records to the writer thread; cheap to clone.
 ///
 /// A dedicated thread fed by a channel, rather than `spawn_blocking` per record: measured under
-/// the same load it costs about a third less server CPU per POST (docs/benchmarks/server.md),
+/// the same load it costs about a third less server CPU per POST (docs/BENCHMARKS.md, HTTP API),
 /// and one thread keeps the writes of each connection in order.
 #[derive(Clone)]
 pub(crate) struct RecordWriter(mpsc::Sender<WriteJob>);
