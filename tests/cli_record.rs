@@ -5,24 +5,29 @@ use std::collections::HashSet;
 use std::fs;
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_interlog");
 
-fn interlog(dir: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(BIN)
+/// The real binary on `dir`, isolated from the user's config, with every stream piped.
+fn spawn(dir: &Path, args: &[&str]) -> Child {
+    Command::new(BIN)
         .arg("--dir")
         .arg(dir)
         .args(args)
         .env_remove("INTERLOG_DIR")
         .env_remove("INTERLOG_CONFIG")
-        .env("HOME", dir)
         .env_remove("XDG_CONFIG_HOME")
+        .env("HOME", dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+fn interlog(dir: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = spawn(dir, args);
     child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
     child.wait_with_output().unwrap()
 }
@@ -133,18 +138,7 @@ fn four_processes_writing_at_once_lose_and_tear_nothing() {
     let children: Vec<_> = batches
         .iter()
         .map(|batch| {
-            let mut child = Command::new(BIN)
-                .arg("--dir")
-                .arg(dir.path())
-                .arg("record")
-                .env("HOME", dir.path())
-                .env_remove("INTERLOG_CONFIG")
-                .env_remove("XDG_CONFIG_HOME")
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
+            let mut child = spawn(dir.path(), &["record"]);
             let mut stdin = child.stdin.take().unwrap();
             let batch = batch.clone();
             let feeder = std::thread::spawn(move || stdin.write_all(batch.as_bytes()).unwrap());
@@ -197,18 +191,7 @@ fn usage_errors_are_one_line_and_exit_2() {
 #[test]
 fn a_reader_leaving_early_does_not_cut_the_batch_short() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(BIN)
-        .arg("--dir")
-        .arg(dir.path())
-        .arg("record")
-        .env("HOME", dir.path())
-        .env_remove("INTERLOG_CONFIG")
-        .env_remove("XDG_CONFIG_HOME")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(dir.path(), &["record"]);
     drop(child.stdout.take());
     let batch: String = (0..2_000).map(|n| format!("{{\"prompt\":\"p{n}\"}}\n")).collect();
     child.stdin.take().unwrap().write_all(batch.as_bytes()).unwrap();

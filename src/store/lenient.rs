@@ -113,30 +113,14 @@ impl<'de> Deserialize<'de> for Scalar<'de> {
     }
 }
 
-/// Visits an array's elements with `each`, or skips any other value.
-pub(crate) fn visit_array<'de, D, T, F>(deserializer: D, each: F) -> Result<(), D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-    F: FnMut(T),
-{
-    struct ArrayVisitor<F, T>(F, std::marker::PhantomData<T>);
-    impl<'de, T: Deserialize<'de>, F: FnMut(T)> Visitor<'de> for ArrayVisitor<F, T> {
-        type Value = ();
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("any JSON value")
-        }
-        fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
-            while let Some(item) = seq.next_element::<T>()? {
-                (self.0)(item);
-            }
+/// The visit methods of a visitor that handles only arrays: every other value is skipped.
+macro_rules! skip_all_but_arrays {
+    ($de:lifetime) => {
+        fn visit_map<A: serde::de::MapAccess<$de>>(self, mut map: A) -> Result<(), A::Error> {
+            while map.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
             Ok(())
         }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-            Ok(())
-        }
-        fn visit_borrowed_str<E>(self, _: &'de str) -> Result<(), E> {
+        fn visit_borrowed_str<E>(self, _: &$de str) -> Result<(), E> {
             Ok(())
         }
         fn visit_str<E>(self, _: &str) -> Result<(), E> {
@@ -157,6 +141,30 @@ where
         fn visit_unit<E>(self) -> Result<(), E> {
             Ok(())
         }
+    };
+}
+pub(crate) use skip_all_but_arrays;
+
+/// Visits an array's elements with `each`, or skips any other value.
+pub(crate) fn visit_array<'de, D, T, F>(deserializer: D, each: F) -> Result<(), D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+    F: FnMut(T),
+{
+    struct ArrayVisitor<F, T>(F, std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>, F: FnMut(T)> Visitor<'de> for ArrayVisitor<F, T> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+            while let Some(item) = seq.next_element::<T>()? {
+                (self.0)(item);
+            }
+            Ok(())
+        }
+        skip_all_but_arrays!('de);
     }
     deserializer.deserialize_any(ArrayVisitor(each, std::marker::PhantomData))
 }

@@ -13,7 +13,7 @@ use serde::de::{Deserialize, DeserializeSeed, Deserializer, Error as _, IgnoredA
 use serde_json::value::RawValue;
 
 use super::fold::fold_into;
-use super::lenient::{visit_object, FieldSink};
+use super::lenient::{skip_all_but_arrays, visit_object, FieldSink};
 use super::search::Terms;
 
 /// The message that stops the parser when every term was found.
@@ -214,31 +214,7 @@ impl<'de> Visitor<'de> for Each<'_, '_> {
         while seq.next_element_seed(One(&mut *self.0, self.1))?.is_some() {}
         Ok(())
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(())
-    }
-    fn visit_borrowed_str<E>(self, _: &'de str) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_str<E>(self, _: &str) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
-    }
+    skip_all_but_arrays!('de);
 }
 
 /// Content: a string, or content blocks.
