@@ -7,7 +7,9 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_interlog");
+mod cli_support;
+
+use cli_support::{isolated_command, BIN};
 
 const DAY_20: &str = "interactions-2025-06-14.jsonl";
 const DAY_21: &str = "interactions-2025-06-15.jsonl";
@@ -91,19 +93,8 @@ impl Logs {
 
 /// The binary on `dir`, in UTC, with no colour or width hints and no config of the user's.
 fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut command = Command::new(BIN);
-    command
-        .arg("--dir")
-        .arg(dir)
-        .args(args)
-        .env_remove("INTERLOG_DIR")
-        .env_remove("INTERLOG_CONFIG")
-        .env_remove("XDG_CONFIG_HOME")
-        .env_remove("COLUMNS")
-        .env_remove("NO_COLOR")
-        .env("HOME", dir)
-        .env("TZ", "UTC")
-        .stdin(Stdio::null());
+    let mut command = isolated_command(dir, args);
+    command.env_remove("COLUMNS").env_remove("NO_COLOR").env("TZ", "UTC").stdin(Stdio::null());
     for (key, value) in env {
         command.env(key, value);
     }

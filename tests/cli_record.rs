@@ -5,25 +5,15 @@ use std::collections::HashSet;
 use std::fs;
 use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_interlog");
+mod cli_support;
+
+use cli_support::isolated_command;
 
 /// The real binary on `dir`, isolated from the user's config, with every stream piped.
 fn spawn(dir: &Path, args: &[&str]) -> Child {
-    Command::new(BIN)
-        .arg("--dir")
-        .arg(dir)
-        .args(args)
-        .env_remove("INTERLOG_DIR")
-        .env_remove("INTERLOG_CONFIG")
-        .env_remove("XDG_CONFIG_HOME")
-        .env("HOME", dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+    isolated_command(dir, args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
 }
 
 fn interlog(dir: &Path, args: &[&str], stdin: &str) -> Output {

@@ -143,7 +143,7 @@ impl InteractionLogger {
         create_private_dir(&self.inner.dir)?;
         let path = self.inner.dir.join(daily_file_name(date));
         let mut file = open_append(&path).map_err(|source| CaptureError::Open { path: path.clone(), source })?;
-        if ends_mid_line(&mut file).map_err(|source| CaptureError::Open { path: path.clone(), source })? {
+        if has_torn_tail(&mut file).map_err(|source| CaptureError::Open { path: path.clone(), source })? {
             // A crashed writer left half a line: end it so the next record starts clean.
             file.write_all(b"\n").map_err(|source| CaptureError::Write { path: path.clone(), source })?;
         }
@@ -180,6 +180,25 @@ fn open_append(path: &Path) -> std::io::Result<File> {
         options.mode(0o600);
     }
     options.open(path)
+}
+
+/// Whether the file ends in a line a crashed writer left unfinished.
+///
+/// Another process's append in flight also looks unfinished for a moment: the kernel grows the
+/// file page by page while it copies, and readers do not wait for that. Ending such a line early
+/// would leave a blank line after it, so the tail only counts as torn if it stays unfinished
+/// across a few looks, a few milliseconds apart — far longer than any single append takes.
+fn has_torn_tail(file: &mut File) -> std::io::Result<bool> {
+    const LOOKS: u32 = 4;
+    for look in 1..=LOOKS {
+        if !ends_mid_line(file)? {
+            return Ok(false);
+        }
+        if look < LOOKS {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+    }
+    Ok(true)
 }
 
 fn ends_mid_line(file: &mut File) -> std::io::Result<bool> {
