@@ -227,3 +227,39 @@ fn the_builder_sets_what_it_is_given_and_nothing_else() {
     let keys: Vec<&str> = written.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(keys, ["id", "timestamp", "project", "client", "prompt", "usage", "stop_reason", "tags", "x_custom"]);
 }
+
+#[test]
+fn capture_path_fields_and_thinking_and_image_blocks_round_trip() {
+    let original = json!({
+        "id": "p1",
+        "timestamp": "2026-11-21T14:03:07.123Z",
+        "messages": [
+            {"role": "user", "content": [{"type": "image", "media_type": "image/png", "bytes": 20481}]},
+            {"role": "assistant", "content": [{"type": "thinking", "thinking": "The user wants a caption."}]}
+        ],
+        "provider": "anthropic",
+        "request_id": "req_011CSHoEeqs5C35K2UUqR7Fy",
+        "response_id": "msg_01XFDUDYJgAACzvnptvVoYEL",
+        "ttft_ms": 412,
+        "agent": "Explore",
+        "usage_approximate": true,
+        "source": {"kind": "claude-code", "file": "/home/sam/.claude/projects/p/s.jsonl", "line": 17}
+    });
+    let record = InteractionRecord::from_value(original.clone()).unwrap();
+    assert_eq!(record.provider.as_deref(), Some("anthropic"));
+    assert_eq!(record.ttft_ms, Some(412));
+    assert!(record.usage_approximate);
+    let source = record.source.as_ref().unwrap();
+    assert_eq!((source.kind.as_str(), source.line), ("claude-code", Some(17)));
+    assert!(matches!(
+        &record.messages[0].content,
+        MessageContent::Blocks(blocks) if blocks[0] == ContentBlock::Image { media_type: "image/png".into(), bytes: 20481 }
+    ));
+    assert!(matches!(
+        &record.messages[1].content,
+        MessageContent::Blocks(blocks) if matches!(&blocks[0], ContentBlock::Thinking { thinking } if thinking.starts_with("The user"))
+    ));
+    assert!(record.extra.is_empty(), "every capture-path field is known: {:?}", record.extra);
+    let written: Value = serde_json::from_str(&record.to_json()).unwrap();
+    assert_eq!(written, original);
+}

@@ -94,9 +94,28 @@ pub enum MessageContent {
 /// shape, are kept whole as [`ContentBlock::Other`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum ContentBlock {
-    Text { text: String },
-    ToolUse { id: String, name: String, input: Value },
-    ToolResult { tool_use_id: String, content: String, is_error: bool },
+    Text {
+        text: String,
+    },
+    ToolUse {
+        id: String,
+        name: String,
+        input: Value,
+    },
+    ToolResult {
+        tool_use_id: String,
+        content: String,
+        is_error: bool,
+    },
+    /// The model's visible reasoning.
+    Thinking {
+        thinking: String,
+    },
+    /// An image, kept as its media type and size: the image data itself is not stored.
+    Image {
+        media_type: String,
+        bytes: u64,
+    },
     Other(Value),
 }
 
@@ -125,6 +144,19 @@ impl Serialize for ContentBlock {
                 map.serialize_entry("is_error", is_error)?;
                 map.end()
             }
+            ContentBlock::Thinking { thinking } => {
+                let mut map = serializer.serialize_map(Some(2))?;
+                map.serialize_entry("type", "thinking")?;
+                map.serialize_entry("thinking", thinking)?;
+                map.end()
+            }
+            ContentBlock::Image { media_type, bytes } => {
+                let mut map = serializer.serialize_map(Some(3))?;
+                map.serialize_entry("type", "image")?;
+                map.serialize_entry("media_type", media_type)?;
+                map.serialize_entry("bytes", bytes)?;
+                map.end()
+            }
             ContentBlock::Other(value) => value.serialize(serializer),
         }
     }
@@ -137,7 +169,7 @@ impl<'de> Deserialize<'de> for ContentBlock {
 }
 
 impl ContentBlock {
-    /// Recognises the three known shapes exactly (no extra keys, right types); anything else is
+    /// Recognises the known shapes exactly (no extra keys, right types); anything else is
     /// kept as it is so that writing it back loses nothing.
     pub fn from_value(value: Value) -> Self {
         Self::known_shape(&value).unwrap_or(ContentBlock::Other(value))
@@ -163,6 +195,12 @@ impl ContentBlock {
                         Some(flag) => flag.as_bool()?,
                     },
                 })
+            }
+            "thinking" if only_keys(&["type", "thinking"]) => {
+                Some(ContentBlock::Thinking { thinking: text_of("thinking")? })
+            }
+            "image" if only_keys(&["type", "media_type", "bytes"]) => {
+                Some(ContentBlock::Image { media_type: text_of("media_type")?, bytes: map.get("bytes")?.as_u64()? })
             }
             _ => None,
         }

@@ -41,6 +41,20 @@ pub struct InteractionRecord {
     pub chunks_used: Vec<String>,
     pub context_pack: Option<Value>,
     pub error: Option<String>,
+    /// Who served the call, spelt as OpenTelemetry's `gen_ai.provider.name` (`anthropic`, `openai`, …).
+    pub provider: Option<String>,
+    /// The provider's id for the request; joins the same call seen by two capture paths.
+    pub request_id: Option<String>,
+    /// The provider's id for the response (`msg_…`, `chatcmpl-…`, `resp_…`).
+    pub response_id: Option<String>,
+    /// Request sent to the first byte of generated content.
+    pub ttft_ms: Option<u64>,
+    /// The agent or sub-agent that made the call.
+    pub agent: Option<String>,
+    /// True when `usage` is known to be incomplete (e.g. a transcript's mid-stream snapshot).
+    pub usage_approximate: bool,
+    /// Where a record converted from another log came from.
+    pub source: Option<RecordSource>,
     /// Fields this version does not know, and known fields whose value had an unexpected type,
     /// kept as they were read so that read → write loses nothing.
     pub extra: Map<String, Value>,
@@ -134,6 +148,18 @@ pub struct ToolCallRecord {
     pub extra: Map<String, Value>,
 }
 
+/// Where a record converted from another log came from: the kind of log, its file and line.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecordSource {
+    pub kind: String,
+    #[serde(default, deserialize_with = "parse::empty_as_none", skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
 /// A router's decision about where the request went.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RoutingMetadata {
@@ -190,6 +216,13 @@ impl InteractionRecord {
             chunks_used: Vec::new(),
             context_pack: None,
             error: None,
+            provider: None,
+            request_id: None,
+            response_id: None,
+            ttft_ms: None,
+            agent: None,
+            usage_approximate: false,
+            source: None,
             extra: Map::new(),
         }
     }

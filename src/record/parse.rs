@@ -86,6 +86,13 @@ pub(crate) fn record_from_map(mut map: Map<String, Value>) -> Result<Interaction
     record.chunks_used = fields.take("chunks_used").unwrap_or_default();
     record.context_pack = fields.take::<Value>("context_pack").filter(|v| !v.is_null());
     record.error = fields.take_string("error");
+    record.provider = fields.take_string("provider");
+    record.request_id = fields.take_string("request_id");
+    record.response_id = fields.take_string("response_id");
+    record.ttft_ms = fields.take("ttft_ms");
+    record.agent = fields.take_string("agent");
+    record.usage_approximate = fields.take("usage_approximate").unwrap_or(false);
+    record.source = fields.take("source");
     record.extra = map;
     Ok(record)
 }
@@ -154,6 +161,15 @@ impl Serialize for InteractionRecord {
         list(&mut map, "chunks_used", &self.chunks_used)?;
         entry(&mut map, "context_pack", &self.context_pack)?;
         entry(&mut map, "error", &self.error)?;
+        entry(&mut map, "provider", &self.provider)?;
+        entry(&mut map, "request_id", &self.request_id)?;
+        entry(&mut map, "response_id", &self.response_id)?;
+        entry(&mut map, "ttft_ms", &self.ttft_ms)?;
+        entry(&mut map, "agent", &self.agent)?;
+        if self.usage_approximate {
+            map.serialize_entry("usage_approximate", &true)?;
+        }
+        entry(&mut map, "source", &self.source)?;
         for (key, value) in &self.extra {
             map.serialize_entry(key, value)?;
         }

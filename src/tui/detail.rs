@@ -213,6 +213,13 @@ fn block_lines(doc: &mut Doc, block: &ContentBlock, indent: u16) {
             doc.line_in(tone, indent, None, &format!("↩ tool_result {mark}  ({tool_use_id})"));
             doc.text(Tone::Body, indent + 2, content);
         }
+        ContentBlock::Thinking { thinking } => {
+            doc.line_in(Tone::Dim, indent, None, "∴ thinking");
+            doc.text(Tone::Dim, indent + 2, thinking);
+        }
+        ContentBlock::Image { media_type, bytes } => {
+            doc.line_in(Tone::Dim, indent, None, &format!("[image {media_type}, {bytes} bytes]"));
+        }
         ContentBlock::Other(value) => {
             let kind = value.get("type").and_then(Value::as_str).unwrap_or("block");
             doc.line_in(Tone::Dim, indent, None, &format!("[{kind}]"));

@@ -137,6 +137,13 @@ fn content_block(doc: &mut Doc<'_>, block: &ContentBlock) {
             doc.line(2, &format!("tool_result for {tool_use_id}{status}"), style);
             doc.block(4, content);
         }
+        ContentBlock::Thinking { thinking } => {
+            doc.line(2, "thinking", Style::Bold);
+            doc.block(4, thinking);
+        }
+        ContentBlock::Image { media_type, bytes } => {
+            doc.line(2, &format!("image {media_type}, {bytes} bytes"), Style::Bold);
+        }
         ContentBlock::Other(value) => {
             let kind = value.get("type").and_then(Value::as_str).unwrap_or("block");
             doc.line(2, kind, Style::Bold);
