@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 use std::fs;
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -152,6 +153,23 @@ fn a_torn_tail_is_ended_before_the_next_record() {
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[1], "{\"id\":\"torn\",\"time", "the torn line is left as it was");
     assert_eq!(InteractionRecord::from_json(&lines[2]).unwrap().id, id);
+}
+
+#[test]
+fn a_line_torn_by_another_process_after_open_is_ended_before_the_next_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(at("2026-11-21T12:00:00Z")));
+    let path = dir.path().join("interactions-2026-11-21.jsonl");
+    let logger = InteractionLogger::with_clock(dir.path(), InteractionsConfig::default(), clock).unwrap();
+    let first = logger.log(&record(1)).unwrap();
+    // Another writer, killed in the middle of its write, leaves half a line behind.
+    let torn = "{\"id\":\"torn\",\"timestamp\":\"2026-11-21T12:00:00Z\",\"prompt\":\"half a rec";
+    fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(torn.as_bytes()).unwrap();
+    let second = logger.log(&record(2)).unwrap();
+    let lines = lines_of(&path);
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert_eq!(lines[1], torn);
+    assert_eq!(parse_ids(&[lines[0].clone(), lines[2].clone()]), vec![first, second]);
 }
 
 #[test]

@@ -286,3 +286,41 @@ fn fuzzy_narrowing_while_typing_gives_what_a_fresh_ranking_gives() {
         assert_eq!(narrowed, fresh, "{typed:?}");
     }
 }
+
+#[test]
+fn a_record_glued_onto_a_torn_line_is_read_and_the_torn_part_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let torn = r#"{"id":"torn","timestamp":"2026-12-01T00:00:00Z","prompt":"half a rec"#;
+    // The glued record holds objects with an `id` of their own: they are not where it starts.
+    let glued = line("glued", "2026-12-01T00:00:01Z", r#""context_pack":{"items":[{"id":"nested"},{"id":"last"}]}"#);
+    let mut bytes = format!("{}\n{torn}{glued}\n", line("before", "2026-12-01T00:00:00Z", ""));
+    // A line torn twice before a record lands on it.
+    bytes.push_str(&format!("{torn}{torn}{}\n", line("twice", "2026-12-01T00:00:02Z", "")));
+    bytes.push_str(&format!("{}\n", line("after", "2026-12-01T00:00:03Z", "")));
+    std::fs::write(dir.path().join("interactions-2026-12-01.jsonl"), bytes).unwrap();
+
+    let store = Store::load(dir.path()).unwrap();
+    assert_eq!(query_ids(&store, &Query::default()), ["after", "twice", "glued", "before"]);
+    let record = store.read_record(store.find_id("glued").unwrap()).unwrap();
+    assert_eq!(record.context_pack.unwrap()["items"][1]["id"], "last");
+    assert_eq!(store.summary(store.find_id("twice").unwrap()).unwrap().line, 3);
+    let bad = store.bad_lines();
+    assert_eq!(bad.iter().map(|b| b.line).collect::<Vec<_>>(), [2, 3]);
+    assert!(bad.iter().all(|b| b.reason.contains("unfinished record")), "{bad:?}");
+}
+
+#[test]
+fn an_unfinished_last_line_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = format!(
+        "{}\n{{\"id\":\"torn\",\"timestamp\":\"2026-12-01T00:00:00Z\",\"pro",
+        line("whole", "2026-12-01T00:00:00Z", "")
+    );
+    std::fs::write(dir.path().join("interactions-2026-12-01.jsonl"), bytes).unwrap();
+    let store = Store::load(dir.path()).unwrap();
+    assert_eq!(query_ids(&store, &Query::default()), ["whole"]);
+    let bad = store.bad_lines();
+    assert_eq!(bad.len(), 1, "{bad:?}");
+    assert_eq!(bad[0].line, 2);
+    assert!(bad[0].reason.contains("unfinished last line (52 bytes"), "{}", bad[0].reason);
+}

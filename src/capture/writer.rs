@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
@@ -117,46 +117,58 @@ impl InteractionLogger {
         let today = self.inner.clock.now().date_naive();
         {
             let day = self.inner.day.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-            if let Some(open) = day.as_ref().filter(|open| open.is_current(today)) {
-                return self.write_line(open, line);
+            if let Some((open, len)) = day.as_ref().and_then(|open| open.current_len(today).map(|len| (open, len))) {
+                return self.write_line(open, len, line);
             }
         }
         let mut day = self.inner.day.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if day.as_ref().is_none_or(|open| !open.is_current(today)) {
+        if day.as_ref().and_then(|open| open.current_len(today)).is_none() {
             *day = Some(self.open_day(today)?);
         }
         match day.as_ref() {
-            Some(open) => self.write_line(open, line),
+            Some(open) => {
+                let len =
+                    open.file.metadata().map_err(|source| CaptureError::Write { path: open.path.clone(), source })?;
+                self.write_line(open, len.len(), line)
+            }
             None => unreachable!("the day's file was opened above"),
         }
     }
 
-    fn write_line(&self, open: &DayFile, line: &[u8]) -> Result<(), CaptureError> {
+    /// Writes one line in one `write(2)`, on a line of its own even if the file's tail was torn.
+    fn write_line(&self, open: &DayFile, len: u64, line: &[u8]) -> Result<(), CaptureError> {
+        let write_error = |source| CaptureError::Write { path: open.path.clone(), source };
         let mut file = &open.file;
-        let result =
-            file.write_all(line).and_then(|()| if self.inner.config.durable { file.sync_data() } else { Ok(()) });
-        result.map_err(|source| CaptureError::Write { path: open.path.clone(), source })
+        let result = if has_torn_tail(&open.file, len).map_err(write_error)? {
+            let mut fresh = Vec::with_capacity(line.len() + 1);
+            fresh.push(b'\n');
+            fresh.extend_from_slice(line);
+            file.write_all(&fresh)
+        } else {
+            file.write_all(line)
+        };
+        let result = result.and_then(|()| if self.inner.config.durable { file.sync_data() } else { Ok(()) });
+        result.map_err(write_error)
     }
 
     fn open_day(&self, date: NaiveDate) -> Result<DayFile, CaptureError> {
         // The directory may have been removed since `open` (a user cleaning up): recreate it.
         create_private_dir(&self.inner.dir)?;
         let path = self.inner.dir.join(daily_file_name(date));
-        let mut file = open_append(&path).map_err(|source| CaptureError::Open { path: path.clone(), source })?;
-        if has_torn_tail(&mut file).map_err(|source| CaptureError::Open { path: path.clone(), source })? {
-            // A crashed writer left half a line: end it so the next record starts clean.
-            file.write_all(b"\n").map_err(|source| CaptureError::Write { path: path.clone(), source })?;
-        }
+        let file = open_append(&path).map_err(|source| CaptureError::Open { path: path.clone(), source })?;
         Ok(DayFile { date, path, file })
     }
 }
 
 impl DayFile {
-    /// Today's file, still linked into the directory. A file someone deleted (or a directory
-    /// removed under us) would swallow every record written to it, so it is reopened instead;
-    /// one `fstat` per record is the price.
-    fn is_current(&self, today: NaiveDate) -> bool {
-        self.date == today && self.file.metadata().is_ok_and(|meta| still_linked(&meta))
+    /// The file's length when it is today's file and still linked into the directory; `None`
+    /// means reopen. A file someone deleted (or a directory removed under us) would swallow
+    /// every record written to it; one `fstat` per record is the price.
+    fn current_len(&self, today: NaiveDate) -> Option<u64> {
+        if self.date != today {
+            return None;
+        }
+        self.file.metadata().ok().filter(still_linked).map(|meta| meta.len())
     }
 }
 
@@ -182,34 +194,56 @@ fn open_append(path: &Path) -> std::io::Result<File> {
     options.open(path)
 }
 
-/// Whether the file ends in a line a crashed writer left unfinished.
+/// Whether the file, `len` bytes long a moment ago, ends in a line a killed writer left
+/// unfinished: the next record must then start on a line of its own, or it would be glued onto
+/// the torn one. Costs one `pread` of the last byte when the tail is whole.
 ///
-/// Another process's append in flight also looks unfinished for a moment: the kernel grows the
+/// Another writer's append in flight also looks unfinished for a moment: the kernel grows the
 /// file page by page while it copies, and readers do not wait for that. Ending such a line early
 /// would leave a blank line after it, so the tail only counts as torn if it stays unfinished
 /// across a few looks, a few milliseconds apart — far longer than any single append takes.
-fn has_torn_tail(file: &mut File) -> std::io::Result<bool> {
+///
+/// The look and the write are not one step: a writer killed in between still tears the line
+/// this record lands on. Readers recover a record glued onto a torn line (see the store).
+fn has_torn_tail(file: &File, mut len: u64) -> std::io::Result<bool> {
     const LOOKS: u32 = 4;
     for look in 1..=LOOKS {
-        if !ends_mid_line(file)? {
+        if !ends_mid_line(file, len)? {
             return Ok(false);
         }
         if look < LOOKS {
             std::thread::sleep(std::time::Duration::from_millis(2));
+            len = file.metadata()?.len();
         }
     }
     Ok(true)
 }
 
-fn ends_mid_line(file: &mut File) -> std::io::Result<bool> {
-    let len = file.metadata()?.len();
+fn ends_mid_line(file: &File, len: u64) -> std::io::Result<bool> {
     if len == 0 {
         return Ok(false);
     }
-    file.seek(SeekFrom::Start(len - 1))?;
     let mut last = [0u8; 1];
-    file.read_exact(&mut last)?;
-    Ok(last[0] != b'\n')
+    match read_at(file, &mut last, len - 1) {
+        Ok(()) => Ok(last[0] != b'\n'),
+        // Truncated since the fstat: whatever is there now is looked at next time.
+        Err(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    file.read_exact_at(buf, offset)
+}
+
+#[cfg(not(unix))]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = file;
+    file.seek(SeekFrom::Start(offset))?;
+    file.read_exact(buf)
 }
 
 fn create_private_dir(dir: &Path) -> Result<(), CaptureError> {

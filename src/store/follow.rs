@@ -19,7 +19,7 @@ use notify::event::{AccessKind, AccessMode};
 use notify::{EventKind, RecursiveMode, Watcher};
 
 use super::load::{daily_files, reader_threads};
-use super::scan::{read_files, FileEnd, FilePlan};
+use super::scan::{read_files, unfinished_tail, FileEnd, FilePlan};
 use super::{FollowOptions, LoadProgress, Shared, StoreError, StoreEvent};
 use crate::capture::daily_file_date;
 
@@ -294,6 +294,7 @@ impl Follower {
                 shared.write().insert_in_order(added);
                 match result {
                     Ok(end) => {
+                        shared.write().set_unfinished(*id, unfinished_tail(&end, plans[file].to));
                         self.files.insert(name.clone(), FileState { id: *id, inode: *inode, end });
                     }
                     Err(error) => {
@@ -393,6 +394,7 @@ impl Follower {
         changes.appended.extend(fresh.into_iter().map(super::EntryId));
         match end {
             Some(Ok(end)) => {
+                shared.write().set_unfinished(id, unfinished_tail(&end, size));
                 self.files.insert(name.to_owned(), FileState { id, inode, end });
             }
             Some(Err(error)) => {

@@ -181,6 +181,8 @@ pub(crate) struct Index {
     /// The live entries with an `error`, oldest first.
     errors: Vec<u32>,
     bad: Vec<StoredBadLine>,
+    /// Per file at most one: its last line, unfinished (replaced at each read of the file).
+    unfinished: Vec<StoredBadLine>,
     live: usize,
     /// Counts changes, so that derived results (the last fuzzy matches) know when they are stale.
     generation: u64,
@@ -402,6 +404,7 @@ impl Index {
             removed += 1;
         }
         self.bad.retain(|bad| bad.file != file);
+        self.unfinished.retain(|bad| bad.file != file);
         if removed == 0 {
             return;
         }
@@ -499,10 +502,19 @@ impl Index {
         })
     }
 
+    /// Records (or clears) the unfinished last line of `file`.
+    pub fn set_unfinished(&mut self, file: u32, tail: Option<(u64, String)>) {
+        self.unfinished.retain(|bad| bad.file != file);
+        if let Some((line, reason)) = tail {
+            self.unfinished.push(StoredBadLine { file, line, reason });
+        }
+    }
+
     pub fn bad_lines(&self) -> Vec<BadLine> {
         let mut lines: Vec<BadLine> = self
             .bad
             .iter()
+            .chain(&self.unfinished)
             .map(|bad| BadLine {
                 file: self.files[bad.file as usize].path.clone(),
                 line: bad.line,
@@ -514,7 +526,7 @@ impl Index {
     }
 
     pub fn bad_count(&self) -> usize {
-        self.bad.len()
+        self.bad.len() + self.unfinished.len()
     }
 
     pub fn location(&self, entry: EntryId) -> Option<(PathBuf, u64, u32, u32)> {

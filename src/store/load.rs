@@ -3,7 +3,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::scan::{read_files, FilePlan};
+use super::scan::{read_files, unfinished_tail, FilePlan};
 use super::{Shared, StoreError};
 use crate::capture::daily_file_date;
 
@@ -54,19 +54,24 @@ pub(crate) fn load_all(shared: &Shared, files: &[(PathBuf, u64)]) -> Result<(), 
         .collect();
     let mut fresh = Vec::new();
     let mut failure = None;
+    let mut tails = Vec::new();
     let mut index = shared.write();
     let file_ids: Vec<u32> = plans.iter().map(|plan| index.file_id(&plan.path)).collect();
     read_files(
         &plans,
         reader_threads(),
         |file, batch, first_line| fresh.extend(index.add_batch(file_ids[file], &batch, first_line)),
-        |file, result| {
-            if let Err(source) = result {
+        |file, result| match result {
+            Ok(end) => tails.extend(unfinished_tail(&end, plans[file].to).map(|tail| (file_ids[file], tail))),
+            Err(source) => {
                 failure.get_or_insert(StoreError::Io { path: plans[file].path.clone(), source });
             }
         },
     );
     index.insert_in_order(fresh);
+    for (file, tail) in tails {
+        index.set_unfinished(file, Some(tail));
+    }
     index.shrink();
     failure.map_or(Ok(()), Err)
 }
