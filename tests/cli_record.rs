@@ -189,3 +189,17 @@ fn a_reader_leaving_early_does_not_cut_the_batch_short() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(stored_lines(dir.path()).len(), 2_000);
 }
+
+#[test]
+fn retention_at_open_names_each_deleted_file_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("interactions-2001-01-01.jsonl");
+    fs::write(&old, "").unwrap();
+    let output = interlog(dir.path(), &["record"], "{\"prompt\":\"p\"}");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(!old.exists());
+    let said = stderr(&output);
+    assert!(said.contains("deleted") && said.contains("interactions-2001-01-01.jsonl"), "{said}");
+    let help = String::from_utf8_lossy(&interlog(dir.path(), &["record", "--help"], "").stdout).into_owned();
+    assert!(help.contains("retention_days") && help.contains("stderr"), "{help}");
+}

@@ -4,14 +4,15 @@
 //! `O_APPEND`, so writers in other threads and processes never interleave or tear lines.
 
 use std::borrow::Cow;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
 use chrono::NaiveDate;
 
-use super::{daily_file_name, prune, Clock, InteractionsConfig, PruneError, SystemClock};
+use super::guard::{directory_warning, open_private_append, FileIdentity, Refusal};
+use super::{daily_file_name, prune_all, Clock, InteractionsConfig, PruneError, SystemClock};
 use crate::record::{InteractionRecord, Message, Role, Timestamp, ValidationError};
 
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +23,9 @@ pub enum CaptureError {
     CreateDir { path: PathBuf, source: std::io::Error },
     #[error("cannot open {path}: {source}")]
     Open { path: PathBuf, source: std::io::Error },
+    /// An existing daily file someone else could read or have planted.
+    #[error("refusing to write to {path}: {reason}")]
+    Unsafe { path: PathBuf, reason: String },
     #[error("cannot write to {path}: {source}")]
     Write { path: PathBuf, source: std::io::Error },
     #[error("retention: {0}")]
@@ -40,6 +44,7 @@ struct Inner {
     dir: PathBuf,
     config: InteractionsConfig,
     clock: Arc<dyn Clock>,
+    notices: Vec<String>,
     /// Writers share the day's file under the read lock (the kernel serialises `O_APPEND`
     /// writes); only moving to a new day takes the write lock.
     day: RwLock<Option<DayFile>>,
@@ -49,6 +54,7 @@ struct DayFile {
     date: NaiveDate,
     path: PathBuf,
     file: File,
+    identity: FileIdentity,
 }
 
 impl std::fmt::Debug for InteractionLogger {
@@ -70,13 +76,26 @@ impl InteractionLogger {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, CaptureError> {
         let dir = dir.into();
+        let mut notices = Vec::new();
         if config.enabled {
             create_private_dir(&dir)?;
+            notices.extend(directory_warning(&dir));
             if config.retention_days > 0 {
-                prune(&dir, config.retention_days, clock.now().date_naive())?;
+                notices.extend(apply_retention(&dir, config.retention_days, clock.now().date_naive()));
             }
         }
-        Ok(InteractionLogger { inner: Arc::new(Inner { dir, config, clock, day: RwLock::new(None) }) })
+        for notice in &notices {
+            tracing::warn!(target: "interlog::capture", "{notice}");
+        }
+        let inner = Inner { dir, config, clock, notices, day: RwLock::new(None) };
+        Ok(InteractionLogger { inner: Arc::new(inner) })
+    }
+
+    /// What opening the directory did or found that a user should hear of: files retention
+    /// deleted or failed to delete, a directory others can write to. Each was also a
+    /// `tracing` warning (target `interlog::capture`).
+    pub fn notices(&self) -> &[String] {
+        &self.inner.notices
     }
 
     pub fn dir(&self) -> &Path {
@@ -155,43 +174,26 @@ impl InteractionLogger {
         // The directory may have been removed since `open` (a user cleaning up): recreate it.
         create_private_dir(&self.inner.dir)?;
         let path = self.inner.dir.join(daily_file_name(date));
-        let file = open_append(&path).map_err(|source| CaptureError::Open { path: path.clone(), source })?;
-        Ok(DayFile { date, path, file })
+        let (file, meta) = open_private_append(&path).map_err(|refusal| match refusal {
+            Refusal::Io(source) => CaptureError::Open { path: path.clone(), source },
+            Refusal::Unsafe(reason) => CaptureError::Unsafe { path: path.clone(), reason },
+        })?;
+        Ok(DayFile { date, path, file, identity: FileIdentity::of(&meta) })
     }
 }
 
 impl DayFile {
-    /// The file's length when it is today's file and still linked into the directory; `None`
-    /// means reopen. A file someone deleted (or a directory removed under us) would swallow
-    /// every record written to it; one `fstat` per record is the price.
+    /// The file's length when it is today's file and its path still names it; `None` means
+    /// reopen. A file deleted or replaced, or a directory removed or moved away, would swallow
+    /// every record written to it where nobody looks; one `lstat` of the path per record is the
+    /// price (it also gives the length the torn-tail check needs).
     fn current_len(&self, today: NaiveDate) -> Option<u64> {
         if self.date != today {
             return None;
         }
-        self.file.metadata().ok().filter(still_linked).map(|meta| meta.len())
+        let meta = std::fs::symlink_metadata(&self.path).ok()?;
+        (FileIdentity::of(&meta) == self.identity).then_some(meta.len())
     }
-}
-
-#[cfg(unix)]
-fn still_linked(meta: &std::fs::Metadata) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    meta.nlink() > 0
-}
-
-#[cfg(not(unix))]
-fn still_linked(_meta: &std::fs::Metadata) -> bool {
-    true
-}
-
-fn open_append(path: &Path) -> std::io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.append(true).create(true).read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path)
 }
 
 /// Whether the file, `len` bytes long a moment ago, ends in a line a killed writer left
@@ -244,6 +246,17 @@ fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
     let mut file = file;
     file.seek(SeekFrom::Start(offset))?;
     file.read_exact(buf)
+}
+
+/// Retention at open: what it deleted, and what it could not (a failure never stops capture).
+fn apply_retention(dir: &Path, retention_days: u32, today: NaiveDate) -> Vec<String> {
+    let outcome = prune_all(dir, retention_days, today);
+    let deleted = outcome
+        .deleted
+        .iter()
+        .map(|path| format!("retention: deleted {} (older than retention_days = {retention_days})", path.display()));
+    let failed = outcome.failures.iter().map(|failure| format!("retention: {failure}; capture goes on"));
+    deleted.chain(failed).collect()
 }
 
 fn create_private_dir(dir: &Path) -> Result<(), CaptureError> {

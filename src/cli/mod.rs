@@ -47,6 +47,9 @@ pub enum Command {
     /// A session's turns in order, oldest first
     Conversation(read::ConversationArgs),
     /// Append records read from stdin (one JSON object, or JSONL) through the writer
+    ///
+    /// Opening the directory applies retention: daily files older than `retention_days`
+    /// (default 90; 0 keeps all) are deleted, and each deletion is said on stderr.
     Record(RecordArgs),
     /// The HTTP API (127.0.0.1:8377 unless --listen)
     #[cfg(feature = "server")]
