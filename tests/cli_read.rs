@@ -683,3 +683,16 @@ fn a_reader_that_stops_early_ends_the_output_quietly() {
         assert_eq!(stderr, "", "{args:?}");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_daily_file_is_reported_and_hides_nothing_else() {
+    let logs = Logs::clean();
+    // A symlink loop under a daily name: `stat` fails with ELOOP.
+    let looped = logs.path().join("interactions-2025-06-16.jsonl");
+    std::os::unix::fs::symlink(&looped, &looped).unwrap();
+    let run = logs.run(&["--verbose", "list", "--json"]).ok();
+    assert_eq!(run.ids().len(), 5);
+    let stderr = run.stderr();
+    assert!(stderr.contains("bad line interactions-2025-06-16.jsonl: cannot read the file:"), "{stderr}");
+}

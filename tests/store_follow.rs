@@ -276,3 +276,27 @@ fn an_older_file_arriving_later_merges_into_time_order() {
     let by_project = query_ids(&followed.store, &Query { project: Some("p".into()), ..Query::default() });
     assert_eq!(by_project, ["three", "two", "one"]);
 }
+
+#[test]
+fn a_last_line_left_unfinished_is_reported_and_goes_when_finished() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), DAY, &[line("a", "2026-11-21T01:00:00Z", "")]);
+    let followed = follow(dir.path());
+    let whole = line("b", "2026-11-21T02:00:00Z", "");
+    let (head, tail) = whole.split_at(20);
+    append(dir.path(), DAY, head.as_bytes());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let bad = loop {
+        let bad = followed.store.bad_lines();
+        if !bad.is_empty() || Instant::now() > deadline {
+            break bad;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(bad.len(), 1, "the unfinished line is reported in time");
+    assert_eq!(bad[0].line, 2);
+    assert!(bad[0].reason.contains("unfinished last line"), "{}", bad[0].reason);
+    append(dir.path(), DAY, format!("{tail}\n").as_bytes());
+    followed.wait_until_ids(&["b", "a"]);
+    assert!(followed.store.bad_lines().is_empty());
+}

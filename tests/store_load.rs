@@ -324,3 +324,20 @@ fn an_unfinished_last_line_is_reported() {
     assert_eq!(bad[0].line, 2);
     assert!(bad[0].reason.contains("unfinished last line (52 bytes"), "{}", bad[0].reason);
 }
+
+#[cfg(unix)]
+#[test]
+fn entries_that_cannot_be_read_are_reported_and_hide_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), "2026-12-01", &[line("kept", "2026-12-01T00:00:00Z", "")]);
+    let looped = dir.path().join("interactions-2026-12-02.jsonl");
+    std::os::unix::fs::symlink(&looped, &looped).unwrap();
+    std::fs::create_dir(dir.path().join("interactions-2026-12-03.jsonl")).unwrap();
+    let store = Store::load(dir.path()).unwrap();
+    assert_eq!(query_ids(&store, &Query::default()), ["kept"]);
+    let bad = store.bad_lines();
+    let places: Vec<String> = bad.iter().map(|b| b.place(&b.file.file_name().unwrap().to_string_lossy())).collect();
+    assert_eq!(places, ["interactions-2026-12-02.jsonl", "interactions-2026-12-03.jsonl"], "{bad:?}");
+    assert!(bad[0].reason.contains("cannot read the file"), "{}", bad[0].reason);
+    assert!(bad[1].reason.contains("a directory"), "{}", bad[1].reason);
+}

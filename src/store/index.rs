@@ -181,8 +181,9 @@ pub(crate) struct Index {
     /// The live entries with an `error`, oldest first.
     errors: Vec<u32>,
     bad: Vec<StoredBadLine>,
-    /// Per file at most one: its last line, unfinished (replaced at each read of the file).
-    unfinished: Vec<StoredBadLine>,
+    /// Per file at most one, replaced at each look at the file: its last line is unfinished
+    /// (a line number), or the whole file cannot be read (line 0).
+    notes: Vec<StoredBadLine>,
     live: usize,
     /// Counts changes, so that derived results (the last fuzzy matches) know when they are stale.
     generation: u64,
@@ -404,7 +405,7 @@ impl Index {
             removed += 1;
         }
         self.bad.retain(|bad| bad.file != file);
-        self.unfinished.retain(|bad| bad.file != file);
+        self.notes.retain(|bad| bad.file != file);
         if removed == 0 {
             return;
         }
@@ -502,19 +503,30 @@ impl Index {
         })
     }
 
-    /// Records (or clears) the unfinished last line of `file`.
-    pub fn set_unfinished(&mut self, file: u32, tail: Option<(u64, String)>) {
-        self.unfinished.retain(|bad| bad.file != file);
-        if let Some((line, reason)) = tail {
-            self.unfinished.push(StoredBadLine { file, line, reason });
+    /// Records (or clears) what is wrong with `file` as a whole: an unfinished last line, or
+    /// (line 0) that it cannot be read.
+    pub fn set_file_note(&mut self, file: u32, note: Option<(u64, String)>) {
+        self.notes.retain(|bad| bad.file != file);
+        if let Some((line, reason)) = note {
+            self.notes.push(StoredBadLine { file, line, reason });
         }
+    }
+
+    /// The names of the files that have a note.
+    pub fn noted_files(&self) -> Vec<String> {
+        self.notes.iter().map(|note| self.files[note.file as usize].name.clone()).collect()
+    }
+
+    /// The slot of a file by name, without adding one.
+    pub fn known_file(&self, name: &str) -> Option<u32> {
+        self.files.iter().position(|f| f.name == name).map(|at| at as u32)
     }
 
     pub fn bad_lines(&self) -> Vec<BadLine> {
         let mut lines: Vec<BadLine> = self
             .bad
             .iter()
-            .chain(&self.unfinished)
+            .chain(&self.notes)
             .map(|bad| BadLine {
                 file: self.files[bad.file as usize].path.clone(),
                 line: bad.line,
@@ -526,7 +538,7 @@ impl Index {
     }
 
     pub fn bad_count(&self) -> usize {
-        self.bad.len() + self.unfinished.len()
+        self.bad.len() + self.notes.len()
     }
 
     pub fn location(&self, entry: EntryId) -> Option<(PathBuf, u64, u32, u32)> {
