@@ -5,7 +5,7 @@ mod store_common;
 
 use interlog::record::Timestamp;
 use interlog::store::{Facet, Query, Store};
-use store_common::{bare, ids, line, query_ids, write_file};
+use store_common::{bare, ids, line, query_ids, search, write_file};
 
 fn ts(text: &str) -> Timestamp {
     Timestamp::parse(text).unwrap()
@@ -340,4 +340,24 @@ fn entries_that_cannot_be_read_are_reported_and_hide_nothing() {
     assert_eq!(places, ["interactions-2026-12-02.jsonl", "interactions-2026-12-03.jsonl"], "{bad:?}");
     assert!(bad[0].reason.contains("cannot read the file"), "{}", bad[0].reason);
     assert!(bad[1].reason.contains("a directory"), "{}", bad[1].reason);
+}
+
+#[test]
+fn a_lone_surrogate_reads_as_a_replacement_character_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    // What JavaScript writes when a cut splits an emoji: the high half of a pair, alone.
+    let cut = bare(
+        "cut",
+        "2026-12-01T00:00:00Z",
+        r#""session_id":"s","prompt":"caf\u00e9 emoji \ud83d","response":"half \udc00 done","messages":[{"role":"user","content":"m \ud800"}]"#,
+    );
+    write_file(dir.path(), "2026-12-01", &[cut, line("other", "2026-12-01T00:00:01Z", r#""session_id":"s""#)]);
+    let store = Store::load(dir.path()).unwrap();
+    let record = store.read_record(store.find_id("cut").unwrap()).unwrap();
+    assert_eq!(record.prompt.as_deref(), Some("café emoji \u{fffd}"));
+    assert_eq!(record.response.as_deref(), Some("half \u{fffd} done"));
+    assert_eq!(search(&store, "café"), ["cut"]);
+    assert_eq!(search(&store, "half done"), ["cut"]);
+    let turns: Vec<_> = store.conversation("s").into_iter().map(|e| store.read_record(e).map(|r| r.id)).collect();
+    assert_eq!(turns.into_iter().collect::<Result<Vec<_>, _>>().unwrap(), ["cut", "other"]);
 }

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
 use chrono::NaiveDate;
@@ -55,7 +56,13 @@ struct DayFile {
     path: PathBuf,
     file: File,
     identity: FileIdentity,
+    /// A length at which the file was known to end in a newline (or be empty).
+    clean_len: AtomicU64,
+    /// Threads of this process writing to it now.
+    writing: AtomicUsize,
 }
+
+const UNKNOWN_LEN: u64 = u64::MAX;
 
 impl std::fmt::Debug for InteractionLogger {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -157,8 +164,10 @@ impl InteractionLogger {
     /// Writes one line in one `write(2)`, on a line of its own even if the file's tail was torn.
     fn write_line(&self, open: &DayFile, len: u64, line: &[u8]) -> Result<(), CaptureError> {
         let write_error = |source| CaptureError::Write { path: open.path.clone(), source };
+        let writing = Writing::start(&open.writing);
+        let torn = open.tail_is_torn(len, writing.siblings).map_err(write_error)?;
         let mut file = &open.file;
-        let result = if has_torn_tail(&open.file, len).map_err(write_error)? {
+        let result = if torn {
             let mut fresh = Vec::with_capacity(line.len() + 1);
             fresh.push(b'\n');
             fresh.extend_from_slice(line);
@@ -166,6 +175,11 @@ impl InteractionLogger {
         } else {
             file.write_all(line)
         };
+        let written = line.len() as u64 + u64::from(torn);
+        // Another writer's append between the look and ours moves our line on; the next look
+        // then sees a length other than this and checks the last byte again.
+        let clean_len = if result.is_ok() { len + written } else { UNKNOWN_LEN };
+        open.clean_len.store(clean_len, Ordering::Relaxed);
         let result = result.and_then(|()| if self.inner.config.durable { file.sync_data() } else { Ok(()) });
         result.map_err(write_error)
     }
@@ -178,11 +192,47 @@ impl InteractionLogger {
             Refusal::Io(source) => CaptureError::Open { path: path.clone(), source },
             Refusal::Unsafe(reason) => CaptureError::Unsafe { path: path.clone(), reason },
         })?;
-        Ok(DayFile { date, path, file, identity: FileIdentity::of(&meta) })
+        Ok(DayFile {
+            date,
+            path,
+            file,
+            identity: FileIdentity::of(&meta),
+            clean_len: AtomicU64::new(UNKNOWN_LEN),
+            writing: AtomicUsize::new(0),
+        })
+    }
+}
+
+/// Counts this process's threads writing one file, for as long as the value lives.
+struct Writing<'a> {
+    count: &'a AtomicUsize,
+    /// Others writing when this one started.
+    siblings: usize,
+}
+
+impl<'a> Writing<'a> {
+    fn start(count: &'a AtomicUsize) -> Self {
+        Writing { count, siblings: count.fetch_add(1, Ordering::AcqRel) }
+    }
+}
+
+impl Drop for Writing<'_> {
+    fn drop(&mut self) {
+        self.count.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
 impl DayFile {
+    /// Whether the file, `len` bytes long, ends in a torn line the next record must not be
+    /// glued onto. The length our own last line ended at needs no look (nobody wrote since),
+    /// and neither does a sibling thread's append in flight (it looked before writing).
+    fn tail_is_torn(&self, len: u64, siblings: usize) -> std::io::Result<bool> {
+        if siblings > 0 || len == self.clean_len.load(Ordering::Relaxed) {
+            return Ok(false);
+        }
+        has_torn_tail(&self.file, len)
+    }
+
     /// The file's length when it is today's file and its path still names it; `None` means
     /// reopen. A file deleted or replaced, or a directory removed or moved away, would swallow
     /// every record written to it where nobody looks; one `lstat` of the path per record is the
@@ -203,18 +253,20 @@ impl DayFile {
 /// Another writer's append in flight also looks unfinished for a moment: the kernel grows the
 /// file page by page while it copies, and readers do not wait for that. Ending such a line early
 /// would leave a blank line after it, so the tail only counts as torn if it stays unfinished
-/// across a few looks, a few milliseconds apart — far longer than any single append takes.
+/// across looks spread over some 60 ms — far longer than any single append takes.
 ///
 /// The look and the write are not one step: a writer killed in between still tears the line
 /// this record lands on. Readers recover a record glued onto a torn line (see the store).
 fn has_torn_tail(file: &File, mut len: u64) -> std::io::Result<bool> {
-    const LOOKS: u32 = 4;
+    // 1 + 2 + … + 32 ms: even a writer descheduled in the middle of its copy on a busy machine
+    // finishes within that.
+    const LOOKS: u32 = 7;
     for look in 1..=LOOKS {
         if !ends_mid_line(file, len)? {
             return Ok(false);
         }
         if look < LOOKS {
-            std::thread::sleep(std::time::Duration::from_millis(2));
+            std::thread::sleep(std::time::Duration::from_millis(1 << (look - 1)));
             len = file.metadata()?.len();
         }
     }

@@ -6,6 +6,7 @@
 mod exchange;
 mod message;
 mod parse;
+mod surrogates;
 mod timestamp;
 
 use serde::{Deserialize, Serialize};
@@ -14,6 +15,7 @@ use serde_json::{Map, Value};
 pub use exchange::{CompletionRequest, CompletionResponse, ExchangeContext, RecordBuilder, ToolDefinition};
 pub use message::{ContentBlock, Message, MessageContent, Role};
 pub use parse::RecordError;
+pub use surrogates::replace_lone_surrogates;
 pub use timestamp::Timestamp;
 
 /// One LLM round-trip. Field meanings are CONTRACT §2's.
@@ -248,8 +250,15 @@ impl InteractionRecord {
     }
 
     /// Parses one stored line (or any JSON object text) leniently.
+    /// A lone surrogate escape (`\ud800`) reads as U+FFFD.
     pub fn from_json(text: &str) -> Result<Self, RecordError> {
-        let value: Value = serde_json::from_str(text).map_err(RecordError::Json)?;
+        let value: Value = match serde_json::from_str(text) {
+            Ok(value) => value,
+            Err(error) => match replace_lone_surrogates(text) {
+                std::borrow::Cow::Owned(repaired) => serde_json::from_str(&repaired).map_err(RecordError::Json)?,
+                std::borrow::Cow::Borrowed(_) => return Err(RecordError::Json(error)),
+            },
+        };
         Self::from_value(value)
     }
 
