@@ -361,3 +361,24 @@ fn a_lone_surrogate_reads_as_a_replacement_character_everywhere() {
     let turns: Vec<_> = store.conversation("s").into_iter().map(|e| store.read_record(e).map(|r| r.id)).collect();
     assert_eq!(turns.into_iter().collect::<Result<Vec<_>, _>>().unwrap(), ["cut", "other"]);
 }
+
+#[test]
+fn instants_beyond_nanosecond_range_and_large_token_counts_are_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = [
+        line("1500", "1500-01-01T00:00:00Z", ""),
+        line("1600", "1600-06-01T00:00:00Z", r#""usage":{"input_tokens":5000000000,"output_tokens":4294967296}"#),
+        line("2300", "2300-01-01T00:00:00Z", ""),
+        line("2400", "2400-01-01T00:00:00.5Z", ""),
+    ];
+    write_file(dir.path(), "2026-12-01", &lines);
+    let store = Store::load(dir.path()).unwrap();
+    assert_eq!(query_ids(&store, &Query::default()), ["2400", "2300", "1600", "1500"]);
+    let window =
+        Query { since: Some(ts("1550-01-01T00:00:00Z")), until: Some(ts("2350-01-01T00:00:00Z")), ..Query::default() };
+    assert_eq!(query_ids(&store, &window), ["2300", "1600"]);
+    let old = store.summary(store.find_id("1600").unwrap()).unwrap();
+    assert_eq!(old.timestamp, ts("1600-06-01T00:00:00Z"));
+    assert_eq!((old.input_tokens, old.output_tokens), (5_000_000_000, 4_294_967_296));
+    assert_eq!(store.summary(store.find_id("2400").unwrap()).unwrap().timestamp, ts("2400-01-01T00:00:00.5Z"));
+}

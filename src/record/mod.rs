@@ -4,18 +4,18 @@
 //! as raw JSON among the unknown fields), writing is strict ([`InteractionRecord::validate`]).
 
 mod exchange;
+mod lenient_json;
 mod message;
 mod parse;
-mod surrogates;
 mod timestamp;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub use exchange::{CompletionRequest, CompletionResponse, ExchangeContext, RecordBuilder, ToolDefinition};
+pub use lenient_json::{lenient_json, quote_overflowing_numbers, replace_lone_surrogates};
 pub use message::{ContentBlock, Message, MessageContent, Role};
 pub use parse::RecordError;
-pub use surrogates::replace_lone_surrogates;
 pub use timestamp::Timestamp;
 
 /// One LLM round-trip. Field meanings are CONTRACT §2's.
@@ -250,11 +250,12 @@ impl InteractionRecord {
     }
 
     /// Parses one stored line (or any JSON object text) leniently.
-    /// A lone surrogate escape (`\ud800`) reads as U+FFFD.
+    /// A lone surrogate escape (`\ud800`) reads as U+FFFD, a number too large for an `f64` as
+    /// a string of its text.
     pub fn from_json(text: &str) -> Result<Self, RecordError> {
         let value: Value = match serde_json::from_str(text) {
             Ok(value) => value,
-            Err(error) => match replace_lone_surrogates(text) {
+            Err(error) => match lenient_json(text) {
                 std::borrow::Cow::Owned(repaired) => serde_json::from_str(&repaired).map_err(RecordError::Json)?,
                 std::borrow::Cow::Borrowed(_) => return Err(RecordError::Json(error)),
             },

@@ -39,7 +39,7 @@ const PARALLEL_APPEND: u64 = 16 << 20;
 
 pub(crate) fn start(shared: &Arc<Shared>, options: FollowOptions, listener: Listener) -> Result<(), StoreError> {
     let weak = Arc::downgrade(shared);
-    let dir = shared.dir.clone();
+    let dir = watched_dir(&shared.dir);
     std::thread::Builder::new()
         .name("interlog-follow".into())
         .spawn(move || Follower::new(weak, dir, options, listener).run())
@@ -488,6 +488,13 @@ fn still_appending(path: &Path, end: &FileEnd) -> bool {
     std::fs::File::open(path).and_then(|f| f.read_exact_at(&mut last, end.offset - 1)).is_ok() && last[0] == b'\n'
 }
 
+/// The directory as events name it: they carry absolute paths, so a relative one would never
+/// match and every event would rescan everything. Made absolute once (symlinks are kept: the
+/// watcher reports paths under the one it was given).
+fn watched_dir(dir: &Path) -> PathBuf {
+    std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf())
+}
+
 fn nearest_existing_ancestor(dir: &Path) -> PathBuf {
     let mut at = dir.parent();
     while let Some(candidate) = at {
@@ -497,4 +504,18 @@ fn nearest_existing_ancestor(dir: &Path) -> PathBuf {
         at = candidate.parent();
     }
     PathBuf::from("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_relative_directory_is_watched_as_the_absolute_path_events_carry() {
+        let dir = watched_dir(Path::new("logs/today"));
+        assert!(dir.is_absolute());
+        assert_eq!(dir, std::env::current_dir().unwrap().join("logs/today"));
+        let event_path = std::env::current_dir().unwrap().join("logs/today/interactions-2026-12-01.jsonl");
+        assert_eq!(event_path.parent(), Some(dir.as_path()));
+    }
 }

@@ -28,13 +28,14 @@ const UUID_ID: u8 = 4;
 /// One record in the index (about 100 bytes; the bodies stay in the file).
 #[derive(Clone, Debug)]
 pub(crate) struct Entry {
-    pub nanos: i64,
+    /// The instant, exact over chrono's whole range: seconds and nanoseconds since the epoch.
+    pub secs: i64,
+    pub subsec_nanos: u32,
     pub offset: u64,
     /// Where `id`, `first_line` and the tool names start, one after the other, in `Index::text`.
     text_at: u64,
-    /// Token counts saturate at `u32::MAX` (no single exchange comes near).
-    pub input_tokens: u32,
-    pub output_tokens: u32,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
     pub len: u32,
     pub line: u32,
     pub file: u32,
@@ -64,15 +65,16 @@ impl Entry {
         self.flags & HAS_ERROR != 0
     }
 
+    /// The order of instants.
+    pub fn instant(&self) -> (i64, u32) {
+        (self.secs, self.subsec_nanos)
+    }
+
     pub fn timestamp(&self) -> Timestamp {
-        let utc = DateTime::from_timestamp_nanos(self.nanos);
+        let utc = DateTime::from_timestamp(self.secs, self.subsec_nanos).unwrap_or_default();
         let offset = FixedOffset::east_opt(i32::from(self.offset_minutes) * 60).unwrap_or_else(|| Utc.fix());
         Timestamp::from(utc.with_timezone(&offset))
     }
-}
-
-fn saturate(count: u64) -> u32 {
-    count.min(u64::from(u32::MAX)) as u32
 }
 
 /// Strings that repeat across records (sessions, projects, clients, models, stop reasons, tags).
@@ -220,8 +222,8 @@ impl Index {
     /// The order key: instant, then file name order, then line.
     pub fn compare(&self, a: u32, b: u32) -> Ordering {
         let (x, y) = (&self.entries[a as usize], &self.entries[b as usize]);
-        x.nanos
-            .cmp(&y.nanos)
+        x.instant()
+            .cmp(&y.instant())
             .then_with(|| self.files[x.file as usize].rank.cmp(&self.files[y.file as usize].rank))
             .then_with(|| x.line.cmp(&y.line))
     }
@@ -249,11 +251,12 @@ impl Index {
                 self.tag_lists.push(sym);
             }
             let entry = Entry {
-                nanos: raw.nanos,
+                secs: raw.instant.0,
+                subsec_nanos: raw.instant.1,
                 offset: raw.offset,
                 text_at,
-                input_tokens: saturate(raw.input_tokens),
-                output_tokens: saturate(raw.output_tokens),
+                input_tokens: raw.input_tokens,
+                output_tokens: raw.output_tokens,
                 len: raw.len,
                 line: (first_line + raw.line_in_batch).min(u64::from(u32::MAX)) as u32,
                 file,
@@ -490,8 +493,8 @@ impl Index {
             project: self.names.optional(e.project),
             client: self.names.optional(e.client),
             model: self.names.optional(e.model),
-            input_tokens: u64::from(e.input_tokens),
-            output_tokens: u64::from(e.output_tokens),
+            input_tokens: e.input_tokens,
+            output_tokens: e.output_tokens,
             duration_ms: (e.duration_ms != u32::MAX).then_some(u64::from(e.duration_ms)),
             tool_calls: u32::from(e.tool_calls),
             has_error: e.has_error(),
