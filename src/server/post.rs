@@ -15,6 +15,13 @@ use crate::record::{InteractionRecord, Timestamp};
 pub(crate) async fn create(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
     let wait_for_index = wait_requested(request.uri())?;
     require_json(request.headers())?;
+    // Many large bodies in memory at once would grow the heap for good (freed memory mostly
+    // stays with the process): they take turns.
+    let large = declared_length(request.headers()).is_none_or(|length| length > LARGE_BODY);
+    let _turn = match large {
+        true => Some(state.large_bodies.acquire().await.map_err(|_| ApiError::internal("the server is stopping"))?),
+        false => None,
+    };
     let body = read_body(request, state.max_body).await?;
     let record = parse_record(&body, Timestamp::now())?;
     let id = state.writer.write(record).await?;
@@ -55,6 +62,11 @@ async fn read_body(request: Request, max_body: usize) -> Result<Vec<u8>, ApiErro
     }
     Ok(collected)
 }
+
+/// A body above this many bytes (or of unknown length) is large.
+pub(crate) const LARGE_BODY: u64 = 1 << 20;
+/// Large bodies read at the same time.
+pub(crate) const LARGE_BODIES_AT_ONCE: usize = 4;
 
 /// How far past the limit a body is still read (and discarded) so its sender sees the 413.
 const DRAIN_FACTOR: u64 = 4;
