@@ -203,3 +203,12 @@ fn retention_at_open_names_each_deleted_file_on_stderr() {
     let help = String::from_utf8_lossy(&interlog(dir.path(), &["record", "--help"], "").stdout).into_owned();
     assert!(help.contains("retention_days") && help.contains("stderr"), "{help}");
 }
+
+#[test]
+fn a_known_field_with_the_wrong_type_is_refused_when_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = interlog(dir.path(), &["record"], "{\"prompt\":\"p\",\"duration_ms\":\"fast\"}");
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("`duration_ms` has the wrong type: a string"), "{}", stderr(&output));
+    assert!(stored_lines(dir.path()).is_empty());
+}

@@ -186,6 +186,9 @@ pub enum ValidationError {
     NoPromptOrMessages,
     #[error("tool call {index} has an empty `name`")]
     UnnamedToolCall { index: usize },
+    /// Readers keep such a value as it was; a writer refuses to store one.
+    #[error("`{field}` has the wrong type: {found} (see docs/format.md)")]
+    WrongType { field: String, found: &'static str },
 }
 
 impl InteractionRecord {
@@ -245,6 +248,9 @@ impl InteractionRecord {
         }
         if let Some(index) = self.tool_calls.iter().position(|call| call.name.trim().is_empty()) {
             return Err(ValidationError::UnnamedToolCall { index });
+        }
+        if let Some((field, value)) = self.extra.iter().find(|(key, _)| parse::TYPED_FIELDS.contains(&key.as_str())) {
+            return Err(ValidationError::WrongType { field: field.clone(), found: parse::json_kind(value) });
         }
         Ok(())
     }
