@@ -180,6 +180,12 @@ pub fn run_conversation(settings: &Settings, args: ConversationArgs, verbose: bo
 }
 
 fn load(dir: &Path) -> Result<Store, Failure> {
+    if !dir.exists() {
+        // Not an error (nothing recorded yet is an empty log), but an empty answer should not
+        // leave a mistyped --dir unnoticed.
+        let shown = crate::sanitize::sanitize_line(&dir.display().to_string()).into_owned();
+        eprintln!("interlog: the log directory {shown} does not exist (yet): no records");
+    }
     Store::load(dir).map_err(|err| Failure::Failed(err.into()))
 }
 
