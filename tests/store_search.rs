@@ -1,4 +1,4 @@
-//! Keyword search (CONTRACT §3): every text field, Unicode case folding, AND of terms.
+//! Keyword search (docs/format.md §3): every text field, Unicode case folding, AND of terms.
 #![cfg(feature = "store")]
 
 mod store_common;
