@@ -42,7 +42,7 @@ fn soak_writer_child() {
 
 fn spawn_writer(dir: &Path, seed: u64) -> Child {
     Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "soak_writer_child", "--nocapture", "--test-threads=1"])
+        .args(["--exact", "hardening::soak_writer_child", "--nocapture", "--test-threads=1"])
         .env(CHILD_DIR, dir)
         .env(CHILD_SEED, seed.to_string())
         .stdout(Stdio::piped())
