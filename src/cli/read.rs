@@ -41,11 +41,12 @@ pub struct ListArgs {
     pub client: Option<String>,
     #[arg(long)]
     pub model: Option<String>,
-    /// Inclusive: RFC 3339, a date (YYYY-MM-DD, midnight UTC), or a span back from now (30m, 2h, 7d)
-    #[arg(long, value_name = "T")]
+    /// Inclusive: RFC 3339, a date (YYYY-MM-DD, midnight UTC), a date and time without an offset
+    /// (UTC), or a span back from now (30m, 2h, 7d). Tables show local time.
+    #[arg(long, value_name = "T", allow_hyphen_values = true)]
     pub since: Option<String>,
     /// Exclusive; same forms as --since
-    #[arg(long, value_name = "T")]
+    #[arg(long, value_name = "T", allow_hyphen_values = true)]
     pub until: Option<String>,
     /// Every white-space separated term must occur (case-insensitive) in the record's text
     #[arg(long, value_name = "Q")]
