@@ -463,9 +463,13 @@ fn show_and_conversation_take_a_unique_prefix() {
         assert_eq!(run.code(), 2, "{args:?} is ambiguous");
         assert!(run.stderr().contains("matches 2 ids"), "{}", run.stderr());
     }
+    let listed = logs.run(&["show", "abcd"]).stderr();
+    assert!(listed.contains(r#""abcd-0001", "abcd-0002""#), "the candidates are named: {listed}");
     for args in [&["show", "abc"][..], &["conversation", "ses"], &["show", "zzzz"]] {
         assert_eq!(logs.run(args).code(), 1, "{args:?}: too short a prefix, or no match");
     }
+    let short = logs.run(&["show", "abc"]).stderr();
+    assert!(short.contains("too short: give at least 4 characters"), "{short}");
 }
 
 // ---- sessions -----------------------------------------------------------------------------------
