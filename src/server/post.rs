@@ -24,6 +24,7 @@ pub(crate) async fn create(State(state): State<AppState>, request: Request) -> R
     };
     let body = read_body(request, state.max_body).await?;
     let record = parse_record(&body, Timestamp::now())?;
+    refuse_known_id(&state, &record.id)?;
     let id = state.writer.write(record).await?;
     if wait_for_index && state.writes_enabled {
         let indexed = state.signals.wait_indexed(&state.store, &id, state.index_wait).await;
@@ -129,6 +130,19 @@ pub(crate) fn parse_record(body: &[u8], now: Timestamp) -> Result<InteractionRec
         .map_err(|err| ApiError::bad_request(format!("invalid record: {err}")))?;
     record.validate().map_err(|err| ApiError::bad_request(format!("invalid record: {err}")))?;
     Ok(record)
+}
+
+/// A second record under an id the directory already holds would leave readers to pick one;
+/// the server knows the ids it has indexed, so it refuses (a retry after a lost 201 is the usual
+/// cause, and the record is there).
+fn refuse_known_id(state: &AppState, id: &str) -> Result<(), ApiError> {
+    match state.store.find_id(id) {
+        Some(_) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            format!("a record with id {id:?} is already stored; ids must be unique"),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// `application/json` or any `application/*+json`, parameters (charset) ignored.

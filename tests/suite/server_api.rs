@@ -452,3 +452,13 @@ fn a_huge_limit_is_capped_like_any_large_limit() {
     assert_eq!(status, 200, "{list}");
     assert_eq!(ids(&list).len(), 1);
 }
+
+#[test]
+fn a_second_record_with_a_stored_id_is_a_conflict() {
+    let server = TestServer::start();
+    let id = server.post_ok(json!({"prompt": "first"}));
+    let (status, answer) = server.post(&json!({"id": id, "prompt": "second"}).to_string());
+    assert_eq!(status, 409, "{answer}");
+    assert!(answer["error"].as_str().unwrap().contains("already stored"), "{answer}");
+    assert_eq!(stored_records(&server.dir).len(), 1);
+}
