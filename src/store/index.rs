@@ -446,9 +446,13 @@ impl Index {
         &self.tag_lists[e.tags_at as usize..e.tags_at as usize + usize::from(e.tags_len)]
     }
 
-    /// The entry with this id (the last indexed, should an id repeat).
+    /// The entry with this id; should an id repeat, the newest in the store's order (instant,
+    /// then file, then line), the same whichever order the files were loaded in.
     pub fn find_id(&self, id: &str) -> Option<u32> {
-        self.ids.candidates(id).filter(|&e| self.entries[e as usize].is_alive() && self.id_of(e) == id).max()
+        self.ids
+            .candidates(id)
+            .filter(|&e| self.entries[e as usize].is_alive() && self.id_of(e) == id)
+            .max_by(|&a, &b| self.compare(a, b))
     }
 
     pub fn live_entry(&self, entry: EntryId) -> Option<&Entry> {

@@ -382,3 +382,13 @@ fn instants_beyond_nanosecond_range_and_large_token_counts_are_exact() {
     assert_eq!((old.input_tokens, old.output_tokens), (5_000_000_000, 4_294_967_296));
     assert_eq!(store.summary(store.find_id("2400").unwrap()).unwrap().timestamp, ts("2400-01-01T00:00:00.5Z"));
 }
+
+#[test]
+fn a_repeated_id_finds_the_newest_record_under_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), "2026-12-01", &[line("dup", "2026-12-01T10:00:00Z", r#""project":"later""#)]);
+    write_file(dir.path(), "2026-12-02", &[line("dup", "2026-12-01T09:00:00Z", r#""project":"earlier""#)]);
+    let store = Store::load(dir.path()).unwrap();
+    let found = store.summary(store.find_id("dup").unwrap()).unwrap();
+    assert_eq!(found.project.as_deref(), Some("later"));
+}
