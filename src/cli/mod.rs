@@ -21,13 +21,13 @@ use crate::sanitize::sanitize_line;
 #[command(name = "interlog", version, about = "Record every LLM round-trip an agent makes, and browse the records")]
 pub struct Cli {
     /// The log directory (default: $INTERLOG_DIR, the config's `path`, ~/.config/interlog/interactions)
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, global = true, value_name = "DIR", help_heading = "Global options")]
     pub dir: Option<PathBuf>,
     /// The config file (default: $INTERLOG_CONFIG, ~/.config/interlog/config.toml)
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", help_heading = "Global options")]
     pub config: Option<PathBuf>,
     /// List every bad line instead of a one-line summary
-    #[arg(long, short, global = true)]
+    #[arg(long, short, global = true, help_heading = "Global options")]
     pub verbose: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -150,11 +150,25 @@ fn usage_error_line(err: &clap::Error) -> String {
     let first_paragraph: Vec<&str> =
         rendered.lines().map(str::trim).skip_while(|l| l.is_empty()).take_while(|l| !l.is_empty()).collect();
     let line = first_paragraph.join(" ");
-    match line.strip_prefix("error: ") {
+    let line = match line.strip_prefix("error: ") {
         Some(rest) => rest.to_owned(),
         None if line.is_empty() => "bad usage".to_owned(),
         None => line,
+    };
+    match suggestion(err) {
+        Some(suggested) => format!("{line}; did you mean `{suggested}`?"),
+        None => line,
     }
+}
+
+/// clap's "a similar subcommand/argument exists" tip, which the one-line form would drop.
+fn suggestion(err: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue};
+    [ContextKind::SuggestedSubcommand, ContextKind::SuggestedArg].into_iter().find_map(|kind| match err.get(kind)? {
+        ContextValue::String(text) => Some(text.clone()),
+        ContextValue::Strings(texts) => texts.first().cloned(),
+        _ => None,
+    })
 }
 
 fn settings(cli: &Cli) -> Result<Settings, Failure> {

@@ -33,12 +33,16 @@ use super::{CliResult, Failure, Settings};
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
+    /// Only records of this project (exact)
     #[arg(long)]
     pub project: Option<String>,
+    /// Only records of this session id (exact)
     #[arg(long)]
     pub session: Option<String>,
+    /// Only records from this client (exact)
     #[arg(long)]
     pub client: Option<String>,
+    /// Only records of this model (exact)
     #[arg(long)]
     pub model: Option<String>,
     /// Inclusive: RFC 3339, a date (YYYY-MM-DD, midnight UTC), a date and time without an offset
@@ -60,6 +64,7 @@ pub struct ListArgs {
     /// Only records that stopped for this reason (end_turn, tool_use, max_tokens, ...)
     #[arg(long, value_name = "REASON")]
     pub stop_reason: Option<String>,
+    /// At most this many records, the newest; 0 prints nothing
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
     /// One stored record a line, byte for byte

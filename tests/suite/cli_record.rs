@@ -176,6 +176,10 @@ fn usage_errors_are_one_line_and_exit_2() {
     }
     let missing = stderr(&interlog(dir.path(), &["show"], ""));
     assert!(missing.contains("<ID>"), "names what is missing: {missing}");
+    let typo = stderr(&interlog(dir.path(), &["lst"], ""));
+    assert!(typo.contains("did you mean `list`?"), "keeps clap's suggestion: {typo}");
+    let flag = stderr(&interlog(dir.path(), &["list", "--projet", "x"], ""));
+    assert!(flag.contains("did you mean `--project`?"), "{flag}");
 }
 
 #[test]
