@@ -22,6 +22,8 @@ pub(crate) const NONE: Sym = 0;
 pub(crate) const HEADLINE_SEPARATOR: &str = " · ";
 
 const ALIVE: u8 = 1;
+/// Removed entries tolerated before their text is given back (and never more than live ones).
+const COMPACT_AFTER: usize = 10_000;
 const HAS_ERROR: u8 = 2;
 const UUID_ID: u8 = 4;
 
@@ -183,6 +185,8 @@ pub(crate) struct Index {
     /// The live entries with an `error`, oldest first.
     errors: Vec<u32>,
     bad: Vec<StoredBadLine>,
+    /// Entries removed since the text arena was last compacted (their text is still in it).
+    dead_with_text: usize,
     /// Per file at most one, replaced at each look at the file: its last line is unfinished
     /// (a line number), or the whole file cannot be read (line 0).
     notes: Vec<StoredBadLine>,
@@ -418,6 +422,37 @@ impl Index {
         self.rebuild_postings();
         let entries = &self.entries;
         self.ids.retain(|e| entries[e as usize].is_alive());
+        self.dead_with_text += removed;
+        if self.dead_with_text > COMPACT_AFTER.max(self.live) {
+            self.compact_text();
+        }
+    }
+
+    /// Gives back the text and tag lists of removed entries (a file rewritten again and again
+    /// would otherwise grow the index for good). Entry slots stay, so ids stay stable; a removed
+    /// entry's texts read as empty from then on.
+    fn compact_text(&mut self) {
+        let Index { entries, text, tag_lists, .. } = self;
+        let mut kept_text = String::new();
+        let mut kept_tags = Vec::new();
+        for e in entries.iter_mut() {
+            if e.is_alive() {
+                let len = e.id_len as usize + usize::from(e.first_len) + usize::from(e.tools_len);
+                let at = e.text_at as usize;
+                let new_at = kept_text.len() as u64;
+                kept_text.push_str(text.get(at..at + len).unwrap_or_default());
+                e.text_at = new_at;
+                let tags = e.tags_at as usize..e.tags_at as usize + usize::from(e.tags_len);
+                let new_tags = kept_tags.len() as u32;
+                kept_tags.extend_from_slice(tag_lists.get(tags).unwrap_or_default());
+                e.tags_at = new_tags;
+            } else {
+                (e.text_at, e.id_len, e.first_len, e.tools_len, e.tags_at, e.tags_len) = (0, 0, 0, 0, 0, 0);
+            }
+        }
+        *text = kept_text;
+        *tag_lists = kept_tags;
+        self.dead_with_text = 0;
     }
 
     pub fn id_of(&self, entry: u32) -> Cow<'_, str> {
@@ -551,5 +586,48 @@ impl Index {
     pub fn location(&self, entry: EntryId) -> Option<(PathBuf, u64, u32, u32)> {
         let e = self.live_entry(entry)?;
         Some((self.files[e.file as usize].path.clone(), e.offset, e.len, e.line))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::parse::parse_line;
+
+    fn batch(lines: &[String]) -> Batch {
+        let mut batch = Batch::default();
+        for (n, line) in lines.iter().enumerate() {
+            let parsed = parse_line(line.as_bytes()).unwrap();
+            batch.push_record(&parsed, n as u64 * 1000, line.len(), n as u64);
+            batch.lines += 1;
+        }
+        batch
+    }
+
+    #[test]
+    fn a_file_rewritten_again_and_again_does_not_grow_the_text() {
+        let lines = |round: usize| -> Vec<String> {
+            (0..2_000)
+                .map(|n| format!(r#"{{"id":"r{round}-{n}","timestamp":"2026-12-01T00:00:00Z","prompt":"prompt {n} of round {round}","tags":["t{n}"],"tool_calls":[{{"name":"read"}}]}}"#))
+                .collect()
+        };
+        let mut index = Index::new();
+        let path = Path::new("/logs/interactions-2026-12-01.jsonl");
+        let file = index.file_id(path);
+        let fresh = index.add_batch(file, &batch(&lines(0)), 1);
+        index.insert_in_order(fresh);
+        let one_round = index.text.len();
+        for round in 1..40 {
+            index.remove_file(file);
+            let fresh = index.add_batch(file, &batch(&lines(round)), 1);
+            index.insert_in_order(fresh);
+        }
+        assert!(index.text.len() <= one_round * 8, "{} bytes for one round of {one_round}", index.text.len());
+        assert!(index.tag_lists.len() <= 2_000 * 8);
+        let found = index.find_id("r39-1999").unwrap();
+        assert_eq!(index.first_line_of(found), "prompt 1999 of round 39");
+        assert_eq!(index.tool_names_of(found), "read");
+        assert_eq!(index.names.name(index.tags_of(found)[0]), "t1999");
+        assert!(index.find_id("r0-5").is_none());
     }
 }
