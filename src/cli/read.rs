@@ -29,6 +29,7 @@ use self::terminal::{Style, Terminal};
 use self::transcript::SessionFacts;
 use super::{CliResult, Failure};
 use crate::source::Source;
+use crate::units::tokens_marked;
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
@@ -266,8 +267,8 @@ fn list_row(row: &RecordSummary, today: Today) -> Vec<Cell> {
         Cell::new(optional(&row.project)),
         Cell::new(optional(&row.client)),
         Cell::new(optional(&row.model)),
-        Cell::new(tokens(row.input_tokens)),
-        Cell::new(tokens(row.output_tokens)),
+        Cell::new(tokens_marked(row.input_tokens, row.usage_approximate)),
+        Cell::new(tokens_marked(row.output_tokens, row.usage_approximate)),
         Cell::new(row.duration_ms.map(duration).unwrap_or_default()),
         Cell::new(if row.tool_calls > 0 { row.tool_calls.to_string() } else { String::new() }),
         Cell::styled(if row.has_error { "✗" } else { "" }, Style::Bad),

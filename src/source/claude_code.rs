@@ -50,6 +50,8 @@ struct Envelope<'a> {
     #[serde(rename = "requestId", borrow, default)]
     request_id: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
+    subtype: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
     message: Option<&'a RawValue>,
 }
 
@@ -297,6 +299,13 @@ impl Partition for Partitioner {
                         }
                     }
                 }
+            }
+            // A compaction starts the next call's history: it belongs to that call's range.
+            Some("system") if envelope.subtype.as_deref() == Some("compact_boundary") => {
+                if let Some(open) = chain.open.take() {
+                    closed.push(open.found());
+                }
+                chain.pending.get_or_insert((offset, line));
             }
             _ => extend(chain, end),
         }

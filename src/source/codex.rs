@@ -276,6 +276,7 @@ impl Partition for Partitioner {
                 }
                 self.extend(end);
             }
+            Some("compacted") => self.input(offset, line, None, closed),
             _ => {
                 if item.ends_with("_output") && when.is_some() {
                     self.last_input = when;

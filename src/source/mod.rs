@@ -99,7 +99,7 @@ impl SourceSpec {
         };
         let kind = SourceKind::from_name(kind.trim()).ok_or_else(|| SourceError::UnknownKind(kind.to_owned()))?;
         let path = match path {
-            Some(p) if p.is_empty() => return Err(SourceError::EmptyPath(text.to_owned())),
+            Some("") => return Err(SourceError::EmptyPath(text.to_owned())),
             Some(p) => Some(PathBuf::from(p)),
             None => None,
         };

@@ -273,7 +273,7 @@ impl TreeFollower {
         };
         let modified = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
         let mut dated: Vec<_> = files.drain(..).map(|(path, size)| (modified(&path), path, size)).collect();
-        dated.sort_by(|a, b| b.0.cmp(&a.0));
+        dated.sort_by_key(|d| std::cmp::Reverse(d.0));
         let mut progress = LoadProgress {
             files_total: dated.len(),
             bytes_total: dated.iter().map(|(_, _, size)| size).sum(),

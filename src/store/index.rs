@@ -636,6 +636,7 @@ impl Index {
             model: self.names.optional(e.model),
             input_tokens: u64::from(e.input_tokens),
             output_tokens: u64::from(e.output_tokens),
+            usage_approximate: e.is_approximate(),
             duration_ms: (e.duration_ms != u32::MAX).then_some(u64::from(e.duration_ms)),
             tool_calls: u32::from(e.tool_calls),
             has_error: e.has_error(),

@@ -52,6 +52,8 @@ pub struct RecordSummary {
     pub model: Option<String>,
     pub input_tokens: u64,
     pub output_tokens: u64,
+    /// The counts are a transcript's mid-stream snapshot (`usage_approximate`).
+    pub usage_approximate: bool,
     pub duration_ms: Option<u64>,
     pub tool_calls: u32,
     pub has_error: bool,
