@@ -1,5 +1,6 @@
 //! Other agents' transcripts as records (`--source`): the fixtures under tests/fixtures were
 //! written from the documented formats (see docs/sources.md), read in place.
+#![cfg(feature = "cli")]
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
