@@ -52,7 +52,7 @@ struct Envelope<'a> {
     #[serde(borrow, default)]
     subtype: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
-    message: Option<&'a RawValue>,
+    message: Option<LightMessage<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -118,10 +118,12 @@ fn user_content(raw: Option<&RawValue>) -> UserContent {
             _ => UserContent::Nothing,
         };
     }
-    let Ok(blocks) = serde_json::from_str::<Vec<LightBlock>>(text) else { return UserContent::Nothing };
-    if blocks.iter().any(|b| b.kind.as_deref() == Some("tool_result")) {
+    // Tool results are most of a transcript's bytes: told apart without decoding them (inside a
+    // JSON string the quotes would be escaped).
+    if memchr::memmem::find(text.as_bytes(), br#""tool_result""#).is_some() {
         return UserContent::ToolResults;
     }
+    let Ok(blocks) = serde_json::from_str::<Vec<LightBlock>>(text) else { return UserContent::Nothing };
     let said: Vec<&str> = blocks
         .iter()
         .filter(|b| b.kind.as_deref() == Some("text"))
@@ -219,11 +221,7 @@ impl Partition for Partitioner {
         let chain = if envelope.sidechain && !agent { &mut self.side } else { &mut self.main };
         match envelope.kind.as_deref() {
             Some("user") => {
-                let content = envelope
-                    .message
-                    .and_then(|m| serde_json::from_str::<LightMessage>(m.get()).ok())
-                    .map(|m| user_content(m.content))
-                    .unwrap_or(UserContent::Nothing);
+                let content = envelope.message.map(|m| user_content(m.content)).unwrap_or(UserContent::Nothing);
                 if when.is_some() {
                     chain.last_user = when;
                 }
@@ -240,12 +238,7 @@ impl Partition for Partitioner {
                 }
             }
             Some("assistant") => {
-                let message = envelope
-                    .message
-                    .map(|m| serde_json::from_str::<LightMessage>(m.get()))
-                    .transpose()
-                    .map_err(|e| format!("invalid assistant message: {e}"))?;
-                let Some(message) = message.filter(|m| m.model.as_deref() != Some(SYNTHETIC)) else {
+                let Some(message) = envelope.message.filter(|m| m.model.as_deref() != Some(SYNTHETIC)) else {
                     extend(chain, end);
                     return Ok(());
                 };

@@ -76,12 +76,14 @@ fn continue_read(
     Ok(Read { path: path.to_path_buf(), inode, region, open, stop, partition })
 }
 
-/// Applies a read to the index; returns the entries added or rewritten.
+/// Applies a read to the index; returns the entries added or rewritten. New entries go to
+/// `unordered`, for the caller to put into the time order (once for many files while loading).
 fn apply(
     shared: &Shared,
     kind: SourceKind,
     read: Read,
     previous: Option<(u32, Option<(u64, u32)>)>,
+    unordered: &mut Vec<u32>,
 ) -> (FileState, Vec<u32>) {
     let mut index = shared.write();
     let file = previous.map_or_else(|| index.file_id_of(&read.path, kind), |(id, _)| id);
@@ -120,7 +122,7 @@ fn apply(
     let base = index.entries.len() as u32;
     let added = index.add_batch(file, &fresh, 1);
     changed.extend(added.iter().copied());
-    index.insert_in_order(added);
+    unordered.extend(added);
     let open = read.open.as_ref().and_then(|found| match open_at {
         Some(Ok(at)) => Some((found.offset, base + at as u32)),
         Some(Err(entry)) => Some((found.offset, entry)),
@@ -132,17 +134,23 @@ fn apply(
 /// Reads a whole tree once, on every core (no following).
 pub(crate) fn load_tree(shared: &Shared, source: &Source) -> Result<(), StoreError> {
     let files = transcript_files(&source.root).map_err(|e| StoreError::Io { path: source.root.clone(), source: e })?;
-    let reads: Vec<io::Result<Read>> = files.par_iter().map(|(path, _)| read(source.kind, path)).collect();
-    for result in reads {
-        match result {
-            Ok(read) => {
-                apply(shared, source.kind, read, None);
+    let mut unordered = Vec::new();
+    // In groups, so that only a group's reads wait in memory to be applied.
+    for group in files.chunks(LOAD_GROUP) {
+        let reads: Vec<io::Result<Read>> = group.par_iter().map(|(path, _)| read(source.kind, path)).collect();
+        for result in reads {
+            match result {
+                Ok(read) => {
+                    apply(shared, source.kind, read, None, &mut unordered);
+                }
+                Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+                Err(error) => return Err(StoreError::Io { path: source.root.clone(), source: error }),
             }
-            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
-            Err(error) => return Err(StoreError::Io { path: source.root.clone(), source: error }),
         }
     }
-    shared.write().shrink();
+    let mut index = shared.write();
+    index.insert_in_order(unordered);
+    index.shrink();
     Ok(())
 }
 
@@ -282,11 +290,12 @@ impl TreeFollower {
         let kind = self.source.kind;
         for group in dated.chunks(LOAD_GROUP) {
             let reads: Vec<_> = group.par_iter().map(|(_, path, size)| (read(kind, path), *size)).collect();
+            let mut unordered = Vec::new();
             for (result, size) in reads {
                 match result {
                     Ok(read) => {
                         let path = read.path.clone();
-                        let (state, _) = apply(shared, kind, read, None);
+                        let (state, _) = apply(shared, kind, read, None, &mut unordered);
                         self.files.insert(path, state);
                     }
                     Err(error) if error.kind() == io::ErrorKind::NotFound => {}
@@ -297,6 +306,7 @@ impl TreeFollower {
                 progress.files_done += 1;
                 progress.bytes_done += size;
             }
+            shared.write().insert_in_order(unordered);
             (self.listener)(StoreEvent::Progress(progress));
         }
         let (mut changed, mut reset) = (Vec::new(), false);
@@ -366,7 +376,9 @@ impl TreeFollower {
         };
         match result {
             Ok(read) => {
-                let (state, added) = apply(shared, self.source.kind, read, previous);
+                let mut unordered = Vec::new();
+                let (state, added) = apply(shared, self.source.kind, read, previous, &mut unordered);
+                shared.write().insert_in_order(unordered);
                 changed.extend(added);
                 self.files.insert(path.to_path_buf(), state);
             }
