@@ -18,7 +18,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::lines::{ParsedLine, ParsedLines};
-use super::{first_line, instant, project_of, Found, Partition, SourceKind};
+use super::{first_line, instant, project_of, Found, Partition, SourceKind, Wanted};
 use crate::record::{
     ContentBlock, InteractionRecord, Message, MessageContent, RecordSource, Role, StopReason, Timestamp, TokenUsage,
     ToolCallRecord,
@@ -337,14 +337,8 @@ fn is_sidechain(value: &Value) -> bool {
 }
 
 /// Rebuilds the record whose first assistant line has uuid `id`, in `offset..offset + len`.
-pub(crate) fn convert(
-    path: &Path,
-    lines: &ParsedLines,
-    offset: u64,
-    len: u64,
-    id: &str,
-    with_history: bool,
-) -> Option<InteractionRecord> {
+pub(crate) fn convert(wanted: &Wanted) -> Option<InteractionRecord> {
+    let Wanted { path, lines, offset, len, id, with_history } = *wanted;
     let own = lines.in_range(offset, len);
     let anchor_at = own.iter().position(|l| str_at(&l.value, "uuid") == Some(id) && kind(&l.value) == "assistant")?;
     let anchor = &own[anchor_at];

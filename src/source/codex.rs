@@ -8,14 +8,13 @@
 //! the call's first output item) to just before the next call's output.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::lines::{ParsedLine, ParsedLines};
-use super::{first_line, instant, project_of, Found, Partition, SourceKind};
+use super::lines::ParsedLine;
+use super::{first_line, instant, project_of, Found, Partition, SourceKind, Wanted};
 use crate::record::{
     ContentBlock, InteractionRecord, Message, MessageContent, RecordSource, Role, Timestamp, TokenUsage, ToolCallRecord,
 };
@@ -313,14 +312,8 @@ fn is_output_line(line: &ParsedLine) -> bool {
 }
 
 /// Rebuilds the record `id` (`{session}:{line of its first output item}`) in `offset..offset + len`.
-pub(crate) fn convert(
-    path: &Path,
-    lines: &ParsedLines,
-    offset: u64,
-    len: u64,
-    id: &str,
-    with_history: bool,
-) -> Option<InteractionRecord> {
+pub(crate) fn convert(wanted: &Wanted) -> Option<InteractionRecord> {
+    let Wanted { path, lines, offset, len, id, with_history } = *wanted;
     let anchor_line: u64 = id.rsplit_once(':')?.1.parse().ok()?;
     let own = lines.in_range(offset, len);
     let anchor_at = own.iter().position(|l| l.line == anchor_line && is_output_line(l))?;

@@ -9,6 +9,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::{Found, Partition};
+use crate::store::read_full;
 
 /// Bytes read per `pread`.
 const CHUNK: usize = 4 << 20;
@@ -120,19 +121,6 @@ fn strip_cr(raw: &[u8]) -> &[u8] {
 
 fn is_whole_json(bytes: &[u8]) -> bool {
     serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok()
-}
-
-fn read_full(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match file.read_at(&mut buf[filled..], at + filled as u64) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }
 
 /// One parsed line of a prefix.

@@ -195,21 +195,25 @@ pub(crate) fn partitioner(kind: SourceKind, path: &Path) -> Option<Box<dyn Parti
     }
 }
 
-/// Rebuilds the record indexed at `offset..offset + len` of `path`; `None` when the file no longer
-/// holds a record with this id there. `lines` is the file read up to the range's end.
-pub(crate) fn convert(
-    kind: SourceKind,
-    path: &Path,
-    lines: &ParsedLines,
-    offset: u64,
-    len: u64,
-    id: &str,
-    with_history: bool,
-) -> Option<InteractionRecord> {
+/// An indexed range to rebuild a record from: the record `id` at `offset..offset + len` of
+/// `path`, whose lines (at least up to the range's end) are `lines`.
+#[derive(Clone, Copy)]
+pub(crate) struct Wanted<'a> {
+    pub path: &'a Path,
+    pub lines: &'a ParsedLines,
+    pub offset: u64,
+    pub len: u64,
+    pub id: &'a str,
+    /// Rebuild the history sent with the call (else only the range's own lines).
+    pub with_history: bool,
+}
+
+/// Rebuilds a record; `None` when the file no longer holds a record with this id there.
+pub(crate) fn convert(kind: SourceKind, wanted: &Wanted) -> Option<InteractionRecord> {
     match kind {
         SourceKind::Interlog => None,
-        SourceKind::ClaudeCode => claude_code::convert(path, lines, offset, len, id, with_history),
-        SourceKind::Codex => codex::convert(path, lines, offset, len, id, with_history),
+        SourceKind::ClaudeCode => claude_code::convert(wanted),
+        SourceKind::Codex => codex::convert(wanted),
     }
 }
 

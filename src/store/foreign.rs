@@ -340,10 +340,8 @@ impl TreeFollower {
     /// Reads one file on from where it stopped; again from its start when it shrank or was
     /// replaced; drops it when it is gone.
     fn sync_file(&mut self, shared: &Shared, path: &Path, changed: &mut Vec<u32>, reset: &mut bool) {
-        let meta = match std::fs::metadata(path) {
-            Ok(meta) if meta.is_file() => Some(meta),
-            Ok(_) => None,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => None,
+        let meta = match super::follow::file_meta(path) {
+            Ok(meta) => meta,
             Err(error) => {
                 (self.listener)(StoreEvent::Error { message: format!("cannot read {}: {error}", path.display()) });
                 return;

@@ -24,6 +24,8 @@ mod views;
 
 pub use time_arg::{parse_time_arg, TimeArgError};
 
+pub(crate) use scan::read_full;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -426,7 +428,8 @@ impl Store {
             )
         };
         let lines = self.prefix_of(&path, offset + len)?;
-        match crate::source::convert(kind, &path, &lines, offset, len, &id, true) {
+        let wanted = crate::source::Wanted { path: &path, lines: &lines, offset, len, id: &id, with_history: true };
+        match crate::source::convert(kind, &wanted) {
             Some(record) => Ok(Some(record)),
             None => Err(StoreError::Gone { id, path }),
         }

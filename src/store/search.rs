@@ -426,9 +426,9 @@ impl Worker<'_> {
             let lines = crate::source::parse_region(&self.raw[range], c.offset, u64::from(c.line));
             let (kind, path) = (foreign.kinds[c.file as usize], &foreign.paths[c.file as usize]);
             let Some(id) = foreign.ids.get(&c.entry) else { return };
-            let Some(record) = crate::source::convert(kind, path, &lines, c.offset, u64::from(c.len), id, false) else {
-                return;
-            };
+            let (offset, len) = (c.offset, u64::from(c.len));
+            let wanted = crate::source::Wanted { path, lines: &lines, offset, len, id, with_history: false };
+            let Some(record) = crate::source::convert(kind, &wanted) else { return };
             let line = record.to_json();
             let lowered: Vec<u8> = line.bytes().map(|b| b.to_ascii_lowercase()).collect();
             if terms.may_match(&lowered) && self.fields.matches(line.as_bytes(), &lowered, terms) {
