@@ -305,10 +305,8 @@ impl Partition for Partitioner {
         Ok(())
     }
 
-    fn open(&self) -> Option<Found> {
-        // The main chain's open record is the one a follower keeps growing; an inline sidechain's
-        // ends when its parent's tool result arrives, which closes nothing here, so report both.
-        self.main.open.as_ref().or(self.side.open.as_ref()).map(Open::found)
+    fn open(&self) -> Vec<Found> {
+        [self.main.open.as_ref(), self.side.open.as_ref()].into_iter().flatten().map(Open::found).collect()
     }
 }
 
@@ -689,7 +687,7 @@ mod tests {
             p.line(line.as_bytes(), offset, n as u64 + 1, &mut closed).unwrap();
             offset += line.len() as u64 + 1;
         }
-        (closed, p.open())
+        (closed, p.open().pop())
     }
 
     const PROMPT: &str = r#"{"type":"user","uuid":"u1","parentUuid":null,"sessionId":"s","cwd":"/w/proj","timestamp":"2026-11-20T10:00:00Z","message":{"role":"user","content":"fix it"}}"#;
@@ -725,6 +723,22 @@ mod tests {
         let unknown = r#"{"type":"some-future-kind","uuid":"y","sessionId":"s"}"#;
         let (closed, open) = feed(&[PROMPT, synthetic, unknown]);
         assert!(closed.is_empty() && open.is_none());
+    }
+
+    #[test]
+    fn an_inline_sidechain_is_cut_apart_from_the_main_chain() {
+        let side_prompt = r#"{"type":"user","uuid":"sp","parentUuid":null,"isSidechain":true,"sessionId":"s","timestamp":"2026-11-20T10:00:05Z","message":{"role":"user","content":"explore"}}"#;
+        let side_answer = r#"{"type":"assistant","uuid":"sa","parentUuid":"sp","isSidechain":true,"sessionId":"s","timestamp":"2026-11-20T10:00:06Z","requestId":"req_s","message":{"id":"msg_s","model":"claude-x","role":"assistant","content":[{"type":"text","text":"found"}],"usage":{"input_tokens":1,"output_tokens":1}}}"#;
+        let mut p = Partitioner::new(Path::new("/p/s.jsonl"));
+        let mut closed = Vec::new();
+        let mut offset = 0u64;
+        for (n, line) in [PROMPT, A1, side_prompt, side_answer, R1].iter().enumerate() {
+            p.line(line.as_bytes(), offset, n as u64 + 1, &mut closed).unwrap();
+            offset += line.len() as u64 + 1;
+        }
+        assert!(closed.is_empty(), "the sidechain's prompt does not close the main chain's call");
+        let open: Vec<String> = p.open().into_iter().map(|f| f.id).collect();
+        assert_eq!(open, ["a1", "sa"]);
     }
 
     #[test]

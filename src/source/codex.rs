@@ -286,8 +286,8 @@ impl Partition for Partitioner {
         Ok(())
     }
 
-    fn open(&self) -> Option<Found> {
-        self.open.as_ref().map(|o| o.found.clone())
+    fn open(&self) -> Vec<Found> {
+        self.open.iter().map(|o| o.found.clone()).collect()
     }
 }
 
@@ -604,7 +604,7 @@ mod tests {
         assert_eq!(first.first_line, "list files");
         assert_eq!(first.model, "gpt-5-codex");
         assert_eq!(first.project, "app");
-        let open = p.open().unwrap();
+        let open = p.open().pop().unwrap();
         assert_eq!(open.id, "sess:8");
         assert_eq!(open.first_line, "list files");
     }

@@ -182,8 +182,8 @@ pub(crate) trait Partition: Send {
     /// Feeds one complete line (without its line ending) at `offset`, number `line`; records it
     /// closes go to `closed`, a bad line's reason is returned.
     fn line(&mut self, bytes: &[u8], offset: u64, line: u64, closed: &mut Vec<Found>) -> Result<(), String>;
-    /// The record still open after the last line fed, as it stands.
-    fn open(&self) -> Option<Found>;
+    /// The records still open after the last line fed (the last call of each chain), as they stand.
+    fn open(&self) -> Vec<Found>;
 }
 
 /// A fresh partitioner for one file of `kind` (`None` for interlog's own files).

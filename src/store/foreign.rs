@@ -38,8 +38,8 @@ struct FileState {
     inode: (u64, u64),
     stop: Stop,
     partition: Box<dyn Partition>,
-    /// The call still open at the end: where its range starts, and its entry.
-    open: Option<(u64, u32)>,
+    /// The calls still open at the end (a chain's last): where each range starts, and its entry.
+    open: Vec<(u64, u32)>,
 }
 
 /// A file read from `stop` to its end, not yet applied.
@@ -47,7 +47,7 @@ struct Read {
     path: PathBuf,
     inode: (u64, u64),
     region: Region,
-    open: Option<Found>,
+    open: Vec<Found>,
     stop: Stop,
     partition: Box<dyn Partition>,
 }
@@ -82,29 +82,32 @@ fn apply(
     shared: &Shared,
     kind: SourceKind,
     read: Read,
-    previous: Option<(u32, Option<(u64, u32)>)>,
+    previous: Option<(u32, Vec<(u64, u32)>)>,
     unordered: &mut Vec<u32>,
 ) -> (FileState, Vec<u32>) {
     let mut index = shared.write();
-    let file = previous.map_or_else(|| index.file_id_of(&read.path, kind), |(id, _)| id);
-    let open_before = previous.and_then(|(_, open)| open);
+    let (file, open_before) = match previous {
+        Some((id, open)) => (id, open),
+        None => (index.file_id_of(&read.path, kind), Vec::new()),
+    };
     let mut fresh = Batch::default();
     let mut grown = Batch::default();
     let mut grown_entries = Vec::new();
-    let mut open_at = None;
+    // Per open record: its entry when it was open before, else its place in `fresh`.
+    let mut open_at = Vec::new();
     let all = read.region.closed.iter().map(|f| (f, false)).chain(read.open.iter().map(|f| (f, true)));
     for (found, is_open) in all {
-        match open_before {
-            Some((offset, entry)) if offset == found.offset => {
+        match open_before.iter().find(|(offset, _)| *offset == found.offset) {
+            Some(&(_, entry)) => {
                 grown.push_found(found, found.line.saturating_sub(1));
                 grown_entries.push(entry);
                 if is_open {
-                    open_at = Some(Err(entry));
+                    open_at.push((found.offset, Err(entry)));
                 }
             }
-            _ => {
+            None => {
                 if is_open {
-                    open_at = Some(Ok(fresh.records.len()));
+                    open_at.push((found.offset, Ok(fresh.records.len())));
                 }
                 fresh.push_found(found, found.line.saturating_sub(1));
             }
@@ -123,11 +126,13 @@ fn apply(
     let added = index.add_batch(file, &fresh, 1);
     changed.extend(added.iter().copied());
     unordered.extend(added);
-    let open = read.open.as_ref().and_then(|found| match open_at {
-        Some(Ok(at)) => Some((found.offset, base + at as u32)),
-        Some(Err(entry)) => Some((found.offset, entry)),
-        None => None,
-    });
+    let open = open_at
+        .into_iter()
+        .map(|(offset, at)| match at {
+            Ok(at) => (offset, base + at as u32),
+            Err(entry) => (offset, entry),
+        })
+        .collect();
     (FileState { id: file, inode: read.inode, stop: read.stop, partition: read.partition, open }, changed)
 }
 
@@ -362,7 +367,7 @@ impl TreeFollower {
                 return;
             }
             Some(state) if state.inode == inode && size > state.stop.offset => {
-                let previous = (state.id, state.open);
+                let previous = (state.id, state.open.clone());
                 (resume(path, state, size), Some(previous))
             }
             Some(state) => {
