@@ -188,10 +188,15 @@ pub(crate) struct Shared {
     /// Transcript trees still in their initial load.
     loaders: AtomicUsize,
     last_fuzzy: Mutex<fuzzy::LastMatches>,
-    /// The last transcript prefix parsed to rebuild a record: a session's records are usually
-    /// read one after the other.
-    prefix: Mutex<Option<Prefix>>,
+    /// The last transcript prefixes parsed to rebuild records, most recent last: a session's
+    /// records are read one after the other, alternating between its file and its sub-agents'.
+    prefixes: Mutex<Vec<Prefix>>,
 }
+
+/// How many parsed transcripts are kept for reading records back.
+const PREFIXES_KEPT: usize = 4;
+/// Transcripts up to this size are parsed whole when one of their records is read back.
+const WHOLE_PREFIX_MAX: u64 = 32 << 20;
 
 struct Prefix {
     path: PathBuf,
@@ -219,7 +224,7 @@ impl Store {
                 loading: AtomicBool::new(loading),
                 loaders: AtomicUsize::new(0),
                 last_fuzzy: Mutex::new(fuzzy::LastMatches::default()),
-                prefix: Mutex::new(None),
+                prefixes: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -441,14 +446,22 @@ impl Store {
         let io = |source| StoreError::Io { path: path.to_path_buf(), source };
         let meta = std::fs::metadata(path).map_err(io)?;
         let inode = (meta.dev(), meta.ino());
-        let mut cached = self.inner.prefix.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(prefix) = cached.as_ref().filter(|p| p.path == path && p.inode == inode && p.end >= end) {
-            return Ok(prefix.lines.clone());
+        let mut cached = self.inner.prefixes.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(at) = cached.iter().position(|p| p.path == path && p.inode == inode && p.end >= end) {
+            let hit = cached.remove(at);
+            let lines = hit.lines.clone();
+            cached.push(hit);
+            return Ok(lines);
         }
-        // Read up to the file's end, so the session's later records reuse it.
-        let upto = meta.len().max(end);
+        // Read up to the file's end, so the session's later records reuse it (not for a huge
+        // file, whose parsed lines would weigh several times its size).
+        let upto = if meta.len() <= WHOLE_PREFIX_MAX { meta.len().max(end) } else { end };
         let lines = Arc::new(crate::source::read_prefix(path, upto).map_err(io)?);
-        *cached = Some(Prefix { path: path.to_path_buf(), inode, end: upto, lines: lines.clone() });
+        cached.retain(|p| p.path != path);
+        if cached.len() >= PREFIXES_KEPT {
+            cached.remove(0);
+        }
+        cached.push(Prefix { path: path.to_path_buf(), inode, end: upto, lines: lines.clone() });
         Ok(lines)
     }
 
