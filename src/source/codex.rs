@@ -8,6 +8,7 @@
 //! the call's first output item) to just before the next call's output.
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -122,8 +123,27 @@ struct Open {
     first_nanos: i64,
 }
 
+/// A model call's id: a UUID (version 8, made up) derived from the rollout's file name (which holds
+/// the session id) and the line of the call's first output item, so it is the same on every load
+/// and its first characters tell calls apart.
+pub fn record_id(file: &str, line: u64) -> String {
+    let hash = |seed: u64| {
+        let bytes = file.bytes().chain(line.to_le_bytes());
+        bytes.fold(seed, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    };
+    let mut bits = (u128::from(hash(0xcbf2_9ce4_8422_2325)) << 64) | u128::from(hash(0x8422_2325_cbf2_9ce4));
+    bits = (bits & !(0xF << 76)) | (0x8 << 76);
+    bits = (bits & !(0x3 << 62)) | (0x2 << 62);
+    uuid::Uuid::from_u128(bits).to_string()
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
 /// Cuts a Codex rollout into one range per model call.
 pub(crate) struct Partitioner {
+    file: String,
     session: String,
     project: String,
     model: String,
@@ -135,8 +155,9 @@ pub(crate) struct Partitioner {
 }
 
 impl Partitioner {
-    pub fn new() -> Partitioner {
+    pub fn new(path: &Path) -> Partitioner {
         Partitioner {
+            file: file_name(path),
             session: String::new(),
             project: String::new(),
             model: String::new(),
@@ -225,7 +246,7 @@ impl Partition for Partitioner {
                             line: first,
                             nanos,
                             offset_minutes,
-                            id: format!("{}:{line}", self.session),
+                            id: record_id(&self.file, line),
                             first_line: self.pending_prompt.take().unwrap_or_else(|| self.turn_prompt.clone()),
                             session: self.session.clone(),
                             project: self.project.clone(),
@@ -311,12 +332,12 @@ fn is_output_line(line: &ParsedLine) -> bool {
     line_kind(line) == "response_item" && payload(line).is_some_and(|p| is_output(item_kind(line), str_at(p, "role")))
 }
 
-/// Rebuilds the record `id` (`{session}:{line of its first output item}`) in `offset..offset + len`.
+/// Rebuilds the record `id` (see [`record_id`]) in `offset..offset + len`.
 pub(crate) fn convert(wanted: &Wanted) -> Option<InteractionRecord> {
     let Wanted { path, lines, offset, len, id, with_history } = *wanted;
-    let anchor_line: u64 = id.rsplit_once(':')?.1.parse().ok()?;
     let own = lines.in_range(offset, len);
-    let anchor_at = own.iter().position(|l| l.line == anchor_line && is_output_line(l))?;
+    let file = file_name(path);
+    let anchor_at = own.iter().position(|l| is_output_line(l) && record_id(&file, l.line) == id)?;
     let anchor = &own[anchor_at];
     let before = lines.before(anchor.offset);
     let mut record = InteractionRecord::new(String::new());
@@ -588,7 +609,7 @@ mod tests {
             r#"{"timestamp":"2026-11-20T10:00:04Z","type":"response_item","payload":{"type":"function_call_output","call_id":"c1","output":"a.rs"}}"#,
             r#"{"timestamp":"2026-11-20T10:00:05Z","type":"response_item","payload":{"type":"message","role":"assistant","content":[{"type":"output_text","text":"one file"}]}}"#,
         ];
-        let mut p = Partitioner::new();
+        let mut p = Partitioner::new(Path::new("/s/rollout-x.jsonl"));
         let mut closed = Vec::new();
         let mut offset = 0;
         for (n, line) in lines.iter().enumerate() {
@@ -597,7 +618,8 @@ mod tests {
         }
         assert_eq!(closed.len(), 1);
         let first = &closed[0];
-        assert_eq!(first.id, "sess:5");
+        assert_eq!(first.id, record_id("rollout-x.jsonl", 5));
+        assert_ne!(first.id[..8], record_id("rollout-x.jsonl", 8)[..8]);
         assert_eq!(first.line, 3, "the range starts at the user's input");
         assert_eq!((first.input_tokens, first.output_tokens), (60, 10));
         assert_eq!(first.tool_names, ["shell"]);
@@ -605,7 +627,7 @@ mod tests {
         assert_eq!(first.model, "gpt-5-codex");
         assert_eq!(first.project, "app");
         let open = p.open().pop().unwrap();
-        assert_eq!(open.id, "sess:8");
+        assert_eq!(open.id, record_id("rollout-x.jsonl", 8));
         assert_eq!(open.first_line, "list files");
     }
 }

@@ -19,6 +19,9 @@ use std::path::{Path, PathBuf};
 pub(crate) use lines::{parse_region, read_prefix, LineSplitter, ParsedLines};
 pub(crate) use tree::{is_transcript, transcript_files};
 
+/// The id a Codex model call gets: see docs/sources.md.
+pub use codex::record_id as codex_record_id;
+
 use crate::record::InteractionRecord;
 
 /// Where records come from.
@@ -191,7 +194,7 @@ pub(crate) fn partitioner(kind: SourceKind, path: &Path) -> Option<Box<dyn Parti
     match kind {
         SourceKind::Interlog => None,
         SourceKind::ClaudeCode => Some(Box::new(claude_code::Partitioner::new(path))),
-        SourceKind::Codex => Some(Box::new(codex::Partitioner::new())),
+        SourceKind::Codex => Some(Box::new(codex::Partitioner::new(path))),
     }
 }
 

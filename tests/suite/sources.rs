@@ -121,7 +121,9 @@ fn codex_model_calls_become_records() {
     let store = Store::load_sources(&[codex()]).unwrap();
     assert_eq!(store.len(), 3);
     let session = "0199a0b0-0000-7000-8000-000000000001";
-    let first = record(&store, &format!("{session}:6"));
+    let file = format!("rollout-2026-11-20T12-00-00-{session}.jsonl");
+    let id = |line: u64| interlog::source::codex_record_id(&file, line);
+    let first = record(&store, &id(6));
     assert_eq!(first.session_id.as_deref(), Some(session));
     assert_eq!(first.client.as_deref(), Some("codex"));
     assert_eq!(first.provider.as_deref(), Some("openai"));
@@ -139,10 +141,10 @@ fn codex_model_calls_become_records() {
     assert_eq!(first.tool_calls[0].name, "shell");
     assert_eq!(first.tool_calls[0].arguments, Some(serde_json::json!({"command": ["ls"], "workdir": "/w/app"})));
     assert!(first.tool_calls[0].result.as_deref().unwrap().contains("a.rs"));
-    let second = record(&store, &format!("{session}:10"));
+    let second = record(&store, &id(10));
     assert_eq!(second.response.as_deref(), Some("Two files: a.rs and b.rs."));
     assert_eq!(second.prompt.as_deref(), Some("list the files"));
-    let third = record(&store, &format!("{session}:16"));
+    let third = record(&store, &id(16));
     assert_eq!(third.prompt.as_deref(), Some("count lines"));
     assert_eq!(third.extra.get("after_compaction"), Some(&serde_json::Value::Bool(true)));
     assert!(third.messages[0].plain_text().contains("Summary: listed"));
