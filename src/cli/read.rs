@@ -14,8 +14,6 @@ mod table;
 mod terminal;
 mod transcript;
 
-use std::path::Path;
-
 use chrono::Utc;
 use clap::Args;
 
@@ -29,7 +27,9 @@ use self::output::Output;
 use self::table::{Cell, Column, Table};
 use self::terminal::{Style, Terminal};
 use self::transcript::SessionFacts;
-use super::{CliResult, Failure, Settings};
+use super::{CliResult, Failure};
+use crate::source::Source;
+use crate::units::tokens_marked;
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
@@ -100,9 +100,9 @@ pub struct ConversationArgs {
     pub markdown: bool,
 }
 
-pub fn run_list(settings: &Settings, args: ListArgs, verbose: bool) -> CliResult {
+pub fn run_list(sources: &[Source], args: ListArgs, verbose: bool) -> CliResult {
     let query = list_query(&args, Utc::now())?;
-    let store = load(&settings.dir)?;
+    let store = load(sources)?;
     let result = store.query(&query);
     let mut out = Output::stdout();
     if args.json {
@@ -129,8 +129,8 @@ pub fn run_list(settings: &Settings, args: ListArgs, verbose: bool) -> CliResult
     Ok(())
 }
 
-pub fn run_show(settings: &Settings, args: ShowArgs, verbose: bool) -> CliResult {
-    let store = load(&settings.dir)?;
+pub fn run_show(sources: &[Source], args: ShowArgs, verbose: bool) -> CliResult {
+    let store = load(sources)?;
     let entry = lookup::find_record(&store, &args.id)?;
     let mut out = Output::stdout();
     if args.json {
@@ -146,8 +146,8 @@ pub fn run_show(settings: &Settings, args: ShowArgs, verbose: bool) -> CliResult
     Ok(())
 }
 
-pub fn run_sessions(settings: &Settings, args: SessionsArgs, verbose: bool) -> CliResult {
-    let store = load(&settings.dir)?;
+pub fn run_sessions(sources: &[Source], args: SessionsArgs, verbose: bool) -> CliResult {
+    let store = load(sources)?;
     let sessions = store.sessions();
     let mut out = Output::stdout();
     if args.json {
@@ -162,8 +162,8 @@ pub fn run_sessions(settings: &Settings, args: SessionsArgs, verbose: bool) -> C
     Ok(())
 }
 
-pub fn run_conversation(settings: &Settings, args: ConversationArgs, verbose: bool) -> CliResult {
-    let store = load(&settings.dir)?;
+pub fn run_conversation(sources: &[Source], args: ConversationArgs, verbose: bool) -> CliResult {
+    let store = load(sources)?;
     let (session, entries) = lookup::find_session(&store, &args.session)?;
     let mut out = Output::stdout();
     if args.json {
@@ -185,14 +185,14 @@ pub fn run_conversation(settings: &Settings, args: ConversationArgs, verbose: bo
     Ok(())
 }
 
-fn load(dir: &Path) -> Result<Store, Failure> {
-    if !dir.exists() {
+fn load(sources: &[Source]) -> Result<Store, Failure> {
+    for source in sources.iter().filter(|source| !source.root.exists()) {
         // Not an error (nothing recorded yet is an empty log), but an empty answer should not
-        // leave a mistyped --dir unnoticed.
-        let shown = crate::sanitize::sanitize_line(&dir.display().to_string()).into_owned();
-        eprintln!("interlog: the log directory {shown} does not exist (yet): no records");
+        // leave a mistyped --dir or --source unnoticed.
+        let shown = crate::sanitize::sanitize_line(&source.root.display().to_string()).into_owned();
+        eprintln!("interlog: {shown} does not exist (yet): no records from it");
     }
-    Store::load(dir).map_err(|err| Failure::Failed(err.into()))
+    Store::load_sources(sources).map_err(|err| Failure::Failed(err.into()))
 }
 
 fn read_records(store: &Store, entries: &[EntryId]) -> Result<Vec<InteractionRecord>, Failure> {
@@ -279,8 +279,8 @@ fn list_row(row: &RecordSummary, today: Today) -> Vec<Cell> {
         Cell::new(optional(&row.project)),
         Cell::new(optional(&row.client)),
         Cell::new(optional(&row.model)),
-        Cell::new(tokens(row.input_tokens)),
-        Cell::new(tokens(row.output_tokens)),
+        Cell::new(tokens_marked(row.input_tokens, row.usage_approximate)),
+        Cell::new(tokens_marked(row.output_tokens, row.usage_approximate)),
         Cell::new(row.duration_ms.map(duration).unwrap_or_default()),
         Cell::new(if row.tool_calls > 0 { row.tool_calls.to_string() } else { String::new() }),
         Cell::styled(if row.has_error { "✗" } else { "" }, Style::Bad),
