@@ -212,6 +212,10 @@ fn default_log_filter(command: &Option<Command>) -> &'static str {
 
 pub fn run(cli: Cli) -> CliResult {
     init_tracing(default_log_filter(&cli.command));
+    #[cfg(feature = "tui")]
+    if matches!(cli.command, Some(Command::Demo(_))) && cli.dir.is_some() {
+        return Err(Failure::Usage("demo writes to a temporary directory of its own; --dir is not used".into()));
+    }
     let settings = settings(&cli)?;
     let sources = sources(&cli, &settings)?;
     let verbose = cli.verbose;

@@ -216,3 +216,12 @@ fn a_known_field_with_the_wrong_type_is_refused_when_writing() {
     assert!(stderr(&output).contains("`duration_ms` has the wrong type: a string"), "{}", stderr(&output));
     assert!(stored_lines(dir.path()).is_empty());
 }
+
+#[cfg(feature = "tui")]
+#[test]
+fn demo_refuses_a_dir_it_would_ignore() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = interlog(dir.path(), &["demo"], "");
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("--dir is not used"), "{}", stderr(&output));
+}
