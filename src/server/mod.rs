@@ -6,14 +6,14 @@
 //! through a [`Store`] that follows the directory, so records written by other processes show up
 //! without a restart.
 
-mod app;
+pub(crate) mod app;
 mod error;
 mod guard;
 mod indexed;
 mod post;
 mod read;
 mod summary;
-mod write;
+pub(crate) mod write;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -27,6 +27,7 @@ use crate::capture::{CaptureError, InteractionLogger, InteractionsConfig};
 use crate::store::{Store, StoreError};
 
 pub use guard::{is_local_host, HostPolicy};
+pub(crate) use guard::constant_time_eq;
 
 /// The contract's default body limit: 8 MiB.
 pub const DEFAULT_MAX_BODY: usize = 8 * 1024 * 1024;
