@@ -248,7 +248,7 @@ fn any_text(record: &InteractionRecord, visit: &mut dyn FnMut(&str) -> bool) -> 
     in_messages
         || record.tool_calls.iter().any(|call| {
             call.arguments.as_ref().is_some_and(|args| any_value_text(args, visit))
-                || call.result.as_deref().is_some_and(|result| visit(result))
+                || call.result.as_deref().is_some_and(&mut *visit)
                 || call.extra.values().any(|value| any_value_text(value, visit))
         })
         || record.context_pack.as_ref().is_some_and(|pack| any_value_text(pack, visit))

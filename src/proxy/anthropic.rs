@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::record::{append, base64_size, count, json_or_string, text, text_or_blocks, Rebuilt, RequestParts, StreamRebuilder};
+use super::record::{
+    append, base64_size, count, json_or_string, text, text_or_blocks, Rebuilt, RequestParts, StreamRebuilder,
+};
 use crate::record::{ContentBlock, Message, MessageContent, Role, TokenUsage};
 
 /// The request's model, system prompt (a string or text blocks), messages and tool names.
@@ -242,10 +244,8 @@ mod tests {
 
     fn replay(events: &[Value]) -> (Rebuilt, Vec<bool>) {
         let mut stream: Box<dyn StreamRebuilder> = Box::<MessageStream>::default();
-        let content: Vec<bool> = events
-            .iter()
-            .map(|event| stream.event(event["type"].as_str().unwrap_or(""), &event.to_string()))
-            .collect();
+        let content: Vec<bool> =
+            events.iter().map(|event| stream.event(event["type"].as_str().unwrap_or(""), &event.to_string())).collect();
         (stream.finish(), content)
     }
 

@@ -34,11 +34,10 @@ impl State {
     pub(crate) fn new(config: &ProxyConfig, writer: RecordWriter) -> Result<State, reqwest::Error> {
         // No overall timeout: an agent's stream may run for many minutes. reqwest reads
         // HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment by default.
-        let client = reqwest::Client::builder()
-            .connect_timeout(std::time::Duration::from_secs(30))
-            .tcp_nodelay(true)
-            .build()?;
-        let redact_headers = config.redact_headers.iter().filter_map(|name| HeaderName::try_from(name.trim()).ok()).collect();
+        let client =
+            reqwest::Client::builder().connect_timeout(std::time::Duration::from_secs(30)).tcp_nodelay(true).build()?;
+        let redact_headers =
+            config.redact_headers.iter().filter_map(|name| HeaderName::try_from(name.trim()).ok()).collect();
         Ok(State {
             client,
             writer,
@@ -112,13 +111,19 @@ async fn forward(Extract(state): Extract<Arc<State>>, request: Request) -> Respo
     let started_at = Timestamp::now();
     let (parts, body) = request.into_parts();
     let Some(path_and_query) = admitted(&state, &parts.uri, &parts.headers) else {
-        return own_error(StatusCode::UNAUTHORIZED, "interlog proxy: missing or wrong token (X-Interlog-Token or a /t/TOKEN/ path prefix)");
+        return own_error(
+            StatusCode::UNAUTHORIZED,
+            "interlog proxy: missing or wrong token (X-Interlog-Token or a /t/TOKEN/ path prefix)",
+        );
     };
     let path = path_and_query.split('?').next().unwrap_or("");
     let route = route(&parts.method, path, &parts.headers);
     let base = if route.anthropic { &state.anthropic } else { &state.openai };
     let url = format!("{base}{path_and_query}");
-    let mut upstream = state.client.request(parts.method.clone(), &url).headers(upstream_headers(&parts.headers, route.recorded.is_some()));
+    let mut upstream = state
+        .client
+        .request(parts.method.clone(), &url)
+        .headers(upstream_headers(&parts.headers, route.recorded.is_some()));
     let Some(api) = route.recorded else {
         let stream = body.into_data_stream().map_err(std::io::Error::other);
         upstream = upstream.body(reqwest::Body::wrap_stream(stream));
@@ -144,7 +149,10 @@ async fn forward(Extract(state): Extract<Arc<State>>, request: Request) -> Respo
         session_id: header_text(&parts.headers, "x-claude-code-session-id")
             .or_else(|| header_text(&parts.headers, "x-interlog-session")),
         project: state.project.clone().or_else(|| header_text(&parts.headers, "x-interlog-project")),
-        client: state.client_name.clone().or_else(|| header_text(&parts.headers, "user-agent").map(|ua| product_name(&ua))),
+        client: state
+            .client_name
+            .clone()
+            .or_else(|| header_text(&parts.headers, "user-agent").map(|ua| product_name(&ua))),
         request_id: None,
         status: None,
         secrets: secrets(&parts.headers, &state.redact_headers),
@@ -152,13 +160,16 @@ async fn forward(Extract(state): Extract<Arc<State>>, request: Request) -> Respo
     // Dropped with the handler when the agent gives up before the upstream answers.
     let mut waiting = Unanswered { exchange: Some(exchange), writer: state.writer.clone() };
     let sent = upstream.body(request_body).send().await;
-    let Some(mut exchange) = waiting.exchange.take() else { return own_error(StatusCode::INTERNAL_SERVER_ERROR, "interlog proxy: lost the exchange") };
+    let Some(mut exchange) = waiting.exchange.take() else {
+        return own_error(StatusCode::INTERNAL_SERVER_ERROR, "interlog proxy: lost the exchange");
+    };
     match sent {
         Ok(response) => {
             exchange.status = Some(response.status().as_u16());
             exchange.request_id = header_text(response.headers(), api.request_id_header());
             let streamed = is_event_stream(response.headers());
-            let tap = Tap::new(exchange, if streamed { Capture::events(api) } else { Capture::body() }, state.writer.clone());
+            let tap =
+                Tap::new(exchange, if streamed { Capture::events(api) } else { Capture::body() }, state.writer.clone());
             respond(response, Some(tap))
         }
         Err(err) => {
@@ -185,7 +196,13 @@ struct Unanswered {
 impl Drop for Unanswered {
     fn drop(&mut self) {
         if let Some(exchange) = self.exchange.take() {
-            let seen = Seen { rebuilt: Default::default(), first_content: None, ended: Instant::now(), end: End::ClientGone, truncated: false };
+            let seen = Seen {
+                rebuilt: Default::default(),
+                first_content: None,
+                ended: Instant::now(),
+                end: End::ClientGone,
+                truncated: false,
+            };
             self.writer.write_later(move || super::record::build(&exchange, seen));
         }
     }
@@ -315,7 +332,10 @@ fn secrets(headers: &HeaderMap, extra: &[HeaderName]) -> Redactor {
         let Ok(text) = value.to_str() else { continue };
         let pieces: Vec<&str> = match name.as_str() {
             "cookie" => text.split(';').filter_map(|pair| pair.split_once('=').map(|(_, v)| v.trim())).collect(),
-            _ => vec![text.split_once(' ').map_or(text, |(scheme, rest)| if scheme.eq_ignore_ascii_case("bearer") { rest } else { text }).trim()],
+            _ => vec![text
+                .split_once(' ')
+                .map_or(text, |(scheme, rest)| if scheme.eq_ignore_ascii_case("bearer") { rest } else { text })
+                .trim()],
         };
         // Short values would scrub ordinary words; credentials are long.
         values.extend(pieces.into_iter().filter(|v| v.len() >= 8).map(str::to_owned));
@@ -334,9 +354,15 @@ mod tests {
     #[test]
     fn routes_by_path_then_by_caller() {
         let none = HeaderMap::new();
-        assert_eq!(route(&Method::POST, "/v1/messages", &none), Route { anthropic: true, recorded: Some(Api::AnthropicMessages) });
+        assert_eq!(
+            route(&Method::POST, "/v1/messages", &none),
+            Route { anthropic: true, recorded: Some(Api::AnthropicMessages) }
+        );
         assert_eq!(route(&Method::POST, "/v1/messages/count_tokens", &none), Route { anthropic: true, recorded: None });
-        assert_eq!(route(&Method::POST, "/v1/responses", &none), Route { anthropic: false, recorded: Some(Api::OpenAiResponses) });
+        assert_eq!(
+            route(&Method::POST, "/v1/responses", &none),
+            Route { anthropic: false, recorded: Some(Api::OpenAiResponses) }
+        );
         assert_eq!(route(&Method::GET, "/v1/models", &none), Route { anthropic: false, recorded: None });
         let anthropic = headers(&[("anthropic-version", "2023-06-01")]);
         assert_eq!(route(&Method::GET, "/v1/models", &anthropic), Route { anthropic: true, recorded: None });
@@ -353,16 +379,28 @@ mod tests {
     #[test]
     fn credential_values_become_literals_to_scrub() {
         let redactor = secrets(
-            &headers(&[("authorization", "Bearer oauth-token-123456"), ("x-api-key", "key-abcdefgh"), ("x-custom", "custom-secret-1")]),
+            &headers(&[
+                ("authorization", "Bearer oauth-token-123456"),
+                ("x-api-key", "key-abcdefgh"),
+                ("x-custom", "custom-secret-1"),
+            ]),
             &[HeaderName::from_static("x-custom")],
         );
-        assert_eq!(redactor.redact("a oauth-token-123456 b key-abcdefgh c custom-secret-1").as_ref(), "a [REDACTED] b [REDACTED] c [REDACTED]");
+        assert_eq!(
+            redactor.redact("a oauth-token-123456 b key-abcdefgh c custom-secret-1").as_ref(),
+            "a [REDACTED] b [REDACTED] c [REDACTED]"
+        );
     }
 
     #[test]
     fn encoding_and_our_headers_stay_here() {
         let sent = upstream_headers(
-            &headers(&[("accept-encoding", "gzip"), ("x-interlog-project", "p"), ("anthropic-beta", "x"), ("connection", "keep-alive")]),
+            &headers(&[
+                ("accept-encoding", "gzip"),
+                ("x-interlog-project", "p"),
+                ("anthropic-beta", "x"),
+                ("connection", "keep-alive"),
+            ]),
             true,
         );
         assert_eq!(sent.keys().map(HeaderName::as_str).collect::<Vec<_>>(), vec!["anthropic-beta"]);

@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::record::{append, count, data_url_image, json_or_string, text, text_or_blocks, Rebuilt, RequestParts, StreamRebuilder};
+use super::record::{
+    append, count, data_url_image, json_or_string, text, text_or_blocks, Rebuilt, RequestParts, StreamRebuilder,
+};
 use crate::record::{ContentBlock, Message, MessageContent, Role, TokenUsage};
 
 /// The request's model, system prompt (its `system` and `developer` messages), the other messages
@@ -39,7 +41,10 @@ pub(crate) fn tool_names(body: &Value) -> Vec<String> {
     tools
         .iter()
         .filter_map(|tool| {
-            tool.get("function").and_then(|f| text(f, "name")).or_else(|| text(tool, "name")).or_else(|| text(tool, "type"))
+            tool.get("function")
+                .and_then(|f| text(f, "name"))
+                .or_else(|| text(tool, "name"))
+                .or_else(|| text(tool, "type"))
         })
         .collect()
 }
@@ -95,7 +100,10 @@ fn usage_of(usage: &Value) -> TokenUsage {
         input_tokens: count(usage, "prompt_tokens").map(|prompt| prompt.saturating_sub(cached.unwrap_or(0))),
         output_tokens: count(usage, "completion_tokens"),
         cache_read_tokens: cached.filter(|&n| n > 0),
-        reasoning_tokens: usage.get("completion_tokens_details").and_then(|d| count(d, "reasoning_tokens")).filter(|&n| n > 0),
+        reasoning_tokens: usage
+            .get("completion_tokens_details")
+            .and_then(|d| count(d, "reasoning_tokens"))
+            .filter(|&n| n > 0),
         ..TokenUsage::default()
     }
 }
@@ -226,7 +234,11 @@ mod tests {
             rebuilt.content,
             vec![
                 ContentBlock::Text { text: "Let me check.".into() },
-                ContentBlock::ToolUse { id: "call_abc".into(), name: "get_weather".into(), input: json!({"location":"Paris"}) },
+                ContentBlock::ToolUse {
+                    id: "call_abc".into(),
+                    name: "get_weather".into(),
+                    input: json!({"location":"Paris"})
+                },
             ]
         );
         assert_eq!(rebuilt.stop_reason.as_deref(), Some("tool_calls"));
@@ -269,7 +281,9 @@ mod tests {
             }])
         );
         assert_eq!(parts.messages[2].role, Role::Tool);
-        assert!(matches!(&parts.messages[0].content, MessageContent::Blocks(b) if b[1] == ContentBlock::Image { media_type: "image/jpeg".into(), bytes: 6 }));
+        assert!(
+            matches!(&parts.messages[0].content, MessageContent::Blocks(b) if b[1] == ContentBlock::Image { media_type: "image/jpeg".into(), bytes: 6 })
+        );
     }
 
     #[test]

@@ -8,7 +8,9 @@
 use serde_json::Value;
 
 use super::openai_chat::tool_names;
-use super::record::{append, count, data_url_image, json_or_string, text, text_or_blocks, Rebuilt, RequestParts, StreamRebuilder};
+use super::record::{
+    append, count, data_url_image, json_or_string, text, text_or_blocks, Rebuilt, RequestParts, StreamRebuilder,
+};
 use crate::record::{ContentBlock, Message, MessageContent, Role, TokenUsage};
 
 /// The request's model, `instructions` (and system/developer input items), input items and tools.
@@ -49,7 +51,9 @@ fn input_item(item: &Value) -> Option<Message> {
                 is_error: false,
             }],
         ),
-        Some("reasoning") => reasoning(item).map(|block| Message::new(Role::Assistant, MessageContent::Blocks(vec![block]))),
+        Some("reasoning") => {
+            reasoning(item).map(|block| Message::new(Role::Assistant, MessageContent::Blocks(vec![block])))
+        }
         Some("message") | None => {
             let role = Role::from(item.get("role")?.as_str()?);
             let content = match item.get("content")? {
@@ -59,7 +63,10 @@ fn input_item(item: &Value) -> Option<Message> {
             };
             Some(Message::new(role, content))
         }
-        Some(_) => Some(Message::new(Role::Other("item".into()), MessageContent::Blocks(vec![ContentBlock::Other(item.clone())]))),
+        Some(_) => Some(Message::new(
+            Role::Other("item".into()),
+            MessageContent::Blocks(vec![ContentBlock::Other(item.clone())]),
+        )),
     }
 }
 
@@ -101,7 +108,10 @@ fn usage_of(usage: &Value) -> TokenUsage {
         input_tokens: count(usage, "input_tokens").map(|input| input.saturating_sub(cached.unwrap_or(0))),
         output_tokens: count(usage, "output_tokens"),
         cache_read_tokens: cached.filter(|&n| n > 0),
-        reasoning_tokens: usage.get("output_tokens_details").and_then(|d| count(d, "reasoning_tokens")).filter(|&n| n > 0),
+        reasoning_tokens: usage
+            .get("output_tokens_details")
+            .and_then(|d| count(d, "reasoning_tokens"))
+            .filter(|&n| n > 0),
         ..TokenUsage::default()
     }
 }
@@ -124,11 +134,16 @@ pub fn rebuild_response(response: &Value) -> Rebuilt {
     let stop_reason = match status.as_deref() {
         Some("incomplete") => response.get("incomplete_details").and_then(|d| text(d, "reason")).or(status.clone()),
         // Chat Completions' words, so both OpenAI APIs read alike.
-        Some("completed") if content.iter().any(|b| matches!(b, ContentBlock::ToolUse { .. })) => Some("tool_calls".into()),
+        Some("completed") if content.iter().any(|b| matches!(b, ContentBlock::ToolUse { .. })) => {
+            Some("tool_calls".into())
+        }
         Some("completed") => Some("stop".into()),
         _ => None,
     };
-    let error = response.get("error").filter(|e| !e.is_null()).and_then(|_| super::record::Api::OpenAiResponses.error_message(response));
+    let error = response
+        .get("error")
+        .filter(|e| !e.is_null())
+        .and_then(|_| super::record::Api::OpenAiResponses.error_message(response));
     Rebuilt {
         response_id: text(response, "id"),
         model: text(response, "model"),
@@ -251,7 +266,9 @@ mod tests {
     fn incomplete_failed_and_broken_streams() {
         let incomplete = replay(&[json!({"type":"response.incomplete","response":completed("incomplete")})]);
         assert_eq!(incomplete.stop_reason.as_deref(), Some("max_output_tokens"));
-        let failed = replay(&[json!({"type":"response.failed","response":{"id":"resp_2","status":"failed","error":{"code":"server_error","message":"The model crashed"},"output":[]}})]);
+        let failed = replay(&[
+            json!({"type":"response.failed","response":{"id":"resp_2","status":"failed","error":{"code":"server_error","message":"The model crashed"},"output":[]}}),
+        ]);
         assert_eq!(failed.error.as_deref(), Some("server_error: The model crashed"));
         let broken = replay(&[
             json!({"type":"response.created","response":{"id":"resp_3","model":"gpt-4.1","output":[]}}),

@@ -161,6 +161,12 @@ pub fn build(exchange: &Exchange, seen: Seen) -> InteractionRecord {
     record.tools_available = parts.tools;
     record.response = Some(response_text(&rebuilt.content)).filter(|text| !text.is_empty());
     record.tool_calls = tool_calls(&rebuilt.content);
+    let thinking = thinking_text(&rebuilt.content);
+    if !thinking.is_empty() {
+        // The record has no field for the response's reasoning; an unknown field is kept by
+        // every reader and shown in the raw view (docs/proxy.md names it).
+        record.extra.insert(RESPONSE_THINKING.to_owned(), Value::String(thinking));
+    }
     record.usage = Some(rebuilt.usage).filter(|usage| !usage.is_empty());
     record.stop_reason = rebuilt.stop_reason.as_deref().map(StopReason::from);
     record.duration_ms = Some(millis(seen.ended.saturating_duration_since(exchange.started)));
@@ -237,6 +243,20 @@ fn response_text(content: &[ContentBlock]) -> String {
         })
         .collect();
     texts.join("\n")
+}
+
+/// The extra field holding the response's thinking text.
+pub const RESPONSE_THINKING: &str = "response_thinking";
+
+fn thinking_text(content: &[ContentBlock]) -> String {
+    let texts: Vec<&str> = content
+        .iter()
+        .filter_map(|block| match block {
+            ContentBlock::Thinking { thinking } if !thinking.is_empty() => Some(thinking.as_str()),
+            _ => None,
+        })
+        .collect();
+    texts.join("\n\n")
 }
 
 fn tool_calls(content: &[ContentBlock]) -> Vec<ToolCallRecord> {

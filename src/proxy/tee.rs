@@ -22,13 +22,13 @@ const MAX_EVENT: usize = 16 * 1024 * 1024;
 
 /// How the response is read for the record.
 pub(crate) enum Capture {
-    Events { parser: SseParser, rebuilder: Box<dyn StreamRebuilder> },
+    Events { parser: Box<SseParser>, rebuilder: Box<dyn StreamRebuilder> },
     Body { kept: Vec<u8>, truncated: bool },
 }
 
 impl Capture {
     pub(crate) fn events(api: Api) -> Capture {
-        Capture::Events { parser: SseParser::new().max_buffer(MAX_EVENT), rebuilder: api.stream_rebuilder() }
+        Capture::Events { parser: Box::new(SseParser::new().max_buffer(MAX_EVENT)), rebuilder: api.stream_rebuilder() }
     }
 
     pub(crate) fn body() -> Capture {

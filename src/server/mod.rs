@@ -26,8 +26,8 @@ use tokio::sync::oneshot;
 use crate::capture::{CaptureError, InteractionLogger, InteractionsConfig};
 use crate::store::{Store, StoreError};
 
-pub use guard::{is_local_host, HostPolicy};
 pub(crate) use guard::constant_time_eq;
+pub use guard::{is_local_host, HostPolicy};
 
 /// The contract's default body limit: 8 MiB.
 pub const DEFAULT_MAX_BODY: usize = 8 * 1024 * 1024;

@@ -12,7 +12,10 @@ use super::error::ApiError;
 
 /// A record to write, and who hears how it went.
 enum WriteJob {
-    Answered { record: InteractionRecord, done: oneshot::Sender<Result<String, CaptureError>> },
+    Answered {
+        record: Box<InteractionRecord>,
+        done: oneshot::Sender<Result<String, CaptureError>>,
+    },
     /// Built on the writer thread (parsing a request can take milliseconds that must not run on
     /// an async worker); nobody waits, so a failure is logged.
     Deferred(Box<dyn FnOnce() -> InteractionRecord + Send>),
@@ -61,7 +64,7 @@ impl RecordWriter {
     /// Writes the record; returns its id once the line is in the day's file.
     pub(crate) async fn write(&self, record: InteractionRecord) -> Result<String, ApiError> {
         let (done, written) = oneshot::channel();
-        self.0.send(WriteJob::Answered { record, done }).map_err(|_| writer_gone())?;
+        self.0.send(WriteJob::Answered { record: Box::new(record), done }).map_err(|_| writer_gone())?;
         let result = written.await.map_err(|_| writer_gone())?;
         result.map_err(|err| match err {
             CaptureError::Invalid(reason) => ApiError::bad_request(format!("invalid record: {reason}")),
