@@ -595,4 +595,10 @@ fn run_records_what_the_command_sends_into_the_log_directory() {
     assert_eq!(records[0].request_id.as_deref(), Some("req_run"));
     assert_eq!(records[0].tool_calls.len(), 1);
     assert!(!everything_in(&logs).contains(API_KEY));
+    // `show` names who served it, its ids and its time to first token.
+    let shown = interlog(&logs).args(["show", &records[0].id]).output().unwrap();
+    let shown = String::from_utf8_lossy(&shown.stdout);
+    for fact in ["anthropic", "req_run", "msg_014p7gG3wDgGV9EUtLvnow3U", "ttft", "The user wants weather"] {
+        assert!(shown.contains(fact), "{fact} missing from show:\n{shown}");
+    }
 }
