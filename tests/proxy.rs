@@ -602,3 +602,25 @@ fn run_records_what_the_command_sends_into_the_log_directory() {
         assert!(shown.contains(fact), "{fact} missing from show:\n{shown}");
     }
 }
+
+#[test]
+fn a_shared_proxy_with_a_token_forwards_only_requests_that_carry_it() {
+    let upstream = Upstream::start();
+    let proxy = TestProxy::start_with(&upstream, |config| config.token = Some("team-token-42".into()));
+    let refused = exchange(proxy.addr, "/v1/messages", &anthropic_headers("s"), &anthropic_request(false));
+    assert_eq!(refused.status, 401);
+    let ok = r#"{"id":"msg_t","type":"message","role":"assistant","model":"m","content":[{"type":"text","text":"ok"}],"stop_reason":"end_turn","usage":{"input_tokens":1,"output_tokens":1}}"#;
+    upstream.answer(Answer::json(200, "req_path", ok));
+    upstream.answer(Answer::json(200, "req_header", ok));
+    let by_path =
+        exchange(proxy.addr, "/t/team-token-42/v1/messages", &anthropic_headers("s"), &anthropic_request(false));
+    assert_eq!(by_path.status, 200);
+    assert_eq!(upstream.next_request().path, "/v1/messages", "the token is not sent upstream");
+    let mut headers = anthropic_headers("s");
+    headers.push(("x-interlog-token", "team-token-42"));
+    assert_eq!(exchange(proxy.addr, "/v1/messages", &headers, &anthropic_request(false)).status, 200);
+    assert_eq!(upstream.next_request().header("x-interlog-token"), None);
+    proxy.records(2);
+    assert!(!everything_in(&proxy.dir).contains("team-token-42"));
+    proxy.shutdown();
+}
