@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::response::Response;
+use axum::serve::ListenerExt;
 use futures::StreamExt;
 use interlog::proxy::{Proxy, ProxyConfig};
 use interlog::InteractionsConfig;
@@ -66,25 +67,44 @@ struct Options {
     streams: usize,
     chunks: usize,
     interval_ms: u64,
+    /// `latency`, `trips` or `streams`; all three when absent.
+    part: Option<String>,
+    /// For `streams`: the one way to measure (memory is best compared across fresh processes).
+    modes: Vec<Mode>,
 }
 
+const USAGE: &str = "usage: bench_proxy [--seconds S] [--streams N] [--chunks N] [--interval-ms MS] [--part latency|trips|streams] [--mode direct|pass|recorded]";
+
 fn options() -> Options {
-    let mut options = Options { seconds: 5, streams: 1000, chunks: 40, interval_ms: 2 };
+    let mut options =
+        Options { seconds: 5, streams: 1000, chunks: 40, interval_ms: 2, part: None, modes: Mode::ALL.to_vec() };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
-        let value = pair.get(1).and_then(|v| v.parse::<u64>().ok());
-        match (pair[0].as_str(), value) {
+        let value = pair.get(1).map(String::as_str).unwrap_or("");
+        let number = value.parse::<u64>().ok();
+        match (pair[0].as_str(), number) {
             ("--seconds", Some(v)) => options.seconds = v,
             ("--streams", Some(v)) => options.streams = v as usize,
             ("--chunks", Some(v)) => options.chunks = v as usize,
             ("--interval-ms", Some(v)) => options.interval_ms = v,
-            _ => {
-                eprintln!("usage: bench_proxy [--seconds S] [--streams N] [--chunks N] [--interval-ms MS]");
-                std::process::exit(2);
+            ("--part", _) if ["latency", "trips", "streams"].contains(&value) => options.part = Some(value.to_owned()),
+            ("--mode", _) => {
+                options.modes = match value {
+                    "direct" => vec![Mode::Direct],
+                    "pass" => vec![Mode::PassThrough],
+                    "recorded" => vec![Mode::Recorded],
+                    _ => usage(),
+                }
             }
+            _ => usage(),
         }
     }
     options
+}
+
+fn usage() -> ! {
+    eprintln!("{USAGE}");
+    std::process::exit(2);
 }
 
 const MESSAGE: &str = r#"{"id":"msg_bench","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[{"type":"text","text":"The lockfile is stale; run the update and rebuild."}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":1830,"output_tokens":412}}"#;
@@ -161,7 +181,8 @@ struct UpstreamState {
 
 async fn upstream(state: Arc<UpstreamState>, request: Request) -> Response {
     let body = axum::body::to_bytes(request.into_body(), usize::MAX).await.unwrap_or_default();
-    let streamed = body.windows(14).any(|w| w == br#""stream":true"#);
+    const STREAMED: &[u8] = br#""stream":true"#;
+    let streamed = body.windows(STREAMED.len()).any(|w| w == STREAMED);
     let builder = Response::builder().header("request-id", "req_bench");
     let response = if streamed {
         let hold = state.holding.load(Ordering::SeqCst).then(|| Arc::clone(&state.hold));
@@ -269,7 +290,7 @@ fn rss_kib() -> u64 {
 
 /// Opens `count` streams at once, each held after its first chunk; returns the memory they take
 /// (KiB) and how many completed whole once released.
-async fn open_streams(url: &str, count: usize, state: &UpstreamState, expected_len: usize) -> (u64, usize) {
+async fn open_streams(url: &str, count: usize, state: &UpstreamState, chunks: usize) -> (u64, usize) {
     let client = client();
     let body = request_body(true);
     state.holding.store(true, Ordering::SeqCst);
@@ -279,18 +300,24 @@ async fn open_streams(url: &str, count: usize, state: &UpstreamState, expected_l
     for _ in 0..count {
         let (client, body, url, opened) = (client.clone(), body.clone(), url.to_owned(), Arc::clone(&opened));
         tasks.push(tokio::spawn(async move {
-            let response = client.post(&url).header("anthropic-version", "2023-06-01").body(body).send().await.ok()?;
+            let response = client
+                .post(&url)
+                .header("anthropic-version", "2023-06-01")
+                .body(body)
+                .send()
+                .await
+                .map_err(|err| format!("send: {err:?}"))?;
             let mut stream = response.bytes_stream();
-            let mut total = 0;
+            let mut total = Vec::new();
             let mut told = false;
             while let Some(chunk) = stream.next().await {
-                total += chunk.ok()?.len();
+                total.extend_from_slice(&chunk.map_err(|err| format!("body: {err:?}"))?);
                 if !told {
                     opened.add_permits(1);
                     told = true;
                 }
             }
-            Some(total)
+            Ok::<Vec<u8>, String>(total)
         }));
     }
     let all_open = opened.acquire_many(count as u32).await.expect("semaphore");
@@ -301,10 +328,20 @@ async fn open_streams(url: &str, count: usize, state: &UpstreamState, expected_l
     state.hold.add_permits(count);
     let mut whole = 0;
     for task in tasks {
-        if let Ok(Some(len)) = task.await {
-            // The stamps differ in length only by their digits; the event count is what matters.
-            if len.abs_diff(expected_len) < 64 {
+        let outcome = task.await.map_err(|err| err.to_string()).and_then(|r| r);
+        if let Err(err) = &outcome {
+            if whole == 0 {
+                eprintln!("a stream failed: {err}");
+            }
+        }
+        if let Ok(body) = outcome {
+            // The stamps differ from stream to stream; every event and the end are what matter.
+            const DELTA: &[u8] = b"event: content_block_delta\n";
+            let deltas = body.windows(DELTA.len()).filter(|w| *w == DELTA).count();
+            if deltas == chunks && body.ends_with(b"data: {\"type\":\"message_stop\"}\n\n") {
                 whole += 1;
+            } else if whole == 0 {
+                eprintln!("a stream of {} bytes with {deltas} of {chunks} deltas", body.len());
             }
         }
     }
@@ -339,6 +376,9 @@ fn main() {
         let state = Arc::clone(&state);
         move |request: Request| upstream(Arc::clone(&state), request)
     });
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     upstream_runtime.spawn(async move { axum::serve(listener, app).await });
 
     let temp = tempfile::tempdir().expect("temp dir");
@@ -351,16 +391,44 @@ fn main() {
     let proxy_addr = proxy.local_addr();
 
     let client_runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    let stream_len: usize = client_runtime.block_on(async {
-        let response = client()
-            .post(Mode::Direct.url(upstream_addr, proxy_addr))
-            .body(request_body(true))
-            .send()
-            .await
-            .expect("send");
-        response.bytes().await.expect("body").len()
-    });
+    let runs = |part: &str| options.part.as_deref().is_none_or(|p| p == part);
+    if runs("latency") {
+        latency_table(&client_runtime, &options, upstream_addr, proxy_addr);
+    }
+    if runs("trips") {
+        println!("\nnon-streamed round trips, 16 connections, {} s each:", options.seconds);
+        for mode in Mode::ALL {
+            let url = mode.url(upstream_addr, proxy_addr);
+            let rate = client_runtime.block_on(round_trips(&url, 16, options.seconds));
+            println!("{:<22} {:>8.0} /s", mode.name(), rate);
+        }
+    }
+    if runs("streams") {
+        let before = records_in(&logs);
+        println!("\n{} streams open at once (each held after its first chunk, then released):", options.streams);
+        for &mode in &options.modes {
+            let url = mode.url(upstream_addr, proxy_addr);
+            let (kib, whole) = client_runtime.block_on(open_streams(&url, options.streams, &state, options.chunks));
+            println!(
+                "{:<22} {:>7} KiB more while open ({:.1} KiB a stream, client and upstream included); {whole}/{} complete",
+                mode.name(),
+                kib,
+                kib as f64 / options.streams as f64,
+                options.streams
+            );
+        }
+        proxy.shutdown().expect("shutdown");
+        let recorded = records_in(&logs) - before;
+        println!("records written for the recorded streams: {recorded}");
+    }
+}
 
+fn latency_table(
+    client_runtime: &tokio::runtime::Runtime,
+    options: &Options,
+    upstream_addr: SocketAddr,
+    proxy_addr: SocketAddr,
+) {
     println!("streamed: {} chunks {} ms apart per response", options.chunks, options.interval_ms);
     println!("{:<22} {:>14} {:>14} {:>14} {:>14}", "", "first byte p50", "p99", "chunk p50", "p99");
     let requests = 200;
@@ -385,28 +453,4 @@ fn main() {
             row[3] - base[3]
         );
     }
-
-    println!("\nnon-streamed round trips, 16 connections, {} s each:", options.seconds);
-    for mode in Mode::ALL {
-        let url = mode.url(upstream_addr, proxy_addr);
-        let rate = client_runtime.block_on(round_trips(&url, 16, options.seconds));
-        println!("{:<22} {:>8.0} /s", mode.name(), rate);
-    }
-
-    let before = records_in(&logs);
-    println!("\n{} streams open at once (each held after its first chunk, then released):", options.streams);
-    for mode in Mode::ALL {
-        let url = mode.url(upstream_addr, proxy_addr);
-        let (kib, whole) = client_runtime.block_on(open_streams(&url, options.streams, &state, stream_len));
-        println!(
-            "{:<22} {:>7} KiB more while open ({:.1} KiB a stream, client and upstream included); {whole}/{} complete",
-            mode.name(),
-            kib,
-            kib as f64 / options.streams as f64,
-            options.streams
-        );
-    }
-    proxy.shutdown().expect("shutdown");
-    let recorded = records_in(&logs) - before;
-    println!("records written for the {} recorded open streams: {recorded}", options.streams);
 }

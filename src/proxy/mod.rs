@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use axum::serve::ListenerExt;
 use tokio::sync::oneshot;
 
 use crate::capture::{CaptureError, InteractionLogger, InteractionsConfig};
@@ -175,7 +176,11 @@ fn serve(
     let state = forward::State::new(&config, writer).map_err(|err| ProxyError::Client(err.to_string()))?;
     let app = forward::router(Arc::new(state));
     let result = runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::from_std(listener).map_err(ProxyError::Runtime)?;
+        let listener = tokio::net::TcpListener::from_std(listener).map_err(ProxyError::Runtime)?.tap_io(|tcp| {
+            // Streamed events are small writes: Nagle would hold each one back for the agent's
+            // delayed ACK (40 ms on Linux).
+            let _ = tcp.set_nodelay(true);
+        });
         let (stopping, mut stopping_seen) = tokio::sync::watch::channel(false);
         let stop = async move {
             if config.stop_on_signals {

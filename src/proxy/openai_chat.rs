@@ -95,15 +95,18 @@ fn content_part(part: &Value) -> ContentBlock {
 
 /// OpenAI counts cached tokens inside `prompt_tokens`: the record's `input_tokens` leaves them out.
 fn usage_of(usage: &Value) -> TokenUsage {
-    let cached = usage.get("prompt_tokens_details").and_then(|d| count(d, "cached_tokens"));
+    openai_usage(usage, ["prompt_tokens", "prompt_tokens_details", "completion_tokens", "completion_tokens_details"])
+}
+
+/// Both OpenAI APIs count cached tokens inside the input and reasoning inside the output; only
+/// the key names differ: `[input, input details, output, output details]`.
+pub(crate) fn openai_usage(usage: &Value, [input, input_details, output, output_details]: [&str; 4]) -> TokenUsage {
+    let cached = usage.get(input_details).and_then(|d| count(d, "cached_tokens"));
     TokenUsage {
-        input_tokens: count(usage, "prompt_tokens").map(|prompt| prompt.saturating_sub(cached.unwrap_or(0))),
-        output_tokens: count(usage, "completion_tokens"),
+        input_tokens: count(usage, input).map(|total| total.saturating_sub(cached.unwrap_or(0))),
+        output_tokens: count(usage, output),
         cache_read_tokens: cached.filter(|&n| n > 0),
-        reasoning_tokens: usage
-            .get("completion_tokens_details")
-            .and_then(|d| count(d, "reasoning_tokens"))
-            .filter(|&n| n > 0),
+        reasoning_tokens: usage.get(output_details).and_then(|d| count(d, "reasoning_tokens")).filter(|&n| n > 0),
         ..TokenUsage::default()
     }
 }

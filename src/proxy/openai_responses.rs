@@ -7,9 +7,9 @@
 
 use serde_json::Value;
 
-use super::openai_chat::tool_names;
+use super::openai_chat::{openai_usage, tool_names};
 use super::record::{
-    append, count, data_url_image, json_or_string, text, text_or_blocks, Rebuilt, RequestParts, StreamRebuilder,
+    append, data_url_image, json_or_string, text, text_or_blocks, Rebuilt, RequestParts, StreamRebuilder,
 };
 use crate::record::{ContentBlock, Message, MessageContent, Role, TokenUsage};
 
@@ -103,17 +103,7 @@ fn reasoning(item: &Value) -> Option<ContentBlock> {
 
 /// Cached tokens are inside `input_tokens`: the record's `input_tokens` leaves them out.
 fn usage_of(usage: &Value) -> TokenUsage {
-    let cached = usage.get("input_tokens_details").and_then(|d| count(d, "cached_tokens"));
-    TokenUsage {
-        input_tokens: count(usage, "input_tokens").map(|input| input.saturating_sub(cached.unwrap_or(0))),
-        output_tokens: count(usage, "output_tokens"),
-        cache_read_tokens: cached.filter(|&n| n > 0),
-        reasoning_tokens: usage
-            .get("output_tokens_details")
-            .and_then(|d| count(d, "reasoning_tokens"))
-            .filter(|&n| n > 0),
-        ..TokenUsage::default()
-    }
+    openai_usage(usage, ["input_tokens", "input_tokens_details", "output_tokens", "output_tokens_details"])
 }
 
 /// A `response` object (a non-streamed body or a terminal event's), or an error body.

@@ -6,7 +6,8 @@ use serde_json::Value;
 
 use super::{anthropic, openai_chat, openai_responses};
 use crate::capture::Redactor;
-use crate::record::{ContentBlock, InteractionRecord, Message, StopReason, Timestamp, TokenUsage, ToolCallRecord};
+use crate::record::exchange::{response_text, tool_calls};
+use crate::record::{ContentBlock, InteractionRecord, Message, StopReason, Timestamp, TokenUsage};
 
 /// The recorded APIs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -234,17 +235,6 @@ fn last_user_text(messages: &[Message]) -> Option<String> {
         .find(|text| !text.trim().is_empty())
 }
 
-fn response_text(content: &[ContentBlock]) -> String {
-    let texts: Vec<&str> = content
-        .iter()
-        .filter_map(|block| match block {
-            ContentBlock::Text { text } => Some(text.as_str()),
-            _ => None,
-        })
-        .collect();
-    texts.join("\n")
-}
-
 /// The extra field holding the response's thinking text.
 pub const RESPONSE_THINKING: &str = "response_thinking";
 
@@ -257,21 +247,6 @@ fn thinking_text(content: &[ContentBlock]) -> String {
         })
         .collect();
     texts.join("\n\n")
-}
-
-fn tool_calls(content: &[ContentBlock]) -> Vec<ToolCallRecord> {
-    content
-        .iter()
-        .filter_map(|block| match block {
-            ContentBlock::ToolUse { id, name, input } if !name.trim().is_empty() => Some(ToolCallRecord {
-                name: name.clone(),
-                call_id: Some(id.clone()).filter(|id| !id.is_empty()),
-                arguments: Some(input.clone()),
-                ..ToolCallRecord::default()
-            }),
-            _ => None,
-        })
-        .collect()
 }
 
 // Helpers the three APIs share.

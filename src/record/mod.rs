@@ -3,7 +3,7 @@
 //! Reading is lenient (a reader never fails on a field it does not understand: the field is kept
 //! as raw JSON among the unknown fields), writing is strict ([`InteractionRecord::validate`]).
 
-mod exchange;
+pub(crate) mod exchange;
 mod message;
 mod parse;
 mod timestamp;
