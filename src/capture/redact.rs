@@ -64,17 +64,16 @@ impl Redactor {
         let mut out = String::new();
         let mut copied = 0;
         let mut at = 0;
-        while at < bytes.len() {
-            if self.starts.0[usize::from(bytes[at])] {
-                if let Some(secret) = self.match_at(bytes, at) {
+        while let Some(candidate) = self.next_candidate(bytes, at) {
+            match self.match_at(bytes, candidate) {
+                Some(secret) => {
                     out.push_str(&text[copied..secret.start]);
                     out.push_str(REDACTED);
                     copied = secret.end;
                     at = secret.end;
-                    continue;
                 }
+                None => at = candidate + 1,
             }
-            at += 1;
         }
         if copied == 0 {
             Cow::Borrowed(text)
@@ -87,7 +86,28 @@ impl Redactor {
     /// Whether the text holds a secret.
     pub fn finds(&self, text: &str) -> bool {
         let bytes = text.as_bytes();
-        (0..bytes.len()).any(|at| self.starts.0[usize::from(bytes[at])] && self.match_at(bytes, at).is_some())
+        let mut at = 0;
+        while let Some(candidate) = self.next_candidate(bytes, at) {
+            if self.match_at(bytes, candidate).is_some() {
+                return true;
+            }
+            at = candidate + 1;
+        }
+        false
+    }
+
+    /// The next position from `from` where a rule may match: a start byte at a word boundary
+    /// (or a `-`, which may open a PEM block anywhere). This loop is the whole cost for text
+    /// without secrets, so it is one table lookup a byte.
+    fn next_candidate(&self, bytes: &[u8], from: usize) -> Option<usize> {
+        let mut after_token = from > 0 && TOKEN[usize::from(bytes[from - 1])];
+        for (offset, &byte) in bytes.get(from..)?.iter().enumerate() {
+            if self.starts.0[usize::from(byte)] && (!after_token || byte == b'-') {
+                return Some(from + offset);
+            }
+            after_token = TOKEN[usize::from(byte)];
+        }
+        None
     }
 
     fn match_at(&self, bytes: &[u8], at: usize) -> Option<std::ops::Range<usize>> {
@@ -131,8 +151,19 @@ impl Redactor {
 
 /// Letters, digits and the punctuation keys and tokens are made of.
 fn is_token_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_')
+    TOKEN[usize::from(byte)]
 }
+
+const TOKEN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        table[byte] = b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+        byte += 1;
+    }
+    table
+};
 
 /// Bearer tokens may also hold base64 and URL-safe punctuation.
 fn is_bearer_byte(byte: u8) -> bool {
