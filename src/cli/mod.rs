@@ -183,6 +183,8 @@ fn default_log_filter(command: &Option<Command>) -> &'static str {
         Some(Command::Serve(_)) => serve::LOG_FILTER,
         #[cfg(feature = "proxy")]
         Some(Command::Run(_)) => proxy::RUN_LOG_FILTER,
+        #[cfg(feature = "proxy")]
+        Some(Command::Proxy(_)) => proxy::PROXY_LOG_FILTER,
         _ => "warn",
     }
 }

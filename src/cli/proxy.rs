@@ -9,6 +9,9 @@ use clap::Args;
 use super::{CliResult, Failure, Settings};
 use crate::proxy::{Proxy, ProxyConfig, ProxyError, DEFAULT_ANTHROPIC_UPSTREAM, DEFAULT_OPENAI_UPSTREAM};
 
+/// `proxy` logs one line per forwarded request, like `serve`.
+pub const PROXY_LOG_FILTER: &str = "warn,interlog::proxy=info";
+
 /// `run` must not draw over the agent's terminal UI: only errors reach stderr unless `RUST_LOG` says otherwise.
 pub const RUN_LOG_FILTER: &str = "error";
 

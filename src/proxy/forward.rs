@@ -128,7 +128,10 @@ async fn forward(Extract(state): Extract<Arc<State>>, request: Request) -> Respo
         let stream = body.into_data_stream().map_err(std::io::Error::other);
         upstream = upstream.body(reqwest::Body::wrap_stream(stream));
         return match upstream.send().await {
-            Ok(response) => pass_through(response),
+            Ok(response) => {
+                log_forwarded(&parts.method, path, response.status().as_u16(), false, started);
+                pass_through(response)
+            }
             Err(err) => unreachable_upstream(&err),
         };
     };
@@ -165,6 +168,7 @@ async fn forward(Extract(state): Extract<Arc<State>>, request: Request) -> Respo
     };
     match sent {
         Ok(response) => {
+            log_forwarded(&parts.method, path, response.status().as_u16(), true, started);
             exchange.status = Some(response.status().as_u16());
             exchange.request_id = header_text(response.headers(), api.request_id_header());
             let streamed = is_event_stream(response.headers());
@@ -247,6 +251,19 @@ fn downstream_headers(headers: &HeaderMap) -> HeaderMap {
 
 fn pass_through(response: reqwest::Response) -> Response {
     respond(response, None)
+}
+
+/// One line per forwarded request: the path without its query (a query may carry a key).
+fn log_forwarded(method: &Method, path: &str, status: u16, recorded: bool, started: Instant) {
+    tracing::info!(
+        target: "interlog::proxy",
+        method = %method,
+        path = %path,
+        status,
+        recorded,
+        headers_after = ?started.elapsed(),
+        "forwarded"
+    );
 }
 
 fn respond(response: reqwest::Response, tap: Option<Tap>) -> Response {
