@@ -3,6 +3,8 @@
 
 #[cfg(feature = "cli")]
 mod cli_support;
+#[cfg(feature = "proxy")]
+mod proxy_support;
 #[cfg(feature = "server")]
 mod server_support;
 #[cfg(feature = "store")]
@@ -15,6 +17,7 @@ mod capture_writer;
 mod cli_read;
 mod cli_read_tty;
 mod cli_record;
+mod proxy;
 mod record_model;
 mod server_api;
 mod server_cli;

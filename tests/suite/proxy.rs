@@ -1,14 +1,13 @@
 //! The recording proxy end to end, against a scripted mock upstream on loopback. Fixtures follow
 //! the providers' documented streams: Anthropic Messages streaming, OpenAI Chat Completions
 //! chunks and Responses API events.
-
-mod proxy_support;
+#![cfg(feature = "proxy")]
 
 use std::process::Command;
 use std::sync::mpsc;
 
+use crate::proxy_support::*;
 use interlog::record::{ContentBlock, MessageContent, Role};
-use proxy_support::*;
 use serde_json::{json, Value};
 
 const API_KEY: &str = "sk-ant-api03-TESTKEYdoNotLeak0123456789abcdefABCDEF";

@@ -1,4 +1,4 @@
-//! For `tests/proxy.rs`: a scripted mock upstream on an ephemeral loopback port that replays wire
+//! For `proxy.rs`: a scripted mock upstream on an ephemeral loopback port that replays wire
 //! bytes exactly as told (chunk by chunk, holding on gates, breaking mid-body), a raw HTTP/1.1
 //! client that sees every chunk as it arrives, and readers of the log directory.
 #![allow(dead_code)]
