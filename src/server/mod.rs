@@ -26,6 +26,7 @@ use tokio::sync::oneshot;
 use crate::capture::{CaptureError, InteractionLogger, InteractionsConfig};
 use crate::store::{Store, StoreError};
 
+#[cfg(feature = "proxy")]
 pub(crate) use guard::constant_time_eq;
 pub use guard::{is_local_host, HostPolicy};
 

@@ -16,8 +16,9 @@ enum WriteJob {
         record: Box<InteractionRecord>,
         done: oneshot::Sender<Result<String, CaptureError>>,
     },
-    /// Built on the writer thread (parsing a request can take milliseconds that must not run on
+    /// Built on the writer thread (the proxy's exchanges) (parsing a request can take milliseconds that must not run on
     /// an async worker); nobody waits, so a failure is logged.
+    #[cfg_attr(not(feature = "proxy"), allow(dead_code))]
     Deferred(Box<dyn FnOnce() -> InteractionRecord + Send>),
 }
 
@@ -76,6 +77,7 @@ impl RecordWriter {
     }
 }
 
+#[cfg(feature = "proxy")]
 impl RecordWriter {
     /// Queues a record to be built and written on the writer thread, without waiting: callable
     /// from a `Drop`. Returns false when the writer has stopped.
