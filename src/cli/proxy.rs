@@ -154,8 +154,7 @@ fn exit_like(status: ExitStatus) -> ! {
 
 #[cfg(unix)]
 mod signals {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    use std::sync::Arc;
+    use std::sync::{Arc, Mutex};
 
     use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
     use signal_hook::iterator::{Handle, Signals};
@@ -165,34 +164,53 @@ mod signals {
     /// when interlog is not in the terminal's foreground group: a second copy would read as a
     /// second Ctrl-C, which many agents take as "quit".
     pub(super) struct Forwarding {
-        child: Arc<AtomicU32>,
+        target: Arc<Mutex<Target>>,
         handle: Handle,
         thread: std::thread::JoinHandle<()>,
+    }
+
+    /// The child once spawned; signals that came before are held for it.
+    #[derive(Default)]
+    struct Target {
+        pid: Option<libc::pid_t>,
+        held: Vec<i32>,
+    }
+
+    impl Target {
+        fn deliver(&mut self, signal: i32) {
+            match self.pid {
+                // SAFETY: kill(2) with a pid we spawned and a valid signal number.
+                Some(pid) => unsafe {
+                    libc::kill(pid, signal);
+                },
+                None => self.held.push(signal),
+            }
+        }
     }
 
     impl Forwarding {
         pub(super) fn install() -> std::io::Result<Forwarding> {
             let mut signals = Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])?;
             let handle = signals.handle();
-            let child = Arc::new(AtomicU32::new(0));
-            let target = Arc::clone(&child);
+            let target = Arc::new(Mutex::new(Target::default()));
+            let shared = Arc::clone(&target);
             let thread = std::thread::Builder::new().name("interlog-signals".into()).spawn(move || {
                 for signal in signals.forever() {
-                    let pid = target.load(Ordering::SeqCst);
                     let from_terminal = matches!(signal, SIGINT | SIGQUIT) && in_foreground();
-                    if pid != 0 && !from_terminal {
-                        if let Ok(pid) = libc::pid_t::try_from(pid) {
-                            // SAFETY: kill(2) with a pid we spawned and a valid signal number.
-                            unsafe { libc::kill(pid, signal) };
-                        }
+                    if !from_terminal {
+                        shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).deliver(signal);
                     }
                 }
             })?;
-            Ok(Forwarding { child, handle, thread })
+            Ok(Forwarding { target, handle, thread })
         }
 
         pub(super) fn forward_to(&self, pid: u32) {
-            self.child.store(pid, Ordering::SeqCst);
+            let mut target = self.target.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            target.pid = libc::pid_t::try_from(pid).ok();
+            for signal in std::mem::take(&mut target.held) {
+                target.deliver(signal);
+            }
         }
 
         pub(super) fn stop(self) {

@@ -623,3 +623,24 @@ fn a_shared_proxy_with_a_token_forwards_only_requests_that_carry_it() {
     assert!(!everything_in(&proxy.dir).contains("team-token-42"));
     proxy.shutdown();
 }
+
+#[cfg(unix)]
+#[test]
+fn run_passes_a_sigterm_on_to_the_command() {
+    use std::io::BufRead;
+    use std::os::unix::process::ExitStatusExt;
+    let temp = tempfile::tempdir().unwrap();
+    let mut child = interlog(&temp.path().join("logs"))
+        .args(["run", "--", "sh", "-c", "echo ready; exec sleep 30"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut ready = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut ready).unwrap();
+    assert_eq!(ready, "ready\n");
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    // Bounded: the command sleeps 30 s, so an unforwarded signal shows as a status other than 15.
+    let status = child.wait().unwrap();
+    assert_eq!(status.signal(), Some(15), "CMD got the SIGTERM sent to interlog, and interlog died of it too");
+}
