@@ -190,7 +190,8 @@ fn facts_line(record: &InteractionRecord) -> String {
     let mut facts = vec![record.timestamp.to_rfc3339()];
     facts.extend(record.model.clone());
     facts.extend(record.provider.clone());
-    facts.push(format!("{} in / {} out", tokens(input), tokens(output)));
+    let approximate = record.usage_approximate;
+    facts.push(format!("{} in / {} out", tokens_marked(input, approximate), tokens_marked(output, approximate)));
     facts.extend(record.duration_ms.map(duration));
     facts.extend(record.ttft_ms.map(|ms| format!("ttft {}", duration(ms))));
     facts.extend(record.stop_reason.as_ref().map(|reason| reason.as_str().to_owned()));
@@ -327,4 +328,4 @@ fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
     }
 }
 
-pub use crate::units::{duration, tokens};
+pub use crate::units::{duration, tokens, tokens_marked};
