@@ -644,3 +644,27 @@ fn run_passes_a_sigterm_on_to_the_command() {
     let status = child.wait().unwrap();
     assert_eq!(status.signal(), Some(15), "CMD got the SIGTERM sent to interlog, and interlog died of it too");
 }
+
+#[test]
+fn the_upstream_leg_goes_through_the_http_proxy_the_environment_names() {
+    // The mock plays the corporate proxy: a proxied plain-HTTP request arrives in absolute form.
+    let corporate = Upstream::start();
+    corporate.answer(Answer::sse("req_via_proxy", anthropic_events()));
+    let temp = tempfile::tempdir().unwrap();
+    let logs = temp.path().join("logs");
+    let request = String::from_utf8(anthropic_request(true)).unwrap();
+    let script = "port=${ANTHROPIC_BASE_URL##*:}; exec 3<>/dev/tcp/127.0.0.1/$port; \
+         printf 'POST /v1/messages HTTP/1.1\\r\\nhost: x\\r\\ncontent-type: application/json\\r\\nconnection: close\\r\\ncontent-length: %s\\r\\n\\r\\n%s' \
+         \"${#REQUEST}\" \"$REQUEST\" >&3; cat <&3 > /dev/null";
+    let status = interlog(&logs)
+        .args(["run", "--anthropic-upstream", "http://api.anthropic.invalid", "--", "bash", "-c", script])
+        .env("REQUEST", &request)
+        .env("HTTP_PROXY", corporate.url())
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(corporate.next_request().path, "http://api.anthropic.invalid/v1/messages");
+    assert_eq!(read_records(&logs)[0].request_id.as_deref(), Some("req_via_proxy"));
+}
