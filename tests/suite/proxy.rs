@@ -517,13 +517,20 @@ fn a_request_history_reads_as_one_conversation() {
 
 fn interlog(dir: &std::path::Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_interlog"));
-    command
-        .arg("--dir")
-        .arg(dir)
-        .env_remove("INTERLOG_CONFIG")
-        .env("HOME", dir)
-        .env_remove("ANTHROPIC_BASE_URL")
-        .env_remove("OPENAI_BASE_URL");
+    command.arg("--dir").arg(dir).env_remove("INTERLOG_CONFIG").env("HOME", dir);
+    // The mock upstreams are on loopback: nothing from the caller's environment may redirect them.
+    for name in [
+        "ANTHROPIC_BASE_URL",
+        "OPENAI_BASE_URL",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ] {
+        command.env_remove(name);
+    }
     command
 }
 
