@@ -18,6 +18,9 @@ pub mod cli;
 
 #[cfg(feature = "server")]
 pub mod server;
+
+#[cfg(feature = "otlp")]
+pub mod otlp;
 #[cfg(feature = "cli")]
 pub mod textfmt;
 #[cfg(feature = "cli")]

@@ -9,7 +9,7 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::serve::ListenerExt;
 use axum::Router;
 use tokio::sync::{oneshot, watch};
@@ -17,8 +17,9 @@ use tokio::sync::{oneshot, watch};
 use super::error::ApiError;
 use super::guard::{HostPolicy, Token};
 use super::indexed::IndexSignals;
+use super::otlp::OtlpState;
 use super::write::RecordWriter;
-use super::{post, read, ServerConfig, ServerError};
+use super::{otlp, post, read, ServerConfig, ServerError};
 use crate::capture::InteractionLogger;
 use crate::store::Store;
 
@@ -40,6 +41,7 @@ pub(crate) struct Shared {
     pub(crate) max_body: usize,
     pub(crate) request_timeout: Duration,
     pub(crate) index_wait: Duration,
+    pub(crate) otlp: OtlpState,
 }
 
 impl Deref for AppState {
@@ -64,6 +66,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/interactions/{id}", get(read::get_one))
         .route("/sessions/{id}", get(read::session))
         .route("/healthz", get(read::healthz))
+        .route("/v1/traces", post(otlp::traces))
+        .route("/v1/logs", post(otlp::logs))
         // After the routes: it applies to the routes already added.
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
@@ -135,11 +139,16 @@ pub(crate) fn run(
         max_body: config.max_body,
         request_timeout: config.request_timeout,
         index_wait: config.index_wait,
+        otlp: OtlpState::new(config.otlp_hold),
     }));
     drop(logger);
-    let app = router(state);
+    let flusher = runtime.spawn(otlp::flush_loop(state.clone()));
+    let app = router(state.clone());
     let drain_limit = config.request_timeout + DRAIN_SLACK;
     let result = runtime.block_on(serve(listener, app, stopped, config.stop_on_signals, drain_limit));
+    flusher.abort();
+    runtime.block_on(otlp::flush_all(&state));
+    drop(state);
     // Drops the tasks still holding the state (and so the writer's queue) after an overlong drain.
     runtime.shutdown_timeout(Duration::from_secs(1));
     writer_thread.join();

@@ -10,6 +10,7 @@ mod app;
 mod error;
 mod guard;
 mod indexed;
+mod otlp;
 mod post;
 mod read;
 mod summary;
@@ -56,6 +57,9 @@ pub struct ServerConfig {
     /// Stop gracefully on Ctrl-C and SIGTERM, and exit the process at once on a second one (the
     /// command line); tests stop through the handle.
     pub stop_on_signals: bool,
+    /// How long the OTLP receiver holds an agent's call open for the events that complete it
+    /// (tool results, bodies) before writing it as it is.
+    pub otlp_hold: Duration,
 }
 
 impl ServerConfig {
@@ -71,6 +75,7 @@ impl ServerConfig {
             request_timeout: Duration::from_secs(30),
             index_wait: Duration::from_secs(1),
             stop_on_signals: false,
+            otlp_hold: Duration::from_secs(10),
         }
     }
 }
