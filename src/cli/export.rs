@@ -90,7 +90,8 @@ fn run_otlp(settings: &Settings, args: OtlpArgs) -> CliResult {
         batch: args.batch as usize,
         url,
     };
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the runtime")?;
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the runtime")?;
     if args.follow {
         let checkpoint = args.checkpoint.clone().unwrap_or_else(|| checkpoint::default_path(&settings.dir, &job.url));
         runtime.block_on(follow(&settings.dir, &query, &job, &checkpoint))
@@ -124,7 +125,11 @@ impl Job {
                 let ack = self.sender.send(wire::encode(&request, self.encoding)).await.map_err(Failure::Failed)?;
                 if ack.rejected_spans > 0 || !ack.message.is_empty() {
                     progress.clear();
-                    eprintln!("interlog: the collector rejected {} spans: {}", ack.rejected_spans, sanitize_line(&ack.message));
+                    eprintln!(
+                        "interlog: the collector rejected {} spans: {}",
+                        ack.rejected_spans,
+                        sanitize_line(&ack.message)
+                    );
                 }
                 progress.sent(records.len(), spans, ack.rejected_spans);
             }
@@ -172,8 +177,12 @@ async fn follow(dir: &Path, query: &Query, job: &Job, checkpoint_path: &Path) ->
     let mut seen_up_to: Option<EntryId> = None;
     loop {
         if !store.is_loading() {
-            let fresh: Vec<EntryId> =
-                store.query(query).entries.into_iter().filter(|&entry| seen_up_to.is_none_or(|seen| entry > seen)).collect();
+            let fresh: Vec<EntryId> = store
+                .query(query)
+                .entries
+                .into_iter()
+                .filter(|&entry| seen_up_to.is_none_or(|seen| entry > seen))
+                .collect();
             if let Some(&newest) = fresh.iter().max() {
                 seen_up_to = Some(seen_up_to.map_or(newest, |seen| seen.max(newest)));
             }
@@ -244,14 +253,20 @@ mod tests {
     #[test]
     fn endpoints_without_a_path_get_the_traces_path() {
         assert_eq!(traces_url("http://localhost:4318").ok(), Some("http://localhost:4318/v1/traces".into()));
-        assert_eq!(traces_url("https://x.example/api/public/otel/v1/traces").ok(), Some("https://x.example/api/public/otel/v1/traces".into()));
+        assert_eq!(
+            traces_url("https://x.example/api/public/otel/v1/traces").ok(),
+            Some("https://x.example/api/public/otel/v1/traces".into())
+        );
         assert!(matches!(traces_url("localhost:4318"), Err(Failure::Usage(_))));
         assert!(matches!(traces_url("ftp://x"), Err(Failure::Usage(_))));
     }
 
     #[test]
     fn headers_split_on_the_first_equals() {
-        assert_eq!(parse_header("Authorization=Basic a2V5Om==").unwrap(), ("Authorization".into(), "Basic a2V5Om==".into()));
+        assert_eq!(
+            parse_header("Authorization=Basic a2V5Om==").unwrap(),
+            ("Authorization".into(), "Basic a2V5Om==".into())
+        );
         assert!(parse_header("novalue").is_err());
         assert!(parse_header("=x").is_err());
     }

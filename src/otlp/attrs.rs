@@ -74,3 +74,6 @@ pub const RESPONSE_SUMMARY: &str = "interlog.response_summary";
 pub const PROMPT_TEXT: &str = "interlog.prompt";
 pub const TOOL_RESULT_TRUNCATED: &str = "interlog.tool.result_truncated";
 pub const TOOL_SUCCESS: &str = "interlog.tool.success";
+pub const MEMORIES_USED: &str = "interlog.memories_used";
+pub const CHUNKS_USED: &str = "interlog.chunks_used";
+pub const CONTEXT_PACK: &str = "interlog.context_pack";

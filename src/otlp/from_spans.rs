@@ -83,6 +83,8 @@ fn record_from_span(span: &Span, resource: &[KeyValue], tools: &[&Span]) -> Inte
         .map_or(&[], |event| event.attributes.as_slice());
     let attrs = Attributes::layered(&span.attributes, details, resource);
     let own = Attributes::new(&span.attributes);
+    // Spans we exported ourselves: read back as they were written, without guessing.
+    let ours = own.get(a::RECORD_ID).is_some();
     let id = own.text(a::RECORD_ID).unwrap_or_else(|| {
         ids::record_id_for(&format!("span:{}:{}", ids::hex(&span.trace_id), ids::hex(&span.span_id)))
     });
@@ -100,7 +102,10 @@ fn record_from_span(span: &Span, resource: &[KeyValue], tools: &[&Span]) -> Inte
     record.request_id = attrs.text(a::REQUEST_ID);
     record.agent = attrs.text(a::AGENT_NAME);
     record.project = attrs.text(a::PROJECT);
-    record.client = attrs.text_any(&[a::CLIENT, a::SERVICE_NAME]);
+    record.client = if ours { attrs.text(a::CLIENT) } else { attrs.text_any(&[a::CLIENT, a::SERVICE_NAME]) };
+    record.memories_used = attrs.strings(a::MEMORIES_USED);
+    record.chunks_used = attrs.strings(a::CHUNKS_USED);
+    record.context_pack = attrs.json(a::CONTEXT_PACK);
     record.response_summary = attrs.text(a::RESPONSE_SUMMARY);
     record.stop_reason = attrs.strings(a::FINISH_REASONS).first().map(|reason| StopReason::from(reason.as_str()));
     record.ttft_ms = attrs.float(a::TIME_TO_FIRST_CHUNK).filter(|s| *s >= 0.0).map(|s| (s * 1000.0).round() as u64);
@@ -116,7 +121,7 @@ fn record_from_span(span: &Span, resource: &[KeyValue], tools: &[&Span]) -> Inte
             status.message.clone()
         });
     }
-    read_content(&attrs, &mut record);
+    read_content(&attrs, &mut record, ours);
     record.tool_calls = tool_calls(&attrs, tools);
     finish_record(record)
 }
@@ -151,7 +156,7 @@ fn routing(attrs: &Attributes<'_>) -> Option<RoutingMetadata> {
 
 /// Content from the current attributes, else the older ones (a JSON string, or indexed keys),
 /// else OpenInference's.
-fn read_content(attrs: &Attributes<'_>, record: &mut InteractionRecord) {
+fn read_content(attrs: &Attributes<'_>, record: &mut InteractionRecord, ours: bool) {
     record.prompt = attrs.text(a::PROMPT_TEXT);
     record.system_prompt = attrs.json(a::SYSTEM_INSTRUCTIONS).and_then(|v| content::text_from_parts(&v));
     if let Some(messages) = attrs.json(a::INPUT_MESSAGES) {
@@ -170,7 +175,7 @@ fn read_content(attrs: &Attributes<'_>, record: &mut InteractionRecord) {
         record.prompt = attrs.text(a::PROMPT).filter(|p| !p.starts_with('[')).or_else(|| attrs.text(a::OI_INPUT_VALUE));
     }
     // A system message at the head stands for the system prompt when there is none.
-    if record.system_prompt.is_none() {
+    if record.system_prompt.is_none() && !ours {
         if let Some(Message { role: Role::System, .. }) = record.messages.first() {
             let system = record.messages.remove(0);
             record.system_prompt = Some(system.plain_text());
@@ -222,9 +227,11 @@ fn tool_calls(attrs: &Attributes<'_>, tools: &[&Span]) -> Vec<ToolCallRecord> {
     let mut calls: Vec<ToolCallRecord> = tools.iter().filter_map(|span| tool_call(span)).collect();
     if let Some(output) = attrs.json(a::OUTPUT_MESSAGES) {
         for (id, name, arguments) in content::tool_calls_in_output(&output) {
-            let answered = id.is_some() && calls.iter().any(|call| call.call_id == id);
-            if !answered {
-                calls.push(ToolCallRecord { name, call_id: id, arguments, ..ToolCallRecord::default() });
+            let answered = calls.iter_mut().find(|call| id.is_some() && call.call_id == id);
+            match answered {
+                Some(call) if call.arguments.is_none() => call.arguments = arguments,
+                Some(_) => {}
+                None => calls.push(ToolCallRecord { name, call_id: id, arguments, ..ToolCallRecord::default() }),
             }
         }
     }

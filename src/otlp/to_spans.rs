@@ -162,6 +162,12 @@ fn record_attributes(record: &InteractionRecord, options: SpanOptions) -> Vec<Ke
             out.push(json_text(a::ROUTING_FEATURES, features));
         }
     }
+    if !record.memories_used.is_empty() {
+        out.push(string_array(a::MEMORIES_USED, &record.memories_used));
+    }
+    if !record.chunks_used.is_empty() {
+        out.push(string_array(a::CHUNKS_USED, &record.chunks_used));
+    }
     if options.include_content {
         content_attributes(record, &mut out);
     }
@@ -174,6 +180,9 @@ fn content_attributes(record: &InteractionRecord, out: &mut Vec<KeyValue>) {
     }
     if !record.messages.is_empty() {
         out.push(json_text(a::INPUT_MESSAGES, &content::messages_to_semconv(&record.messages)));
+    }
+    if let Some(pack) = &record.context_pack {
+        out.push(json_text(a::CONTEXT_PACK, pack));
     }
     if let Some(prompt) = record.prompt.as_deref().filter(|p| !p.is_empty()) {
         out.push(string(a::PROMPT_TEXT, prompt));

@@ -68,6 +68,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/healthz", get(read::healthz))
         .route("/v1/traces", post(otlp::traces))
         .route("/v1/logs", post(otlp::logs))
+        .route("/v1/metrics", post(otlp::metrics))
         // After the routes: it applies to the routes already added.
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)

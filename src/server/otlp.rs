@@ -34,6 +34,7 @@ pub(crate) struct OtlpState {
     duplicates: AtomicU64,
     dropped_spans: AtomicU64,
     dropped_log_records: AtomicU64,
+    dropped_metrics_requests: AtomicU64,
 }
 
 impl OtlpState {
@@ -45,6 +46,7 @@ impl OtlpState {
             duplicates: AtomicU64::new(0),
             dropped_spans: AtomicU64::new(0),
             dropped_log_records: AtomicU64::new(0),
+            dropped_metrics_requests: AtomicU64::new(0),
         }
     }
 
@@ -56,6 +58,7 @@ impl OtlpState {
             "duplicates": self.duplicates.load(Ordering::Relaxed),
             "dropped_spans": self.dropped_spans.load(Ordering::Relaxed),
             "dropped_log_records": self.dropped_log_records.load(Ordering::Relaxed),
+            "dropped_metrics_requests": self.dropped_metrics_requests.load(Ordering::Relaxed),
         })
     }
 
@@ -82,7 +85,7 @@ pub(crate) async fn traces(State(state): State<AppState>, request: Request) -> R
         rejected_spans: i64::try_from(received.dropped).unwrap_or(i64::MAX),
         error_message: dropped_message(received.dropped, "spans", "GenAI inference or execute_tool spans"),
     });
-    answer(encoding, &ExportTraceServiceResponse { partial_success })
+    answer(encoding, &ExportTraceServiceResponse { partial_success }, "rejectedSpans")
 }
 
 pub(crate) async fn logs(State(state): State<AppState>, request: Request) -> Response {
@@ -103,7 +106,23 @@ pub(crate) async fn logs(State(state): State<AppState>, request: Request) -> Res
         rejected_log_records: i64::try_from(dropped).unwrap_or(i64::MAX),
         error_message: dropped_message(dropped, "log records", "Claude Code, Codex or GenAI events"),
     });
-    answer(encoding, &ExportLogsServiceResponse { partial_success })
+    answer(encoding, &ExportLogsServiceResponse { partial_success }, "rejectedLogRecords")
+}
+
+/// `POST /v1/metrics`: agents send their metrics to the same endpoint as their logs. Records are
+/// not made from metrics: the body is read and acknowledged, and the request counted.
+pub(crate) async fn metrics(State(state): State<AppState>, request: Request) -> Response {
+    let (encoding, _body) = match read_otlp(&state, request).await {
+        Ok(read) => read,
+        Err(refusal) => return refusal,
+    };
+    state.otlp.dropped_metrics_requests.fetch_add(1, Ordering::Relaxed);
+    // An empty message (no partial success) in either encoding.
+    let body = match encoding {
+        Encoding::Protobuf => Vec::new(),
+        Encoding::Json => b"{}".to_vec(),
+    };
+    with_type(StatusCode::OK, encoding, body)
 }
 
 /// Writes the calls held open longer than the hold time, once a second, until the server stops.
@@ -179,8 +198,24 @@ fn dropped_message(count: u64, what: &str, understood: &str) -> String {
     format!("{count} {what} were not {understood} and were dropped")
 }
 
-fn answer<T: prost::Message + serde::Serialize>(encoding: Encoding, message: &T) -> Response {
-    with_type(StatusCode::OK, encoding, wire::encode(message, encoding))
+fn answer<T: prost::Message + serde::Serialize>(encoding: Encoding, message: &T, count_key: &str) -> Response {
+    let body = match encoding {
+        Encoding::Protobuf => wire::encode(message, encoding),
+        Encoding::Json => json_answer(message, count_key),
+    };
+    with_type(StatusCode::OK, encoding, body)
+}
+
+/// OTLP/JSON writes int64 as a string; the proto crate's serde writes the rejected count as a
+/// number, so it is rewritten here.
+fn json_answer<T: serde::Serialize>(message: &T, count_key: &str) -> Vec<u8> {
+    let mut value = serde_json::to_value(message).unwrap_or_default();
+    if let Some(count) = value.pointer_mut(&format!("/partialSuccess/{count_key}")) {
+        if let Some(number) = count.as_i64() {
+            *count = serde_json::Value::String(number.to_string());
+        }
+    }
+    value.to_string().into_bytes()
 }
 
 /// OTLP answers a failed request with a `google.rpc.Status` in the request's encoding.

@@ -27,8 +27,9 @@ impl Checkpoint {
             }
             Err(err) => return Err(err).with_context(|| format!("cannot read the checkpoint {}", path.display())),
         };
-        let checkpoint: Checkpoint = serde_json::from_str(&text)
-            .with_context(|| format!("the checkpoint {} is not valid: delete it to send everything again", path.display()))?;
+        let checkpoint: Checkpoint = serde_json::from_str(&text).with_context(|| {
+            format!("the checkpoint {} is not valid: delete it to send everything again", path.display())
+        })?;
         if checkpoint.endpoint != endpoint {
             anyhow::bail!(
                 "the checkpoint {} belongs to {}, not {endpoint}: give another --checkpoint",
@@ -51,7 +52,8 @@ impl Checkpoint {
     pub fn save(&self, path: &Path) -> anyhow::Result<()> {
         let temporary = path.with_extension("tmp");
         let text = serde_json::to_string_pretty(self).unwrap_or_default();
-        std::fs::write(&temporary, text).with_context(|| format!("cannot write the checkpoint {}", temporary.display()))?;
+        std::fs::write(&temporary, text)
+            .with_context(|| format!("cannot write the checkpoint {}", temporary.display()))?;
         std::fs::rename(&temporary, path).with_context(|| format!("cannot write the checkpoint {}", path.display()))
     }
 }

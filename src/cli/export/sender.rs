@@ -30,11 +30,19 @@ pub struct Ack {
 }
 
 impl Sender {
-    pub fn new(url: String, headers: Vec<(String, String)>, encoding: Encoding, gzip: bool, retries: Option<u32>) -> anyhow::Result<Sender> {
+    pub fn new(
+        url: String,
+        headers: Vec<(String, String)>,
+        encoding: Encoding,
+        gzip: bool,
+        retries: Option<u32>,
+    ) -> anyhow::Result<Sender> {
         let mut map = HeaderMap::new();
         for (name, value) in headers {
-            let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| anyhow!("--header {name:?}: not a valid header name"))?;
-            let mut value = HeaderValue::from_str(&value).map_err(|_| anyhow!("--header {name}: the value is not a valid header value"))?;
+            let header = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| anyhow!("--header {name:?}: not a valid header name"))?;
+            let mut value = HeaderValue::from_str(&value)
+                .map_err(|_| anyhow!("--header {name}: the value is not a valid header value"))?;
             // Credentials stay out of debug output.
             value.set_sensitive(true);
             map.insert(header, value);
@@ -78,20 +86,41 @@ impl Sender {
         }
         let response = match request.send().await {
             Ok(response) => response,
-            Err(err) => return Outcome::Retry { reason: format!("cannot reach {}: {}", self.url, error_text(&err)), after: None },
+            Err(err) => {
+                return Outcome::Retry {
+                    reason: format!("cannot reach {}: {}", self.url, error_text(&err)),
+                    after: None,
+                }
+            }
         };
         let status = response.status();
         let after = retry_after(response.headers());
         let bytes = match response.bytes().await {
             Ok(bytes) => bytes,
-            Err(err) => return Outcome::Retry { reason: format!("the answer from {} broke off: {}", self.url, error_text(&err)), after: None },
+            Err(err) => {
+                return Outcome::Retry {
+                    reason: format!("the answer from {} broke off: {}", self.url, error_text(&err)),
+                    after: None,
+                }
+            }
         };
         if status.is_success() {
             return Outcome::Done(ack(&bytes, self.encoding));
         }
         let detail = String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).trim().to_owned();
-        let reason = format!("{} answered {}{}", self.url, status, if detail.is_empty() { String::new() } else { format!(": {detail}") });
-        if matches!(status, StatusCode::TOO_MANY_REQUESTS | StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT) {
+        let reason = format!(
+            "{} answered {}{}",
+            self.url,
+            status,
+            if detail.is_empty() { String::new() } else { format!(": {detail}") }
+        );
+        if matches!(
+            status,
+            StatusCode::TOO_MANY_REQUESTS
+                | StatusCode::BAD_GATEWAY
+                | StatusCode::SERVICE_UNAVAILABLE
+                | StatusCode::GATEWAY_TIMEOUT
+        ) {
             Outcome::Retry { reason, after }
         } else {
             Outcome::Fatal(anyhow!(reason))
