@@ -117,10 +117,10 @@ pub fn text_from_parts(value: &Value) -> Option<String> {
                 .filter_map(|item| {
                     if let Some(parts) = item.get("parts") {
                         text_from_parts(parts)
-                    } else if item.get("type").and_then(Value::as_str) == Some("text") {
+                    } else if matches!(item.get("type").and_then(Value::as_str), None | Some("text")) {
                         item.get("content").and_then(Value::as_str).map(str::to_owned)
                     } else {
-                        item.get("content").and_then(Value::as_str).map(str::to_owned)
+                        None
                     }
                 })
                 .collect();

@@ -61,7 +61,8 @@ mod tests {
         assert_ne!(tool_span_id("r1", 0), tool_span_id("r1", 1));
         assert_ne!(tool_span_id("r1", 0), span_id("r1"));
         // Pinned: other tools may compute these ids, so they must never change.
-        assert_eq!(hex(&span_id("r1")), hex(&span_id("r1")));
+        assert_eq!(hex(&span_id("r1")), "f6915830a1fd5fa4");
+        assert_eq!(hex(&trace_id(Some("s1"), "r1")), "f6f6053be1ad58c6bcbdeb3a4ac1fb61");
         assert_eq!(record_id_for("k"), record_id_for("k"));
         assert_eq!(hex(&[0, 15, 255]), "000fff");
     }
