@@ -1,5 +1,5 @@
 //! Corpus generator for benchmarks: writes daily `interactions-YYYY-MM-DD.jsonl` files of
-//! synthetic records (CONTRACT §2) into a directory.
+//! synthetic records (docs/format.md §2) into a directory.
 //!
 //! ```text
 //! cargo run --release --example gen -- --mb 1000 --out DIR        # ≈ 1 GB of realistic records (≈ 8 KB mean)

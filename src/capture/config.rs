@@ -1,4 +1,4 @@
-//! `[logging.interactions]` (CONTRACT §1) and where the log directory and config file are.
+//! `[logging.interactions]` (docs/format.md §1) and where the log directory and config file are.
 //!
 //! Precedence: defaults, then the config file, then the environment, then flags.
 

@@ -1,4 +1,4 @@
-//! The daily file name pattern `interactions-YYYY-MM-DD.jsonl` (CONTRACT §1).
+//! The daily file name pattern `interactions-YYYY-MM-DD.jsonl` (docs/format.md §1).
 
 use chrono::NaiveDate;
 

@@ -1,4 +1,4 @@
-//! The command line (CONTRACT §3): argument parsing and dispatch. This is the binary's edge,
+//! The command line (docs/format.md §3): argument parsing and dispatch. This is the binary's edge,
 //! where library errors become one stderr line and an exit status.
 
 #[cfg(feature = "export")]

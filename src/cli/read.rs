@@ -1,4 +1,4 @@
-//! `list`, `show`, `sessions`, `conversation`: the read side of the command line (CONTRACT §3).
+//! `list`, `show`, `sessions`, `conversation`: the read side of the command line (docs/format.md §3).
 //!
 //! Each command loads the directory through the store, writes its data to stdout (stored lines
 //! byte for byte with `--json`, sanitised human views otherwise), then reports bad lines on stderr.

@@ -1,4 +1,4 @@
-//! `interlog serve`: the HTTP API (CONTRACT §4). The server itself is `crate::server`.
+//! `interlog serve`: the HTTP API (docs/format.md §4). The server itself is `crate::server`.
 
 use std::net::SocketAddr;
 

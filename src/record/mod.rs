@@ -1,4 +1,4 @@
-//! The record model: one [`InteractionRecord`] per LLM round-trip (CONTRACT §2).
+//! The record model: one [`InteractionRecord`] per LLM round-trip (docs/format.md §2).
 //!
 //! Reading is lenient (a reader never fails on a field it does not understand: the field is kept
 //! as raw JSON among the unknown fields), writing is strict ([`InteractionRecord::validate`]).
@@ -16,7 +16,7 @@ pub use message::{ContentBlock, Message, MessageContent, Role};
 pub use parse::RecordError;
 pub use timestamp::Timestamp;
 
-/// One LLM round-trip. Field meanings are CONTRACT §2's.
+/// One LLM round-trip. Field meanings are those of docs/format.md §2.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InteractionRecord {
     pub id: String,
@@ -175,7 +175,7 @@ pub struct RoutingMetadata {
     pub extra: Map<String, Value>,
 }
 
-/// Why a record may not be written (CONTRACT §2: writers refuse, readers accept).
+/// Why a record may not be written (docs/format.md §2: writers refuse, readers accept).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ValidationError {
     #[error("the record has an empty `id`")]

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::{InteractionRecord, Timestamp};
 
-/// Why a JSON text is not a record at all (CONTRACT §2's bad lines).
+/// Why a JSON text is not a record at all (the bad lines of docs/format.md §2).
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
     #[error("invalid JSON: {0}")]

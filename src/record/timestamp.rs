@@ -1,4 +1,4 @@
-//! One instant type for every timestamp form CONTRACT §2 allows.
+//! One instant type for every timestamp form docs/format.md §2 allows.
 
 use std::fmt;
 

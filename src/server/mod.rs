@@ -1,4 +1,4 @@
-//! The HTTP API (CONTRACT §4): capture over `POST /interactions`, queries over `GET`.
+//! The HTTP API (docs/format.md §4): capture over `POST /interactions`, queries over `GET`.
 //!
 //! [`Server::start`] binds, starts following the log directory and serves on its own runtime
 //! thread; the returned handle gives the bound address (so tests can bind port 0) and a graceful

@@ -1,6 +1,6 @@
 //! Serde building blocks that read one JSON value leniently and borrow from the line when they can.
 //!
-//! A reader never fails a record over a field of an unexpected type (CONTRACT §2 keeps such fields
+//! A reader never fails a record over a field of an unexpected type (docs/format.md §2 keeps such fields
 //! among the unknown ones), so every type here accepts any JSON value and keeps only what it needs.
 
 use std::borrow::Cow;

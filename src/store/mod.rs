@@ -65,7 +65,7 @@ pub struct RecordSummary {
     pub line: u64,
 }
 
-/// Filters, keyword search and a limit (CONTRACT §3). Every filter set must match.
+/// Filters, keyword search and a limit (docs/format.md §3). Every filter set must match.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Query {
     pub project: Option<String>,
@@ -115,7 +115,7 @@ pub struct SessionSummary {
     pub output_tokens: u64,
 }
 
-/// A line that is not a record (CONTRACT §2), kept for the report.
+/// A line that is not a record (docs/format.md §2), kept for the report.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BadLine {
     pub file: PathBuf,

@@ -52,7 +52,7 @@ impl<'a> ParsedLine<'a> {
     }
 }
 
-/// Parses one line (without its line ending); `Err` is the bad-line reason (CONTRACT §2).
+/// Parses one line (without its line ending); `Err` is the bad-line reason (docs/format.md §2).
 pub(crate) fn parse_line(bytes: &[u8]) -> Result<ParsedLine<'_>, String> {
     let text = std::str::from_utf8(bytes).map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))?;
     if let Some(kind) = non_object_kind(text) {

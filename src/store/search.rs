@@ -1,4 +1,4 @@
-//! Keyword search (CONTRACT §3): every term, case-folded, as a substring of one text field.
+//! Keyword search (docs/format.md §3): every term, case-folded, as a substring of one text field.
 //!
 //! The filtered candidates' lines are read back from the files in large chunks, off the index
 //! lock, on every core. A raw-byte prefilter on the ASCII-lowered chunk (a fragment of the longest

@@ -1,4 +1,4 @@
-//! Checking a stored line's text fields (CONTRACT §3) against search terms.
+//! Checking a stored line's text fields (docs/format.md §3) against search terms.
 //!
 //! Each text field is checked as soon as the parser reaches it, and parsing stops once every
 //! term was found, so a match in the prompt costs only the bytes up to it. Fields are taken raw

@@ -1,4 +1,4 @@
-//! The bad-line report (CONTRACT §2: bad lines are counted and reported, never fatal).
+//! The bad-line report (docs/format.md §2: bad lines are counted and reported, never fatal).
 
 use crate::sanitize::sanitize_line;
 use crate::store::BadLine;

@@ -1,0 +1,113 @@
+#![cfg(feature = "store")]
+//! Keyword search against a naive oracle: decode every record, case-fold its text fields, and
+//! look for each term. The store's raw-byte fast paths must agree with it on tricky text: JSON
+//! escapes (`\uXXXX` as Python's `json.dumps` writes them, `\n`, `\"`, `\\`), characters whose
+//! case folding expands or lands on ASCII (ß, ẞ, İ, K, ſ, ﬁ), and final sigma.
+
+use crate::store_common;
+
+use serde_json::{json, Value};
+use store_common::{search, write_file};
+
+const ALPHABET: &[&str] = &[
+    "a", "b", "c", "e", "s", "k", "i", "f", "n", "u", "0", "9", "é", "É", "ß", "ẞ", "İ", "ı", "K", "ſ", "ﬁ", "Σ", "σ",
+    "ς", "日", "🙂", "\"", "\\", "/", "\n", " ", "S", "F", "I", "E",
+];
+
+fn random_text(rng: &mut fastrand::Rng, lengths: std::ops::Range<usize>) -> String {
+    let len = rng.usize(lengths);
+    (0..len).map(|_| ALPHABET[rng.usize(..ALPHABET.len())]).collect()
+}
+
+/// JSON with every non-ASCII character as `\uXXXX` (UTF-16 units), like `json.dumps` by default.
+fn ascii_json(value: &Value) -> String {
+    let mut out = String::new();
+    for c in value.to_string().chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
+}
+
+fn texts_of(record: &Value) -> Vec<String> {
+    let mut texts = Vec::new();
+    for key in ["prompt", "response", "model", "error"] {
+        if let Some(text) = record[key].as_str() {
+            texts.push(text.to_owned());
+        }
+    }
+    for tag in record["tags"].as_array().into_iter().flatten() {
+        texts.extend(tag.as_str().map(str::to_owned));
+    }
+    for call in record["tool_calls"].as_array().into_iter().flatten() {
+        texts.extend(call["name"].as_str().map(str::to_owned));
+        texts.extend(call["result"].as_str().map(str::to_owned));
+    }
+    texts
+}
+
+fn oracle(records: &[Value], query: &str) -> Vec<String> {
+    let terms: Vec<String> = query.split_whitespace().map(caseless::default_case_fold_str).collect();
+    let mut ids: Vec<String> = records
+        .iter()
+        .filter(|record| {
+            let folded: Vec<String> = texts_of(record).iter().map(|t| caseless::default_case_fold_str(t)).collect();
+            terms.iter().all(|term| folded.iter().any(|text| text.contains(term.as_str())))
+        })
+        .map(|record| record["id"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn keyword_search_agrees_with_decoding_and_folding_everything() {
+    let mut rng = fastrand::Rng::with_seed(20261121);
+    let dir = tempfile::tempdir().unwrap();
+    let mut records = Vec::new();
+    let mut lines = Vec::new();
+    for n in 0..300 {
+        let record = json!({
+            "id": format!("r{n:03}"),
+            "timestamp": format!("2026-11-21T10:{:02}:{:02}Z", n / 60, n % 60),
+            "prompt": random_text(&mut rng, 1..14),
+            "response": random_text(&mut rng, 0..14),
+            "model": random_text(&mut rng, 3..4),
+            "tags": [random_text(&mut rng, 2..3)],
+            "tool_calls": [{"name": random_text(&mut rng, 3..4), "result": random_text(&mut rng, 6..7)}],
+            "x_unknown": random_text(&mut rng, 6..7),
+        });
+        lines.push(if n % 2 == 0 { record.to_string() } else { ascii_json(&record) });
+        records.push(record);
+    }
+    write_file(dir.path(), "2026-11-21", &lines);
+    let store = interlog::store::Store::load(dir.path()).unwrap();
+
+    let mut disagreements = Vec::new();
+    for _ in 0..400 {
+        let terms = rng.usize(1..3);
+        let query: Vec<String> = (0..terms)
+            .map(|_| {
+                let term: String = random_text(&mut rng, 1..4).split_whitespace().collect();
+                if term.is_empty() {
+                    "e".to_owned()
+                } else {
+                    term
+                }
+            })
+            .collect();
+        let query = query.join(" ");
+        let expected = oracle(&records, &query);
+        let found = search(&store, &query);
+        if found != expected {
+            disagreements.push(format!("{query:?}: store {found:?}, oracle {expected:?}"));
+        }
+    }
+    assert!(disagreements.is_empty(), "{} disagreements, first: {}", disagreements.len(), disagreements[0]);
+}

@@ -1,0 +1,332 @@
+#![cfg(feature = "tui")]
+//! Every pane and view drawn into a TestBackend at 120×40 and 80×24, compared with insta snapshots.
+
+use crate::tui_support;
+
+use std::sync::Arc;
+
+use interlog::store::{BadLine, EntryId, Facet, LoadProgress, StoreEvent};
+use interlog::tui::action::Action;
+use interlog::tui::app::{App, Overlay};
+use interlog::tui::detail::Tab;
+use interlog::tui::stats;
+use interlog::tui::update;
+use tui_support::*;
+
+const SIZES: [(u16, u16); 2] = [(120, 40), (80, 24)];
+
+fn each_size(name: &str, build: impl Fn(u16, u16) -> App) {
+    for (width, height) in SIZES {
+        let app = build(width, height);
+        insta::assert_snapshot!(format!("{name}_{width}x{height}"), screen(&app));
+    }
+}
+
+fn browse_tab(tab: Tab) -> impl Fn(u16, u16) -> App {
+    move |width, height| {
+        let records = records();
+        let mut app = loaded_app(&records, width, height);
+        act(&mut app, &records, Action::SelectTab(tab));
+        app
+    }
+}
+
+#[test]
+fn prompt_response_tab() {
+    each_size("prompt", browse_tab(Tab::Prompt));
+}
+
+#[test]
+fn prompt_tab_with_system_prompt_unfolded_and_detail_focused() {
+    each_size("prompt_system_open", |width, height| {
+        let records = records();
+        let mut app = loaded_app(&records, width, height);
+        act(&mut app, &records, Action::ToggleSystemPrompt);
+        act(&mut app, &records, Action::FocusNext);
+        app
+    });
+}
+
+#[test]
+fn tool_calls_tab() {
+    each_size("tools", browse_tab(Tab::Tools));
+}
+
+#[test]
+fn routing_tab() {
+    each_size("routing", browse_tab(Tab::Routing));
+}
+
+#[test]
+fn raw_tab() {
+    each_size("raw", browse_tab(Tab::Raw));
+}
+
+#[test]
+fn paused_with_new_arrivals() {
+    each_size("paused", |width, height| {
+        let records = records();
+        let mut app = loaded_app_showing(&records, (2..records.len() as u32).map(EntryId).collect(), width, height);
+        act(&mut app, &records, Action::Down);
+        // Two newer records arrive: the store's answer now has them on top.
+        let effects = update(&mut app, Action::Store(StoreEvent::Appended { entries: vec![EntryId(0), EntryId(1)] }));
+        let generation = query_generation(&effects).unwrap();
+        let entries = (0..records.len() as u32).map(EntryId).collect();
+        let reply = interlog::tui::QueryReply {
+            generation,
+            entries,
+            store_len: records.len(),
+            dir_exists: true,
+            ..Default::default()
+        };
+        let effects = update(&mut app, Action::Results(reply));
+        serve(&mut app, &records, effects);
+        app
+    });
+}
+
+#[test]
+fn conversation_view() {
+    each_size("conversation", |width, height| {
+        let records = records();
+        let mut app = loaded_app(&records, width, height);
+        act(&mut app, &records, Action::OpenConversation);
+        app
+    });
+}
+
+#[test]
+fn conversation_view_with_tool_details() {
+    each_size("conversation_tools", |width, height| {
+        let records = records();
+        let mut app = loaded_app(&records, width, height);
+        act(&mut app, &records, Action::OpenConversation);
+        act(&mut app, &records, Action::ToggleToolDetail);
+        app
+    });
+}
+
+#[test]
+fn facet_picker() {
+    each_size("facets", |width, height| {
+        let records = records();
+        let mut app = loaded_app(&records, width, height);
+        act(&mut app, &records, Action::OpenFacets);
+        let values =
+            vec![("support".to_owned(), 6), ("webshop".to_owned(), 3), ("lingo".to_owned(), 1), ("ops".to_owned(), 1)];
+        act(&mut app, &records, Action::Facets { facet: Facet::Project, values });
+        act(&mut app, &records, Action::FacetInput('o'));
+        app
+    });
+}
+
+#[test]
+fn stats_view() {
+    each_size("stats", |width, height| {
+        let records = records();
+        let mut app = loaded_app(&records, width, height);
+        let effects = act(&mut app, &records, Action::OpenStats);
+        let generation = effects
+            .iter()
+            .find_map(|effect| match effect {
+                interlog::tui::Effect::Stats { generation, .. } => Some(*generation),
+                _ => None,
+            })
+            .unwrap();
+        let summaries: Vec<_> =
+            records.iter().enumerate().map(|(n, record)| summary_of(EntryId(n as u32), record)).collect();
+        let data = Arc::new(stats::compute(&summaries));
+        act(&mut app, &records, Action::Stats { generation, data });
+        app
+    });
+}
+
+#[test]
+fn search_line_in_keyword_mode() {
+    each_size("search", |width, height| {
+        let records = records();
+        let mut app = loaded_app(&records, width, height);
+        act(&mut app, &records, Action::OpenSearch);
+        act(&mut app, &records, Action::SearchToggleMode);
+        for c in "cart".chars() {
+            act(&mut app, &records, Action::SearchInput(c));
+        }
+        app
+    });
+}
+
+#[test]
+fn help_overlay() {
+    each_size("help", |width, height| {
+        let records = records();
+        let mut app = loaded_app(&records, width, height);
+        act(&mut app, &records, Action::ToggleHelp);
+        app
+    });
+}
+
+#[test]
+fn bad_lines_overlay() {
+    each_size("bad_lines", |width, height| {
+        let records = records();
+        let mut app = loaded_app(&records, width, height);
+        act(&mut app, &records, Action::ShowBadLines);
+        let lines = vec![
+            BadLine {
+                file: "/logs/interactions-2026-11-20.jsonl".into(),
+                line: 17,
+                reason: "not JSON: expected value at column 1".into(),
+            },
+            BadLine { file: "/logs/interactions-2026-11-21.jsonl".into(), line: 3, reason: "no `id`".into() },
+        ];
+        act(&mut app, &records, Action::BadLines(lines));
+        app
+    });
+}
+
+#[test]
+fn empty_directory() {
+    each_size("empty", |width, height| {
+        let mut app = new_app(width, height);
+        let effects = update(&mut app, Action::Store(StoreEvent::Loaded { records: 0, bad_lines: 0 }));
+        let generation = query_generation(&effects).unwrap();
+        let reply = interlog::tui::QueryReply { generation, dir_exists: false, ..Default::default() };
+        update(&mut app, Action::Results(reply));
+        app
+    });
+}
+
+#[test]
+fn loading_before_anything_arrived() {
+    each_size("loading", |width, height| {
+        let mut app = new_app(width, height);
+        let progress = LoadProgress { files_done: 3, files_total: 12, bytes_done: 250, bytes_total: 1000 };
+        update(&mut app, Action::Store(StoreEvent::Progress(progress)));
+        app
+    });
+}
+
+#[test]
+fn too_small_notice() {
+    for (width, height) in [(59, 24), (80, 14), (20, 3)] {
+        let app = new_app(width, height);
+        insta::assert_snapshot!(format!("too_small_{width}x{height}"), screen(&app));
+    }
+}
+
+#[test]
+fn every_size_down_to_the_minimum_renders_without_panicking() {
+    let records = records();
+    for width in [60u16, 61, 99, 159, 160, 240] {
+        for height in [15u16, 16, 30, 70] {
+            let mut app = loaded_app(&records, width, height);
+            for action in [Action::OpenConversation, Action::Back, Action::ToggleHelp, Action::Back] {
+                act(&mut app, &records, action);
+                assert!(!screen(&app).is_empty());
+            }
+        }
+    }
+}
+
+#[test]
+fn side_by_side_at_240x70() {
+    let records = records();
+    let app = loaded_app(&records, 240, 70);
+    insta::assert_snapshot!("wide_240x70", screen(&app));
+}
+
+fn assert_no_control_chars(text: &str) {
+    for c in text.chars() {
+        assert!(c == '\n' || !interlog::sanitize::is_unsafe_char(c), "raw control char {c:?} reached the screen");
+    }
+}
+
+#[test]
+fn hostile_record_shows_escapes_never_control_chars() {
+    let records = vec![hostile_record()];
+    for tab in Tab::ALL {
+        let mut app = loaded_app(&records, 120, 40);
+        act(&mut app, &records, Action::SelectTab(tab));
+        act(&mut app, &records, Action::ToggleSystemPrompt);
+        let text = screen(&app);
+        assert_no_control_chars(&text);
+        assert!(text.contains("\\x1b"), "{tab:?} shows ESC as an escape:\n{text}");
+        if tab == Tab::Prompt {
+            insta::assert_snapshot!("hostile_prompt_120x40", text);
+        }
+    }
+    let mut app = loaded_app(&records, 120, 40);
+    act(&mut app, &records, Action::OpenConversation);
+    act(&mut app, &records, Action::ToggleToolDetail);
+    assert_no_control_chars(&screen(&app));
+    let mut app = loaded_app(&records, 120, 40);
+    app.overlay = Some(Overlay::BadLines {
+        lines: Some(vec![BadLine { file: "/l/\x1b[31m.jsonl".into(), line: 1, reason: "bad \x07".into() }]),
+        scroll: 0,
+    });
+    assert_no_control_chars(&screen(&app));
+}
+
+#[test]
+fn no_color_uses_no_colour_at_all() {
+    use ratatui::style::Color;
+    let records = records();
+    for monochrome in [false, true] {
+        let mut app = loaded_app(&records, 120, 40);
+        if monochrome {
+            app.theme = interlog::tui::theme::Theme::monochrome();
+        }
+        let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+        terminal.draw(|frame| frame.render_widget(&app, frame.area())).unwrap();
+        let buffer = terminal.backend().buffer();
+        let coloured = buffer.content.iter().filter(|cell| cell.fg != Color::Reset || cell.bg != Color::Reset).count();
+        if monochrome {
+            assert_eq!(coloured, 0, "NO_COLOR: no cell has a colour");
+        } else {
+            assert!(coloured > 0, "colour is used when allowed");
+        }
+    }
+}
+
+#[test]
+fn fuzzy_matches_are_highlighted_in_the_headline() {
+    use interlog::store::FuzzyHit;
+    use ratatui::style::Modifier;
+    let records = records();
+    let mut app = loaded_app(&records, 120, 40);
+    let effects = act(&mut app, &records, Action::OpenSearch);
+    assert!(effects.is_empty());
+    let effects = act(&mut app, &records, Action::SearchInput('r'));
+    let generation = query_generation(&effects).unwrap();
+    // "Run the tests…": R(0) and t(4) matched.
+    let hits = vec![FuzzyHit { entry: EntryId(0), score: 9, positions: vec![0, 4] }];
+    let reply = interlog::tui::QueryReply { generation, entries: vec![EntryId(0)], hits, ..Default::default() };
+    act(&mut app, &records, Action::Results(reply));
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    terminal.draw(|frame| frame.render_widget(&app, frame.area())).unwrap();
+    let buffer = terminal.backend().buffer();
+    let row = 3;
+    let line: String = (0..120).map(|x| buffer[(x, row)].symbol().to_owned()).collect();
+    let start = line.find("Run the tests").expect("the headline is shown") as u16;
+    let start = line[..start as usize].chars().count() as u16;
+    let underlined = |x: u16| buffer[(x, row)].modifier.contains(Modifier::UNDERLINED);
+    assert!(underlined(start) && underlined(start + 4), "matched characters are emphasised");
+    assert!(!underlined(start + 1) && !underlined(start + 2), "the others are not");
+}
+
+#[test]
+fn every_key_in_the_help_can_be_reached_on_small_terminals() {
+    let records = records();
+    for (width, height) in [(80, 24), (60, 15)] {
+        let mut app = loaded_app(&records, width, height);
+        act(&mut app, &records, Action::ToggleHelp);
+        let mut seen = String::new();
+        for _ in 0..interlog::tui::keymap::KEYS.len() {
+            seen.push_str(&screen(&app));
+            act(&mut app, &records, Action::Down);
+        }
+        for (key, _) in interlog::tui::keymap::KEYS {
+            assert!(seen.contains(key), "{key:?} shows at {width}×{height}");
+        }
+    }
+}
