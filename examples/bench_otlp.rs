@@ -119,7 +119,10 @@ fn sink(stream: TcpStream, requests: &AtomicU64) {
             return;
         }
         requests.fetch_add(1, Ordering::Relaxed);
-        if writer.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\n\r\n").is_err() {
+        if writer
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\n\r\n")
+            .is_err()
+        {
             return;
         }
     }
@@ -154,7 +157,11 @@ fn throughput(records: usize) {
 
     let (sink_url, _) = start_sink();
     let into_sink = export(&source, &sink_url);
-    println!("export into an acknowledging sink: {:.0} records/s ({:.2} s)", records as f64 / into_sink.as_secs_f64(), into_sink.as_secs_f64());
+    println!(
+        "export into an acknowledging sink: {:.0} records/s ({:.2} s)",
+        records as f64 / into_sink.as_secs_f64(),
+        into_sink.as_secs_f64()
+    );
 
     let target = temp.path().join("received");
     let mut config = ServerConfig::new(&target, InteractionsConfig::default());
@@ -181,24 +188,26 @@ fn throughput(records: usize) {
 fn follow_memory(dir: &Path) {
     let total = lines_in(dir);
     let (url, requests) = start_sink();
-    let checkpoint = tempfile::NamedTempFile::new().unwrap();
+    let temp = tempfile::tempdir().unwrap();
+    let checkpoint = temp.path().join("bench.checkpoint");
     let started = Instant::now();
     let mut child = Command::new(interlog_binary())
         .args(["--dir", dir.to_str().unwrap(), "export", "otlp", "--endpoint", &url, "--follow", "--include-content"])
         .arg("--checkpoint")
-        .arg(checkpoint.path())
+        .arg(&checkpoint)
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let batches = total.div_ceil(512) as u64;
     while requests.load(Ordering::Relaxed) < batches {
         std::thread::sleep(Duration::from_millis(50));
-        if started.elapsed() > Duration::from_secs(1800) {
+        if started.elapsed() > Duration::from_secs(1800) || child.try_wait().ok().flatten().is_some() {
             break;
         }
     }
     let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
-    let field = |name: &str| status.lines().find(|l| l.starts_with(name)).map(|l| l.trim().to_owned()).unwrap_or_default();
+    let field =
+        |name: &str| status.lines().find(|l| l.starts_with(name)).map(|l| l.trim().to_owned()).unwrap_or_default();
     println!(
         "follow over {} records: all {} batches sent after {:.1} s; {} ; {}",
         total,

@@ -172,14 +172,22 @@ fn header_text(request: &Request, name: header::HeaderName) -> Option<String> {
 }
 
 /// Writes the records not stored yet (a collector that retries sends the same ids again).
+///
+/// Every record is handed to the writer before the first answer is awaited: one wake-up per
+/// request instead of one per record, and the writer still takes them in order.
 async fn write_all(state: &AppState, records: Vec<InteractionRecord>, encoding: Encoding) -> Result<(), Response> {
     let mut seen = HashSet::new();
+    let mut writes = Vec::with_capacity(records.len());
     for record in records {
         if !seen.insert(record.id.clone()) || state.store.find_id(&record.id).is_some() {
             state.otlp.duplicates.fetch_add(1, Ordering::Relaxed);
             continue;
         }
-        match state.writer.write(record).await {
+        writes.push(Box::pin(state.writer.write(record)));
+    }
+    let mut unavailable = None;
+    for result in in_order(writes).await {
+        match result {
             Ok(_) => {
                 state.otlp.records.fetch_add(1, Ordering::Relaxed);
             }
@@ -187,11 +195,37 @@ async fn write_all(state: &AppState, records: Vec<InteractionRecord>, encoding: 
             Err(err) if err.status == StatusCode::BAD_REQUEST => {
                 tracing::warn!(target: "interlog::server", "an OTLP record was refused: {}", err.message);
             }
-            // Unavailable, so that the exporter retries later.
-            Err(err) => return Err(failure(encoding, StatusCode::SERVICE_UNAVAILABLE, &err.message)),
+            Err(err) => unavailable = Some(err.message),
         }
     }
-    Ok(())
+    match unavailable {
+        // Unavailable, so that the exporter retries later (what was written is not written twice).
+        Some(message) => Err(failure(encoding, StatusCode::SERVICE_UNAVAILABLE, &message)),
+        None => Ok(()),
+    }
+}
+
+/// Polls every future, the first time in order, and returns their outputs in order.
+async fn in_order<F: std::future::Future + Unpin>(mut futures: Vec<F>) -> Vec<F::Output> {
+    let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (future, output) in futures.iter_mut().zip(outputs.iter_mut()) {
+            if output.is_none() {
+                match std::pin::Pin::new(&mut *future).poll(cx) {
+                    std::task::Poll::Ready(value) => *output = Some(value),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
 }
 
 fn dropped_message(count: u64, what: &str, understood: &str) -> String {
