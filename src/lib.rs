@@ -11,6 +11,8 @@ pub mod sanitize;
 pub use capture::{InteractionLogger, InteractionsConfig};
 pub use record::InteractionRecord;
 #[cfg(feature = "store")]
+pub mod source;
+#[cfg(feature = "store")]
 pub mod store;
 
 #[cfg(feature = "cli")]

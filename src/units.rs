@@ -10,6 +10,15 @@ pub fn tokens(count: u64) -> String {
     }
 }
 
+/// [`tokens`], marked `~` when the count is known to be approximate (`usage_approximate`).
+pub fn tokens_marked(count: u64, approximate: bool) -> String {
+    if approximate {
+        format!("~{}", tokens(count))
+    } else {
+        tokens(count)
+    }
+}
+
 /// `850ms`, `1.2s`, `2m05s`, `1h02m`.
 pub fn duration(millis: u64) -> String {
     let seconds = millis / 1_000;
@@ -32,6 +41,12 @@ mod tests {
         assert_eq!(tokens(12_345), "12.3k");
         assert_eq!(tokens(4_500_000), "4.5M");
         assert_eq!(tokens(4_294_967_295), "4.3G");
+    }
+
+    #[test]
+    fn approximate_counts_are_marked() {
+        assert_eq!(tokens_marked(12_345, true), "~12.3k");
+        assert_eq!(tokens_marked(12, false), "12");
     }
 
     #[test]

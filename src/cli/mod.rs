@@ -18,6 +18,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::capture::{Settings, SettingsSources};
 use crate::sanitize::sanitize_line;
+use crate::source::{resolve_sources, RootEnv, Source, SourceSpec};
 
 #[derive(Debug, Parser)]
 #[command(name = "interlog", version, about = "Record every LLM round-trip an agent makes, and browse the records")]
@@ -28,6 +29,10 @@ pub struct Cli {
     /// The config file (default: $INTERLOG_CONFIG, ~/.config/interlog/config.toml)
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Also or instead read another agent's own transcripts, in place: claude-code, codex or
+    /// interlog (the log directory, the default), each optionally with :PATH; repeatable
+    #[arg(long = "source", global = true, value_name = "KIND[:PATH]")]
+    pub sources: Vec<String>,
     /// List every bad line instead of a one-line summary
     #[arg(long, short, global = true)]
     pub verbose: bool,
@@ -159,6 +164,17 @@ fn usage_error_line(err: &clap::Error) -> String {
     }
 }
 
+/// The sources the reading commands read: `--source` as given, or the log directory.
+fn sources(cli: &Cli, settings: &Settings) -> Result<Vec<Source>, Failure> {
+    let specs = cli
+        .sources
+        .iter()
+        .map(|text| SourceSpec::parse(text))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|err| Failure::Usage(err.to_string()))?;
+    resolve_sources(&specs, &settings.dir, &RootEnv::from_process()).map_err(|err| Failure::Usage(err.to_string()))
+}
+
 fn settings(cli: &Cli) -> Result<Settings, Failure> {
     let sources = SettingsSources::from_env(cli.dir.clone(), cli.config.clone());
     Settings::resolve(&sources).map_err(|err| Failure::Usage(err.to_string()))
@@ -185,18 +201,19 @@ fn default_log_filter(command: &Option<Command>) -> &'static str {
 pub fn run(cli: Cli) -> CliResult {
     init_tracing(default_log_filter(&cli.command));
     let settings = settings(&cli)?;
+    let sources = sources(&cli, &settings)?;
     let verbose = cli.verbose;
     match cli.command {
         #[cfg(feature = "tui")]
-        Some(Command::Tui(args)) => tui::run_tui(&settings, args),
+        Some(Command::Tui(args)) => tui::run_tui(&settings, &sources, args),
         #[cfg(feature = "tui")]
-        None => tui::run_tui(&settings, tui::TuiArgs::default()),
+        None => tui::run_tui(&settings, &sources, tui::TuiArgs::default()),
         #[cfg(not(feature = "tui"))]
         None => Err(Failure::Usage("this build has no terminal UI (feature `tui`); see `interlog --help`".into())),
-        Some(Command::List(args)) => read::run_list(&settings, args, verbose),
-        Some(Command::Show(args)) => read::run_show(&settings, args, verbose),
-        Some(Command::Sessions(args)) => read::run_sessions(&settings, args, verbose),
-        Some(Command::Conversation(args)) => read::run_conversation(&settings, args, verbose),
+        Some(Command::List(args)) => read::run_list(&sources, args, verbose),
+        Some(Command::Show(args)) => read::run_show(&sources, args, verbose),
+        Some(Command::Sessions(args)) => read::run_sessions(&sources, args, verbose),
+        Some(Command::Conversation(args)) => read::run_conversation(&sources, args, verbose),
         Some(Command::Record(_)) => record::run_record(&settings),
         #[cfg(feature = "server")]
         Some(Command::Serve(args)) => serve::run_serve(&settings, args),

@@ -14,8 +14,6 @@ mod table;
 mod terminal;
 mod transcript;
 
-use std::path::Path;
-
 use chrono::Utc;
 use clap::Args;
 
@@ -29,7 +27,9 @@ use self::output::Output;
 use self::table::{Cell, Column, Table};
 use self::terminal::{Style, Terminal};
 use self::transcript::SessionFacts;
-use super::{CliResult, Failure, Settings};
+use super::{CliResult, Failure};
+use crate::source::Source;
+use crate::units::tokens_marked;
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
@@ -101,9 +101,9 @@ pub struct ConversationArgs {
     pub markdown: bool,
 }
 
-pub fn run_list(settings: &Settings, args: ListArgs, verbose: bool) -> CliResult {
+pub fn run_list(sources: &[Source], args: ListArgs, verbose: bool) -> CliResult {
     let query = args.filters.query(Utc::now(), Some(args.limit))?;
-    let store = load(&settings.dir)?;
+    let store = load(sources)?;
     let result = store.query(&query);
     let mut out = Output::stdout();
     if args.json {
@@ -130,8 +130,8 @@ pub fn run_list(settings: &Settings, args: ListArgs, verbose: bool) -> CliResult
     Ok(())
 }
 
-pub fn run_show(settings: &Settings, args: ShowArgs, verbose: bool) -> CliResult {
-    let store = load(&settings.dir)?;
+pub fn run_show(sources: &[Source], args: ShowArgs, verbose: bool) -> CliResult {
+    let store = load(sources)?;
     let entry = lookup::find_record(&store, &args.id)?;
     let mut out = Output::stdout();
     if args.json {
@@ -147,8 +147,8 @@ pub fn run_show(settings: &Settings, args: ShowArgs, verbose: bool) -> CliResult
     Ok(())
 }
 
-pub fn run_sessions(settings: &Settings, args: SessionsArgs, verbose: bool) -> CliResult {
-    let store = load(&settings.dir)?;
+pub fn run_sessions(sources: &[Source], args: SessionsArgs, verbose: bool) -> CliResult {
+    let store = load(sources)?;
     let sessions = store.sessions();
     let mut out = Output::stdout();
     if args.json {
@@ -163,8 +163,8 @@ pub fn run_sessions(settings: &Settings, args: SessionsArgs, verbose: bool) -> C
     Ok(())
 }
 
-pub fn run_conversation(settings: &Settings, args: ConversationArgs, verbose: bool) -> CliResult {
-    let store = load(&settings.dir)?;
+pub fn run_conversation(sources: &[Source], args: ConversationArgs, verbose: bool) -> CliResult {
+    let store = load(sources)?;
     let (session, entries) = lookup::find_session(&store, &args.session)?;
     let mut out = Output::stdout();
     if args.json {
@@ -186,8 +186,8 @@ pub fn run_conversation(settings: &Settings, args: ConversationArgs, verbose: bo
     Ok(())
 }
 
-fn load(dir: &Path) -> Result<Store, Failure> {
-    Store::load(dir).map_err(|err| Failure::Failed(err.into()))
+fn load(sources: &[Source]) -> Result<Store, Failure> {
+    Store::load_sources(sources).map_err(|err| Failure::Failed(err.into()))
 }
 
 fn read_records(store: &Store, entries: &[EntryId]) -> Result<Vec<InteractionRecord>, Failure> {
@@ -277,8 +277,8 @@ fn list_row(row: &RecordSummary, today: Today) -> Vec<Cell> {
         Cell::new(optional(&row.project)),
         Cell::new(optional(&row.client)),
         Cell::new(optional(&row.model)),
-        Cell::new(tokens(row.input_tokens)),
-        Cell::new(tokens(row.output_tokens)),
+        Cell::new(tokens_marked(row.input_tokens, row.usage_approximate)),
+        Cell::new(tokens_marked(row.output_tokens, row.usage_approximate)),
         Cell::new(row.duration_ms.map(duration).unwrap_or_default()),
         Cell::new(if row.tool_calls > 0 { row.tool_calls.to_string() } else { String::new() }),
         Cell::styled(if row.has_error { "✗" } else { "" }, Style::Bad),

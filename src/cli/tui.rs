@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use clap::Args;
 
 use super::{CliResult, Failure, Settings};
+use crate::source::Source;
 use crate::tui::demo::Demo;
 use crate::tui::{run, Options};
 
@@ -18,18 +19,19 @@ pub struct TuiArgs {
 #[derive(Debug, Default, Args)]
 pub struct DemoArgs {}
 
-pub fn run_tui(settings: &Settings, args: TuiArgs) -> CliResult {
+pub fn run_tui(settings: &Settings, sources: &[Source], args: TuiArgs) -> CliResult {
     if args.demo {
         return run_demo(DemoArgs {});
     }
     require_terminal()?;
-    run(Options { dir: settings.dir.clone(), demo: false }).map_err(|err| Failure::Failed(err.into()))
+    run(Options { dir: settings.dir.clone(), demo: false, sources: sources.to_vec() })
+        .map_err(|err| Failure::Failed(err.into()))
 }
 
 pub fn run_demo(_args: DemoArgs) -> CliResult {
     require_terminal()?;
     let demo = Demo::start().map_err(|err| Failure::Failed(err.into()))?;
-    let result = run(Options { dir: demo.dir().to_path_buf(), demo: true });
+    let result = run(Options { dir: demo.dir().to_path_buf(), demo: true, sources: Vec::new() });
     drop(demo);
     result.map_err(|err| Failure::Failed(err.into()))
 }

@@ -3,6 +3,7 @@
 
 use super::ids::{id_hash_of, uuid_bits};
 use super::parse::ParsedLine;
+use crate::source::Found;
 
 /// A byte range in a batch's (or the index's) text arena.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -38,6 +39,17 @@ pub(crate) struct RawEntry {
     pub stop_reason: Span,
     /// A range of `Batch::tags`.
     pub tags: (u32, u32),
+    /// The hash of the record's `request_id` (0: none), for showing a call captured twice once.
+    pub request_hash: u64,
+    pub approximate: bool,
+}
+
+/// The hash a request id is known by; 0 stands for none.
+pub(crate) fn request_hash(request_id: &str) -> u64 {
+    if request_id.is_empty() {
+        return 0;
+    }
+    id_hash_of(request_id, None).max(1)
 }
 
 /// What one loading thread read from one byte range of one file.
@@ -107,6 +119,49 @@ impl Batch {
             model,
             stop_reason,
             tags: (tags_start, self.tags.len() as u32 - tags_start),
+            request_hash: request_hash(fields.request_id.non_empty_str().unwrap_or_default()),
+            approximate: fields.usage_approximate,
+        });
+    }
+
+    /// A record found in another agent's transcript; `line_in_batch` counts from the batch's
+    /// first line.
+    pub fn push_found(&mut self, found: &Found, line_in_batch: u64) {
+        let uuid = uuid_bits(&found.id);
+        let id_hash = id_hash_of(&found.id, uuid);
+        let id = if uuid.is_some() { Span::default() } else { self.push_text(&found.id) };
+        let first_line = self.push_text(&found.first_line);
+        let names: Vec<std::borrow::Cow<str>> = found.tool_names.iter().map(|n| n.as_str().into()).collect();
+        let tool_names = self.push_tool_names(&names);
+        let session = self.push_text(&found.session);
+        let project = self.push_text(&found.project);
+        let client = self.push_text(found.client);
+        let model = self.push_text(&found.model);
+        let stop_reason = self.push_text(&found.stop_reason);
+        self.records.push(RawEntry {
+            offset: found.offset,
+            len: found.len.min(u64::from(u32::MAX)) as u32,
+            line_in_batch,
+            nanos: found.nanos,
+            offset_minutes: found.offset_minutes,
+            duration_ms: found.duration_ms,
+            input_tokens: found.input_tokens,
+            output_tokens: found.output_tokens,
+            tool_calls: found.tool_names.len() as u32,
+            has_error: false,
+            id,
+            uuid,
+            id_hash,
+            first_line,
+            tool_names,
+            session,
+            project,
+            client,
+            model,
+            stop_reason,
+            tags: (self.tags.len() as u32, 0),
+            request_hash: found.request_id.as_deref().map_or(0, request_hash),
+            approximate: found.approximate,
         });
     }
 

@@ -340,10 +340,8 @@ impl Follower {
     /// Reads one file to its end, re-reading it when it shrank or was replaced, dropping it when gone.
     fn sync_file(&mut self, shared: &Shared, name: &str, changes: &mut Changes) {
         let path = self.dir.join(name);
-        let meta = match std::fs::metadata(&path) {
-            Ok(meta) if meta.is_file() => Some(meta),
-            Ok(_) => None,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => None,
+        let meta = match file_meta(&path) {
+            Ok(meta) => meta,
             Err(error) => {
                 (self.listener)(StoreEvent::Error { message: format!("cannot read {}: {error}", path.display()) });
                 return;
@@ -404,6 +402,16 @@ impl Follower {
             }
             None => {}
         }
+    }
+}
+
+/// The file's metadata; `None` when it is gone or is not a file.
+pub(super) fn file_meta(path: &Path) -> io::Result<Option<std::fs::Metadata>> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => Ok(Some(meta)),
+        Ok(_) => Ok(None),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(error),
     }
 }
 

@@ -13,10 +13,14 @@ use super::batch::Batch;
 use super::ids::{id_cow, IdMap};
 use super::{BadLine, EntryId, RecordSummary};
 use crate::record::Timestamp;
+use crate::source::SourceKind;
 
 /// An interned string; `NONE` stands for absent (absent, `null` and `""` mean the same).
 pub(crate) type Sym = u32;
 pub(crate) const NONE: Sym = 0;
+
+/// Ranks at and above this are transcripts' (other agents') files.
+const FOREIGN_RANKS: u32 = 1 << 31;
 
 /// Between the parts of a headline.
 pub(crate) const HEADLINE_SEPARATOR: &str = " · ";
@@ -24,6 +28,10 @@ pub(crate) const HEADLINE_SEPARATOR: &str = " · ";
 const ALIVE: u8 = 1;
 const HAS_ERROR: u8 = 2;
 const UUID_ID: u8 = 4;
+/// The usage was taken from a transcript's mid-stream snapshot.
+const APPROXIMATE: u8 = 8;
+/// Not alive because another entry holds the same request (it may come back if that one goes).
+const DUPLICATE: u8 = 16;
 
 /// One record in the index (about 100 bytes; the bodies stay in the file).
 #[derive(Clone, Debug)]
@@ -62,6 +70,10 @@ impl Entry {
 
     pub fn has_error(&self) -> bool {
         self.flags & HAS_ERROR != 0
+    }
+
+    pub fn is_approximate(&self) -> bool {
+        self.flags & APPROXIMATE != 0
     }
 
     pub fn timestamp(&self) -> Timestamp {
@@ -153,8 +165,10 @@ impl Interner {
 pub(crate) struct FileSlot {
     pub name: String,
     pub path: PathBuf,
-    /// Position in file name order (so, by day).
+    /// Position in file name order (so, by day); transcripts of other agents come after the log
+    /// directory's files, in the order they were first seen.
     rank: u32,
+    pub kind: SourceKind,
 }
 
 struct StoredBadLine {
@@ -181,6 +195,13 @@ pub(crate) struct Index {
     /// The live entries with an `error`, oldest first.
     errors: Vec<u32>,
     bad: Vec<StoredBadLine>,
+    /// Files by path (transcript trees hold thousands).
+    by_path: HashMap<PathBuf, u32>,
+    /// Per entry: the hash of its request id (0: none), and the entries sharing each hash, so a
+    /// call captured twice (by the proxy and in a transcript, or copied into a resumed session)
+    /// shows once.
+    request_keys: Vec<u64>,
+    requests: HashMap<u64, Vec<u32>, BuildHasherDefault<Fnv>>,
     live: usize,
     /// Counts changes, so that derived results (the last fuzzy matches) know when they are stale.
     generation: u64,
@@ -201,17 +222,31 @@ impl Index {
 
     /// The file's slot, added (in name order) when new.
     pub fn file_id(&mut self, path: &Path) -> u32 {
+        self.file_id_of(path, SourceKind::Interlog)
+    }
+
+    /// The slot of a file of `kind`, added when new.
+    pub fn file_id_of(&mut self, path: &Path, kind: SourceKind) -> u32 {
+        if let Some(&found) = self.by_path.get(path) {
+            return found;
+        }
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        if let Some(found) = self.files.iter().position(|f| f.name == name) {
-            return found as u32;
+        let id = self.files.len() as u32;
+        let rank = if kind.is_foreign() { FOREIGN_RANKS + id } else { 0 };
+        self.files.push(FileSlot { name, path: path.to_path_buf(), rank, kind });
+        self.by_path.insert(path.to_path_buf(), id);
+        if !kind.is_foreign() {
+            let mut by_name: Vec<usize> = (0..self.files.len()).filter(|&f| !self.files[f].kind.is_foreign()).collect();
+            by_name.sort_by(|&a, &b| self.files[a].name.cmp(&self.files[b].name));
+            for (rank, file) in by_name.into_iter().enumerate() {
+                self.files[file].rank = rank as u32;
+            }
         }
-        self.files.push(FileSlot { name, path: path.to_path_buf(), rank: 0 });
-        let mut by_name: Vec<usize> = (0..self.files.len()).collect();
-        by_name.sort_by(|&a, &b| self.files[a].name.cmp(&self.files[b].name));
-        for (rank, file) in by_name.into_iter().enumerate() {
-            self.files[file].rank = rank as u32;
-        }
-        (self.files.len() - 1) as u32
+        id
+    }
+
+    pub fn file_kind(&self, file: u32) -> SourceKind {
+        self.files.get(file as usize).map_or(SourceKind::Interlog, |f| f.kind)
     }
 
     /// The order key: instant, then file name order, then line.
@@ -228,6 +263,7 @@ impl Index {
     pub fn add_batch(&mut self, file: u32, batch: &Batch, first_line: u64) -> Vec<u32> {
         self.generation += 1;
         let mut added = Vec::with_capacity(batch.records.len());
+        let mut killed = Vec::new();
         let mut hints = [NONE; 5];
         for raw in &batch.records {
             let text_at = self.text.len() as u64;
@@ -273,9 +309,19 @@ impl Index {
             self.entries.push(entry);
             self.uuids.push(uuid.unwrap_or(0));
             self.ids.push(raw.id_hash, entry_id);
-            added.push(entry_id);
+            self.request_keys.push(raw.request_hash);
+            if raw.approximate {
+                self.entries[entry_id as usize].flags |= APPROXIMATE;
+            }
+            if self.claim_request(entry_id, &mut killed) {
+                added.push(entry_id);
+            }
         }
         self.live += added.len();
+        self.live -= killed.len();
+        if !killed.is_empty() {
+            self.drop_from_order(&killed);
+        }
         for (line_in_batch, reason) in &batch.bad {
             self.bad.push(StoredBadLine { file, line: first_line + line_in_batch, reason: reason.clone() });
         }
@@ -293,8 +339,100 @@ impl Index {
         }
     }
 
+    /// Whether a new entry may show: the first entry of a request shows, except that one from
+    /// the log directory (exact) replaces one converted from a transcript. A replaced entry is
+    /// pushed to `killed`; a refused one is marked a duplicate.
+    fn claim_request(&mut self, entry: u32, killed: &mut Vec<u32>) -> bool {
+        let key = self.request_keys[entry as usize];
+        if key == 0 {
+            return true;
+        }
+        let exact = !self.file_kind(self.entries[entry as usize].file).is_foreign();
+        let holders = self.requests.entry(key).or_default();
+        let holder = holders.iter().copied().find(|&e| self.entries[e as usize].is_alive());
+        holders.push(entry);
+        let Some(holder) = holder else { return true };
+        let holder_exact = !self.file_kind(self.entries[holder as usize].file).is_foreign();
+        if exact && !holder_exact {
+            let e = &mut self.entries[holder as usize];
+            e.flags = (e.flags & !ALIVE) | DUPLICATE;
+            killed.push(holder);
+            true
+        } else {
+            let e = &mut self.entries[entry as usize];
+            e.flags = (e.flags & !ALIVE) | DUPLICATE;
+            false
+        }
+    }
+
+    /// Takes entries that stopped being alive out of the order and posting lists.
+    fn drop_from_order(&mut self, gone: &[u32]) {
+        let gone: std::collections::HashSet<u32> = gone.iter().copied().collect();
+        let before = self.order.len();
+        self.order.retain(|e| !gone.contains(e));
+        if self.order.len() != before {
+            self.rebuild_postings();
+        }
+    }
+
+    /// After entries were removed: duplicates they were hiding show again. Returns them (not
+    /// yet in order).
+    fn revive_duplicates(&mut self, removed: &[u32]) -> Vec<u32> {
+        let mut revived = Vec::new();
+        for &entry in removed {
+            let key = self.request_keys[entry as usize];
+            let Some(holders) = self.requests.get_mut(&key).filter(|_| key != 0) else { continue };
+            holders.retain(|&e| e != entry);
+            if holders.iter().any(|&e| self.entries[e as usize].is_alive()) {
+                continue;
+            }
+            let next = holders.iter().copied().find(|&e| self.entries[e as usize].flags & DUPLICATE != 0);
+            if let Some(next) = next {
+                let e = &mut self.entries[next as usize];
+                e.flags = (e.flags & !DUPLICATE) | ALIVE;
+                revived.push(next);
+            }
+        }
+        self.live += revived.len();
+        revived
+    }
+
+    /// Rewrites a record that grew (a transcript's last call, as more of its lines arrive); it
+    /// keeps its id, time and place in the order.
+    pub fn update_entry(&mut self, entry: u32, batch: &Batch, at: usize) -> bool {
+        let Some(raw) = batch.records.get(at) else { return false };
+        if self.entries.get(entry as usize).is_none() {
+            return false;
+        }
+        self.generation += 1;
+        let text_at = self.text.len() as u64;
+        let id = self.id_of(entry).into_owned();
+        let uuid_id = self.entries[entry as usize].flags & UUID_ID != 0;
+        if !uuid_id {
+            self.text.push_str(&id);
+        }
+        let first = batch.span(raw.first_line);
+        self.text.push_str(first);
+        let tools = batch.span(raw.tool_names);
+        self.text.push_str(tools);
+        let stop_reason = self.names.intern(batch.span(raw.stop_reason));
+        let e = &mut self.entries[entry as usize];
+        e.text_at = text_at;
+        e.first_len = first.len() as u16;
+        e.tools_len = tools.len() as u16;
+        e.len = raw.len;
+        e.input_tokens = saturate(raw.input_tokens);
+        e.output_tokens = saturate(raw.output_tokens);
+        e.tool_calls = raw.tool_calls.min(u32::from(u16::MAX)) as u16;
+        e.duration_ms = raw.duration_ms.map(|d| d.min(u64::from(u32::MAX - 1)) as u32).unwrap_or(u32::MAX);
+        e.stop_reason = stop_reason;
+        true
+    }
+
     /// Puts new entries into the time order (they usually all land at the newest end).
     pub fn insert_in_order(&mut self, mut fresh: Vec<u32>) {
+        // An entry replaced by its request's exact copy since it was read stays out.
+        fresh.retain(|&e| self.entries[e as usize].is_alive());
         self.ids.tidy();
         fresh.sort_by(|&a, &b| self.compare(a, b));
         let appends = match (self.order.last(), fresh.first()) {
@@ -396,21 +534,31 @@ impl Index {
     /// Drops every record and bad line of `file` (it was truncated, replaced or deleted).
     pub fn remove_file(&mut self, file: u32) {
         self.generation += 1;
-        let mut removed = 0;
-        for entry in self.entries.iter_mut().filter(|e| e.file == file && e.is_alive()) {
-            entry.flags &= !ALIVE;
-            removed += 1;
+        let mut removed = Vec::new();
+        let mut was_alive = 0;
+        for (at, entry) in self.entries.iter_mut().enumerate().filter(|(_, e)| e.file == file) {
+            if entry.is_alive() {
+                was_alive += 1;
+            }
+            if entry.is_alive() || entry.flags & DUPLICATE != 0 {
+                entry.flags &= !(ALIVE | DUPLICATE);
+                removed.push(at as u32);
+            }
         }
         self.bad.retain(|bad| bad.file != file);
-        if removed == 0 {
+        if removed.is_empty() {
             return;
         }
-        self.live -= removed;
+        self.live -= was_alive;
         let entries = &self.entries;
         self.order.retain(|&e| entries[e as usize].is_alive());
         self.rebuild_postings();
+        let revived = self.revive_duplicates(&removed);
         let entries = &self.entries;
-        self.ids.retain(|e| entries[e as usize].is_alive());
+        self.ids.retain(|e| entries[e as usize].is_alive() || entries[e as usize].flags & DUPLICATE != 0);
+        if !revived.is_empty() {
+            self.insert_in_order(revived);
+        }
     }
 
     pub fn id_of(&self, entry: u32) -> Cow<'_, str> {
@@ -488,6 +636,7 @@ impl Index {
             model: self.names.optional(e.model),
             input_tokens: u64::from(e.input_tokens),
             output_tokens: u64::from(e.output_tokens),
+            usage_approximate: e.is_approximate(),
             duration_ms: (e.duration_ms != u32::MAX).then_some(u64::from(e.duration_ms)),
             tool_calls: u32::from(e.tool_calls),
             has_error: e.has_error(),

@@ -9,6 +9,7 @@ mod batch;
 mod filter;
 mod fold;
 mod follow;
+mod foreign;
 mod fuzzy;
 mod ids;
 mod index;
@@ -23,14 +24,17 @@ mod views;
 
 pub use time_arg::{parse_time_arg, TimeArgError};
 
+pub(crate) use scan::read_full;
+
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use filter::Filter;
 use index::Index;
 
 use crate::record::{InteractionRecord, Timestamp};
+use crate::source::{ParsedLines, Source, SourceKind};
 
 /// A record's place in the store. Stable for the life of the `Store` value: entries of a
 /// deleted or truncated file are removed (queries stop returning them, `summary` gives `None`),
@@ -50,6 +54,8 @@ pub struct RecordSummary {
     pub model: Option<String>,
     pub input_tokens: u64,
     pub output_tokens: u64,
+    /// The counts are a transcript's mid-stream snapshot (`usage_approximate`).
+    pub usage_approximate: bool,
     pub duration_ms: Option<u64>,
     pub tool_calls: u32,
     pub has_error: bool,
@@ -179,7 +185,24 @@ pub(crate) struct Shared {
     dir: PathBuf,
     index: RwLock<Index>,
     loading: AtomicBool,
+    /// Transcript trees still in their initial load.
+    loaders: AtomicUsize,
     last_fuzzy: Mutex<fuzzy::LastMatches>,
+    /// The last transcript prefixes parsed to rebuild records, most recent last: a session's
+    /// records are read one after the other, alternating between its file and its sub-agents'.
+    prefixes: Mutex<Vec<Prefix>>,
+}
+
+/// How many parsed transcripts are kept for reading records back.
+const PREFIXES_KEPT: usize = 4;
+/// Transcripts up to this size are parsed whole when one of their records is read back.
+const WHOLE_PREFIX_MAX: u64 = 32 << 20;
+
+struct Prefix {
+    path: PathBuf,
+    inode: (u64, u64),
+    end: u64,
+    lines: Arc<ParsedLines>,
 }
 
 impl Shared {
@@ -199,7 +222,9 @@ impl Store {
                 dir: dir.to_path_buf(),
                 index: RwLock::new(Index::new()),
                 loading: AtomicBool::new(loading),
+                loaders: AtomicUsize::new(0),
                 last_fuzzy: Mutex::new(fuzzy::LastMatches::default()),
+                prefixes: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -231,6 +256,63 @@ impl Store {
         Ok(store)
     }
 
+    /// Reads every source once (each on every core) and returns; no following. The store's
+    /// `dir` is the log directory when it is one of the sources, else the first source's root.
+    pub fn load_sources(sources: &[Source]) -> Result<Store, StoreError> {
+        let store = Store::empty(&primary_dir(sources), false);
+        for source in sources {
+            if source.kind.is_foreign() {
+                foreign::load_tree(&store.inner, source)?;
+            } else {
+                let files = load::daily_files(&source.root)
+                    .map_err(|e| StoreError::Io { path: source.root.clone(), source: e })?;
+                load::load_all(&store.inner, &files)?;
+            }
+        }
+        Ok(store)
+    }
+
+    /// [`Store::follow_with`] over several sources: one background thread each; `Loaded` is
+    /// sent once, when the last of them has loaded.
+    pub fn follow_sources(
+        sources: &[Source],
+        options: FollowOptions,
+        listener: impl Fn(StoreEvent) + Send + Sync + 'static,
+    ) -> Result<Store, StoreError> {
+        let ours = sources.iter().find(|s| !s.kind.is_foreign());
+        let store = Store::empty(&primary_dir(sources), ours.is_some());
+        let trees: Vec<&Source> = sources.iter().filter(|s| s.kind.is_foreign()).collect();
+        store.inner.loaders.store(trees.len(), Ordering::Release);
+        let waiting = Arc::new(AtomicUsize::new(trees.len() + usize::from(ours.is_some())));
+        let weak = Arc::downgrade(&store.inner);
+        let listener: foreign::SharedListener = Arc::new(move |event| match event {
+            StoreEvent::Loaded { .. } => {
+                if waiting.fetch_sub(1, Ordering::AcqRel) == 1 {
+                    let Some(shared) = weak.upgrade() else { return };
+                    let (records, bad_lines) = {
+                        let index = shared.read();
+                        (index.len(), index.bad_count())
+                    };
+                    listener(StoreEvent::Loaded { records, bad_lines });
+                }
+            }
+            other => listener(other),
+        });
+        if ours.is_some() {
+            let forward = listener.clone();
+            follow::start(&store.inner, options, Box::new(move |event| forward(event)))?;
+        }
+        for tree in trees {
+            foreign::start(&store.inner, tree.clone(), options, listener.clone())?;
+        }
+        Ok(store)
+    }
+
+    /// Whether the record's usage is known to be approximate (a transcript's snapshot).
+    pub fn is_approximate(&self, entry: EntryId) -> bool {
+        self.inner.read().live_entry(entry).is_some_and(|e| e.is_approximate())
+    }
+
     pub fn dir(&self) -> &Path {
         &self.inner.dir
     }
@@ -245,7 +327,7 @@ impl Store {
     }
 
     pub fn is_loading(&self) -> bool {
-        self.inner.loading.load(Ordering::Acquire)
+        self.inner.loading.load(Ordering::Acquire) || self.inner.loaders.load(Ordering::Acquire) > 0
     }
 
     pub fn query(&self, query: &Query) -> QueryResult {
@@ -292,8 +374,12 @@ impl Store {
         self.inner.read().find_id(id).map(EntryId)
     }
 
-    /// The stored line, byte for byte, without its line ending.
+    /// The stored line, byte for byte, without its line ending; for a record read from another
+    /// agent's transcript, the record as converted, as one JSON line.
     pub fn read_raw(&self, entry: EntryId) -> Result<Vec<u8>, StoreError> {
+        if let Some(record) = self.read_foreign(entry)? {
+            return Ok(record.to_json().into_bytes());
+        }
         let (path, offset, len, id) = {
             let index = self.inner.read();
             let (path, offset, len, _) = index
@@ -311,6 +397,9 @@ impl Store {
     }
 
     pub fn read_record(&self, entry: EntryId) -> Result<InteractionRecord, StoreError> {
+        if let Some(record) = self.read_foreign(entry)? {
+            return Ok(record);
+        }
         let bytes = self.read_raw(entry)?;
         let (path, line) = {
             let index = self.inner.read();
@@ -322,6 +411,58 @@ impl Store {
             reason: "invalid UTF-8".into(),
         })?;
         InteractionRecord::from_json(&text).map_err(|e| StoreError::BadRecord { path, line, reason: e.to_string() })
+    }
+
+    /// Rebuilds a record indexed from a transcript (`None`: the entry is interlog's own).
+    fn read_foreign(&self, entry: EntryId) -> Result<Option<InteractionRecord>, StoreError> {
+        let (kind, path, offset, len, id) = {
+            let index = self.inner.read();
+            let Some(e) = index.live_entry(entry) else {
+                return Err(StoreError::Gone { id: format!("#{}", entry.0), path: self.inner.dir.clone() });
+            };
+            let kind = index.file_kind(e.file);
+            if !kind.is_foreign() {
+                return Ok(None);
+            }
+            (
+                kind,
+                index.files[e.file as usize].path.clone(),
+                e.offset,
+                u64::from(e.len),
+                index.id_of(entry.0).into_owned(),
+            )
+        };
+        let lines = self.prefix_of(&path, offset + len)?;
+        let wanted = crate::source::Wanted { path: &path, lines: &lines, offset, len, id: &id, with_history: true };
+        match crate::source::convert(kind, &wanted) {
+            Some(record) => Ok(Some(record)),
+            None => Err(StoreError::Gone { id, path }),
+        }
+    }
+
+    /// The transcript's lines up to `end`, parsed (from the last one parsed when it covers them).
+    fn prefix_of(&self, path: &Path, end: u64) -> Result<Arc<ParsedLines>, StoreError> {
+        use std::os::unix::fs::MetadataExt;
+        let io = |source| StoreError::Io { path: path.to_path_buf(), source };
+        let meta = std::fs::metadata(path).map_err(io)?;
+        let inode = (meta.dev(), meta.ino());
+        let mut cached = self.inner.prefixes.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(at) = cached.iter().position(|p| p.path == path && p.inode == inode && p.end >= end) {
+            let hit = cached.remove(at);
+            let lines = hit.lines.clone();
+            cached.push(hit);
+            return Ok(lines);
+        }
+        // Read up to the file's end, so the session's later records reuse it (not for a huge
+        // file, whose parsed lines would weigh several times its size).
+        let upto = if meta.len() <= WHOLE_PREFIX_MAX { meta.len().max(end) } else { end };
+        let lines = Arc::new(crate::source::read_prefix(path, upto).map_err(io)?);
+        cached.retain(|p| p.path != path);
+        if cached.len() >= PREFIXES_KEPT {
+            cached.remove(0);
+        }
+        cached.push(Prefix { path: path.to_path_buf(), inode, end: upto, lines: lines.clone() });
+        Ok(lines)
     }
 
     /// The session's entries oldest first (ties: file order); empty when unknown.
@@ -342,6 +483,16 @@ impl Store {
     pub fn bad_lines(&self) -> Vec<BadLine> {
         self.inner.read().bad_lines()
     }
+}
+
+/// The directory a store over `sources` reports as its own.
+fn primary_dir(sources: &[Source]) -> PathBuf {
+    sources
+        .iter()
+        .find(|s| s.kind == SourceKind::Interlog)
+        .or(sources.first())
+        .map(|s| s.root.clone())
+        .unwrap_or_default()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -26,6 +26,8 @@ pub(crate) struct LineFields<'a> {
     pub model: Scalar<'a>,
     pub stop_reason: Scalar<'a>,
     pub error: Scalar<'a>,
+    pub request_id: Scalar<'a>,
+    pub usage_approximate: bool,
     pub duration_ms: Option<u64>,
     pub input_tokens: u64,
     pub output_tokens: u64,
@@ -158,6 +160,10 @@ impl<'de> FieldSink<'de> for LineFields<'de> {
             "model" => self.model = map.next_value()?,
             "stop_reason" => self.stop_reason = map.next_value()?,
             "error" => self.error = map.next_value()?,
+            "request_id" => self.request_id = map.next_value()?,
+            "usage_approximate" => {
+                self.usage_approximate = map.next_value::<serde_json::Value>()?.as_bool() == Some(true)
+            }
             "duration_ms" => self.duration_ms = map.next_value::<Scalar>()?.unsigned(),
             "usage" => {
                 let Object(usage) = map.next_value::<Object<Usage>>()?;

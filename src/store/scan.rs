@@ -280,7 +280,7 @@ impl RangeReader {
 }
 
 /// Reads until `buf` is full or the file ends.
-fn read_full(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
+pub(crate) fn read_full(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
         match file.read_at(&mut buf[filled..], at + filled as u64) {

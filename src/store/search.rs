@@ -19,6 +19,8 @@ use super::fold::{fold, fragment};
 use super::load::reader_threads;
 use super::text::TextFields;
 use super::{EntryId, Query, QueryResult, Shared};
+use crate::source::SourceKind;
+use std::collections::HashMap;
 
 /// Bytes read per chunk.
 const CHUNK: u64 = 4 << 20;
@@ -274,6 +276,14 @@ struct Candidate {
     entry: u32,
     /// Position in the newest-first filter result.
     rank: u32,
+    line: u32,
+}
+
+/// What a worker needs to check a record converted from another agent's transcript.
+struct Foreign {
+    kinds: Vec<SourceKind>,
+    paths: Vec<PathBuf>,
+    ids: HashMap<u32, String>,
 }
 
 struct Chunk {
@@ -285,24 +295,30 @@ struct Chunk {
 
 /// Runs a query that has search terms.
 pub(crate) fn query(shared: &Shared, query: &Query, terms: &Terms) -> QueryResult {
-    let (mut candidates, paths) = {
+    let (mut candidates, paths, foreign) = {
         let index = shared.read();
         let Some(filter) = Filter::resolve(&index, query) else {
             return QueryResult::default();
         };
         let mut candidates = Vec::new();
+        let kinds: Vec<SourceKind> = index.files.iter().map(|f| f.kind).collect();
+        let mut ids = HashMap::new();
         filter.scan(&index, |entry| {
             let e = &index.entries[entry as usize];
             let rank = candidates.len() as u32;
-            candidates.push(Candidate { file: e.file, offset: e.offset, len: e.len, entry, rank });
+            candidates.push(Candidate { file: e.file, offset: e.offset, len: e.len, entry, rank, line: e.line });
+            if kinds[e.file as usize].is_foreign() {
+                ids.insert(entry, index.id_of(entry).into_owned());
+            }
             true
         });
         let paths: Vec<PathBuf> = index.files.iter().map(|f| f.path.clone()).collect();
-        (candidates, paths)
+        let foreign = Foreign { kinds, paths: paths.clone(), ids };
+        (candidates, paths, foreign)
     };
     candidates.sort_unstable_by_key(|c| (c.file, c.offset));
     let chunks = plan_chunks(&candidates);
-    let mut matched = search_chunks(&chunks, &candidates, &paths, terms);
+    let mut matched = search_chunks(&chunks, &candidates, &paths, terms, &foreign);
     matched.sort_unstable_by_key(|&(rank, _)| rank);
     let total_matched = matched.len();
     let keep = query.limit.unwrap_or(usize::MAX);
@@ -326,14 +342,20 @@ fn plan_chunks(candidates: &[Candidate]) -> Vec<Chunk> {
     chunks
 }
 
-fn search_chunks(chunks: &[Chunk], candidates: &[Candidate], paths: &[PathBuf], terms: &Terms) -> Vec<(u32, u32)> {
+fn search_chunks(
+    chunks: &[Chunk],
+    candidates: &[Candidate],
+    paths: &[PathBuf],
+    terms: &Terms,
+    foreign: &Foreign,
+) -> Vec<(u32, u32)> {
     let next = AtomicUsize::new(0);
     let threads = reader_threads().min(chunks.len()).max(1);
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(|| {
-                    let mut worker = Worker::default();
+                    let mut worker = Worker { foreign: Some(foreign), ..Worker::default() };
                     while let Some(chunk) = chunks.get(next.fetch_add(1, Ordering::Relaxed)) {
                         worker.search(chunk, &candidates[chunk.candidates.clone()], paths, terms);
                     }
@@ -346,14 +368,15 @@ fn search_chunks(chunks: &[Chunk], candidates: &[Candidate], paths: &[PathBuf], 
 }
 
 #[derive(Default)]
-struct Worker {
+struct Worker<'f> {
+    foreign: Option<&'f Foreign>,
     raw: Vec<u8>,
     lowered: Vec<u8>,
     matched: Vec<(u32, u32)>,
     fields: TextFields,
 }
 
-impl Worker {
+impl Worker<'_> {
     fn search(&mut self, chunk: &Chunk, candidates: &[Candidate], paths: &[PathBuf], terms: &Terms) {
         let Some(path) = paths.get(chunk.file as usize) else { return };
         // A file that vanished or shrank since it was indexed just yields no matches; the
@@ -395,6 +418,22 @@ impl Worker {
     fn verify(&mut self, c: &Candidate, range: std::ops::Range<usize>, terms: &Terms) {
         let lowered = &self.lowered[range.clone()];
         if !terms.may_match(lowered) {
+            return;
+        }
+        if let Some(foreign) = self.foreign.filter(|f| f.kinds.get(c.file as usize).is_some_and(|k| k.is_foreign())) {
+            // A transcript's range is several lines of another format: the record they make
+            // (this call's own lines, without the history) is what is searched.
+            let lines = crate::source::parse_region(&self.raw[range], c.offset, u64::from(c.line));
+            let (kind, path) = (foreign.kinds[c.file as usize], &foreign.paths[c.file as usize]);
+            let Some(id) = foreign.ids.get(&c.entry) else { return };
+            let (offset, len) = (c.offset, u64::from(c.len));
+            let wanted = crate::source::Wanted { path, lines: &lines, offset, len, id, with_history: false };
+            let Some(record) = crate::source::convert(kind, &wanted) else { return };
+            let line = record.to_json();
+            let lowered: Vec<u8> = line.bytes().map(|b| b.to_ascii_lowercase()).collect();
+            if terms.may_match(&lowered) && self.fields.matches(line.as_bytes(), &lowered, terms) {
+                self.matched.push((c.rank, c.entry));
+            }
             return;
         }
         if self.fields.matches(&self.raw[range], lowered, terms) {

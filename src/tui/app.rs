@@ -191,7 +191,7 @@ impl ConversationView {
         if self.show_tools {
             Vec::new()
         } else {
-            vec![Fold::ToolDetail]
+            vec![Fold::ToolDetail, Fold::SubAgent]
         }
     }
 }

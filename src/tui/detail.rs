@@ -177,7 +177,8 @@ fn facts_line(record: &InteractionRecord) -> String {
     let (input, output) = record.tokens();
     let mut facts = vec![record.timestamp.to_rfc3339()];
     facts.extend(record.model.clone());
-    facts.push(format!("{} in / {} out", tokens(input), tokens(output)));
+    let approximate = record.usage_approximate;
+    facts.push(format!("{} in / {} out", tokens_marked(input, approximate), tokens_marked(output, approximate)));
     facts.extend(record.duration_ms.map(duration));
     facts.extend(record.stop_reason.as_ref().map(|reason| reason.as_str().to_owned()));
     if !record.tags.is_empty() {
@@ -313,4 +314,4 @@ fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
     }
 }
 
-pub use crate::units::{duration, tokens};
+pub use crate::units::{duration, tokens, tokens_marked};

@@ -43,6 +43,8 @@ pub struct Options {
     pub dir: PathBuf,
     /// Shows "demo" in the status bar.
     pub demo: bool,
+    /// What to read (`--source`); empty: `dir` alone.
+    pub sources: Vec<crate::source::Source>,
 }
 
 /// Runs the UI until the user quits or a signal ends it; the terminal is restored in every case.
@@ -60,9 +62,14 @@ async fn run_async(options: Options) -> Result<(), TuiError> {
     // Paint before the store exists, so the first frame never waits on the directory.
     draw(&mut guard.terminal, &app)?;
     let (store_tx, store_rx) = unbounded_channel();
-    let store = Store::follow(&options.dir, move |event| {
+    let send = move |event| {
         let _ = store_tx.send(event);
-    })?;
+    };
+    let store = if options.sources.is_empty() {
+        Store::follow(&options.dir, send)?
+    } else {
+        Store::follow_sources(&options.sources, crate::store::FollowOptions::default(), send)?
+    };
     let result = event_loop(&mut guard.terminal, &mut app, store, store_rx).await;
     drop(guard);
     result

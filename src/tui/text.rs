@@ -42,6 +42,8 @@ pub enum Fold {
     System,
     /// Tool call arguments and results under a conversation turn.
     ToolDetail,
+    /// A sub-agent's calls under the turn whose tool call started it.
+    SubAgent,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -22,6 +22,7 @@ mod record_model;
 mod server_api;
 mod server_cli;
 mod server_load;
+mod sources;
 mod store_follow;
 mod store_load;
 mod store_search;

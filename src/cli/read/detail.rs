@@ -40,7 +40,9 @@ fn header_facts(doc: &mut Doc<'_>, record: &InteractionRecord, location: Option<
     doc.fact("model", record.model.as_deref().unwrap_or(""));
     doc.fact("duration", &record.duration_ms.map(|ms| format!("{} ({ms} ms)", duration(ms))).unwrap_or_default());
     if let Some(usage) = &record.usage {
-        doc.fact("tokens", &usage_line(usage));
+        let approximate =
+            if record.usage_approximate { " (approximate: a transcript's mid-stream snapshot)" } else { "" };
+        doc.fact("tokens", &format!("{}{approximate}", usage_line(usage)));
     }
     doc.fact("stop", record.stop_reason.as_ref().map_or("", |reason| reason.as_str()));
     doc.fact_styled("error", record.error.as_deref().unwrap_or(""), Style::Bad);

@@ -9,7 +9,7 @@ use super::layout;
 use crate::sanitize::is_unsafe_char;
 use crate::store::RecordSummary;
 use crate::tui::app::{App, Focus};
-use crate::tui::detail::{duration, tokens};
+use crate::tui::detail::{duration, tokens_marked};
 use crate::tui::text::fit;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -162,7 +162,15 @@ fn cell(app: &App, summary: &RecordSummary, column: Column) -> (String, Style) {
         Column::Project => (text(&summary.project), Style::new()),
         Column::Client => (text(&summary.client), theme.dim()),
         Column::Model => (text(&summary.model), Style::new()),
-        Column::Tokens => (format!("{}/{}", tokens(summary.input_tokens), tokens(summary.output_tokens)), Style::new()),
+        Column::Tokens => {
+            let approximate = summary.usage_approximate;
+            let text = format!(
+                "{}/{}",
+                tokens_marked(summary.input_tokens, approximate),
+                tokens_marked(summary.output_tokens, approximate)
+            );
+            (text, Style::new())
+        }
         Column::Duration => (summary.duration_ms.map(duration).unwrap_or_default(), theme.dim()),
         Column::Tools => match summary.tool_calls {
             0 => (String::new(), Style::new()),

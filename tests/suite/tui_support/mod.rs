@@ -221,6 +221,7 @@ pub fn summary_of(entry: EntryId, record: &InteractionRecord) -> RecordSummary {
         model: record.model.clone(),
         input_tokens,
         output_tokens,
+        usage_approximate: record.usage_approximate,
         duration_ms: record.duration_ms,
         tool_calls: record.tool_calls.len() as u32,
         has_error: record.error.is_some(),
