@@ -68,13 +68,9 @@ impl OtlpState {
 }
 
 pub(crate) async fn traces(State(state): State<AppState>, request: Request) -> Response {
-    let (encoding, body) = match read_otlp(&state, request).await {
-        Ok(read) => read,
+    let (encoding, decoded): (_, ExportTraceServiceRequest) = match receive(&state, request).await {
+        Ok(received) => received,
         Err(refusal) => return refusal,
-    };
-    let decoded: ExportTraceServiceRequest = match wire::decode(&body, encoding) {
-        Ok(decoded) => decoded,
-        Err(err) => return failure(encoding, StatusCode::BAD_REQUEST, &err.to_string()),
     };
     let received = from_spans::records_from_traces(&decoded);
     state.otlp.dropped_spans.fetch_add(received.dropped, Ordering::Relaxed);
@@ -89,13 +85,9 @@ pub(crate) async fn traces(State(state): State<AppState>, request: Request) -> R
 }
 
 pub(crate) async fn logs(State(state): State<AppState>, request: Request) -> Response {
-    let (encoding, body) = match read_otlp(&state, request).await {
-        Ok(read) => read,
+    let (encoding, decoded): (_, ExportLogsServiceRequest) = match receive(&state, request).await {
+        Ok(received) => received,
         Err(refusal) => return refusal,
-    };
-    let decoded: ExportLogsServiceRequest = match wire::decode(&body, encoding) {
-        Ok(decoded) => decoded,
-        Err(err) => return failure(encoding, StatusCode::BAD_REQUEST, &err.to_string()),
     };
     let Received { records, dropped } = state.otlp.joiner().feed(&decoded, Instant::now());
     state.otlp.dropped_log_records.fetch_add(dropped, Ordering::Relaxed);
@@ -146,6 +138,18 @@ pub(crate) async fn flush_all(state: &AppState) {
     }
 }
 
+/// The request's body, read and decoded; a refusal in OTLP's shape when it cannot be.
+async fn receive<T: prost::Message + Default + serde::de::DeserializeOwned>(
+    state: &AppState,
+    request: Request,
+) -> Result<(Encoding, T), Response> {
+    let (encoding, body) = read_otlp(state, request).await?;
+    match wire::decode(&body, encoding) {
+        Ok(decoded) => Ok((encoding, decoded)),
+        Err(err) => Err(failure(encoding, StatusCode::BAD_REQUEST, &err.to_string())),
+    }
+}
+
 async fn read_otlp(state: &AppState, request: Request) -> Result<(Encoding, Vec<u8>), Response> {
     state.otlp.requests.fetch_add(1, Ordering::Relaxed);
     let content_type = header_text(&request, header::CONTENT_TYPE);
@@ -186,10 +190,12 @@ async fn write_all(state: &AppState, records: Vec<InteractionRecord>, encoding: 
         writes.push(Box::pin(state.writer.write(record)));
     }
     let mut unavailable = None;
+    let mut last_written = None;
     for result in in_order(writes).await {
         match result {
-            Ok(_) => {
+            Ok(id) => {
                 state.otlp.records.fetch_add(1, Ordering::Relaxed);
+                last_written = Some(id);
             }
             // A record the writer refuses is one we could not map; the others still count.
             Err(err) if err.status == StatusCode::BAD_REQUEST => {
@@ -197,6 +203,11 @@ async fn write_all(state: &AppState, records: Vec<InteractionRecord>, encoding: 
             }
             Err(err) => unavailable = Some(err.message),
         }
+    }
+    // As `POST /interactions` does: once answered, the records are readable, and a retry of
+    // the same request finds them and is not stored twice.
+    if let Some(id) = last_written.filter(|_| state.writes_enabled) {
+        state.signals.wait_indexed(&state.store, &id, state.index_wait).await;
     }
     match unavailable {
         // Unavailable, so that the exporter retries later (what was written is not written twice).
