@@ -28,8 +28,22 @@ fn is_bidi_control(c: char) -> bool {
 }
 
 fn is_invisible_format(c: char) -> bool {
-    // Zero-width and line/paragraph separators hide or break text in a terminal cell.
-    matches!(c, '\u{200B}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+    // Zero-width characters (joiners too: one hidden between letters changes nothing visible
+    // but what is matched and copied), the soft hyphen, word joiners and invisible operators,
+    // tag characters (invisible text), and line/paragraph separators hide or break text in a
+    // terminal cell.
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200D}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{E0000}'..='\u{E007F}'
+    )
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -75,6 +89,18 @@ mod tests {
         let safe = sanitize_line(hostile);
         assert_eq!(safe, "a\\x1b[31mred\\x07\\x9b2J\\x7f\\u{202e}evil\\u{2066}x\\u{200b}");
         assert!(!safe.chars().any(is_unsafe_char));
+    }
+
+    #[test]
+    fn escapes_every_invisible_character() {
+        for c in ['\u{200c}', '\u{200d}', '\u{2060}', '\u{e0000}', '\u{e0041}', '\u{e007f}', '\u{ad}', '\u{180e}'] {
+            let text = format!("a{c}b");
+            let safe = sanitize_line(&text);
+            let code = u32::from(c);
+            let escape = if code < 0x100 { format!("\\x{code:02x}") } else { format!("\\u{{{code:x}}}") };
+            assert_eq!(safe, format!("a{escape}b"));
+            assert_eq!(sanitize_block(&text), safe);
+        }
     }
 
     #[test]

@@ -93,9 +93,21 @@ impl RunningTotals {
     }
 }
 
+/// `1 turn`, `2 turns`: a count with its noun, plural with an `s` unless the count is one.
+pub fn counted(count: usize, noun: &str) -> String {
+    format!("{count} {noun}{}", if count == 1 { "" } else { "s" })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_is_singular() {
+        assert_eq!(counted(1, "turn"), "1 turn");
+        assert_eq!(counted(0, "turn"), "0 turns");
+        assert_eq!(counted(2, "turn"), "2 turns");
+    }
 
     fn record(json: &str) -> InteractionRecord {
         InteractionRecord::from_json(json).unwrap()

@@ -63,20 +63,41 @@ struct ConfigFile {
 struct LoggingSection {
     #[serde(default)]
     interactions: InteractionsConfig,
+    /// Other tools' sections, checked only for near misses of ours.
+    #[serde(flatten)]
+    others: std::collections::BTreeMap<String, toml::Value>,
 }
+
+/// Longest config file read: a config is a few lines, and `/dev/zero` never ends.
+const MAX_CONFIG_BYTES: u64 = 1 << 20;
 
 impl InteractionsConfig {
     /// Parses a whole config file's text; `origin` names the file in errors.
     pub fn from_toml(text: &str, origin: &Path) -> Result<Self, ConfigError> {
-        match toml::from_str::<ConfigFile>(text) {
-            Ok(file) => Ok(file.logging.interactions),
-            Err(err) => Err(describe_toml_error(&err, text, origin)),
+        let file = toml::from_str::<ConfigFile>(text).map_err(|err| describe_toml_error(&err, text, origin))?;
+        let invalid = |message: String, key: &str| {
+            let line = text.lines().position(|l| l.contains(key)).map_or(1, |at| at + 1);
+            ConfigError::Invalid { path: origin.to_owned(), line, message }
+        };
+        if let Some(typo) = file.logging.others.keys().find(|key| is_near_miss(key, "interactions")) {
+            return Err(invalid(
+                format!("unknown section [logging.{typo}]; did you mean [logging.interactions]?"),
+                typo,
+            ));
         }
+        let config = file.logging.interactions;
+        if let Some(path) = &config.path {
+            if let Some(problem) = unusable_path(path) {
+                return Err(invalid(format!("`path`: {problem}"), "path"));
+            }
+        }
+        Ok(config)
     }
 
     /// Reads a config file; a missing file means the defaults only when `required` is false.
+    /// Anything but a regular file (a FIFO, a device) is refused rather than read.
     pub fn load(path: &Path, required: bool) -> Result<Self, ConfigError> {
-        match std::fs::read_to_string(path) {
+        match read_config_text(path) {
             Ok(text) => Self::from_toml(&text, path),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound && !required => Ok(Self::default()),
             Err(source) => Err(ConfigError::Read { path: path.to_owned(), source }),
@@ -84,10 +105,64 @@ impl InteractionsConfig {
     }
 }
 
+fn read_config_text(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)?.take(MAX_CONFIG_BYTES + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "larger than 1 MiB"));
+    }
+    Ok(text)
+}
+
+/// Why a configured log directory cannot be what the user meant: empty (the current
+/// directory), or a shell form that is not expanded here.
+fn unusable_path(path: &Path) -> Option<String> {
+    let text = path.to_string_lossy();
+    if text.trim().is_empty() {
+        return Some("empty; leave it out for the default directory".into());
+    }
+    if text.starts_with('~') && !(text == "~" || text.starts_with("~/")) {
+        return Some(format!("{text:?}: `~user` is not expanded; write the full path"));
+    }
+    if text.contains('$') {
+        return Some(format!("{text:?}: environment variables are not expanded; write the full path (`~/` is)"));
+    }
+    None
+}
+
+/// Whether `key` is probably a typo of `wanted`: one edit away (a letter missing, extra, or
+/// changed), or the same letters but for case.
+fn is_near_miss(key: &str, wanted: &str) -> bool {
+    if key == wanted {
+        return false;
+    }
+    let (a, b): (Vec<char>, Vec<char>) = (key.to_lowercase().chars().collect(), wanted.chars().collect());
+    if a == b {
+        return true;
+    }
+    let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
+    match long.len() - short.len() {
+        0 => a.iter().zip(&b).filter(|(x, y)| x != y).count() == 1,
+        1 => (0..long.len())
+            .any(|skip| long.iter().enumerate().filter(|(i, _)| *i != skip).map(|(_, c)| c).eq(short.iter())),
+        _ => false,
+    }
+}
+
 fn describe_toml_error(err: &toml::de::Error, text: &str, origin: &Path) -> ConfigError {
     let start = err.span().map(|span| span.start).unwrap_or(0).min(text.len());
     let line = text[..start].matches('\n').count() + 1;
-    let mut message = err.message().trim().to_owned();
+    // serde names the Rust type it wanted ("expected struct InteractionsConfig"): say "a table".
+    let mut message = err
+        .message()
+        .trim()
+        .replace("struct InteractionsConfig", "a table")
+        .replace("struct LoggingSection", "a table");
     let line_text = text.lines().nth(line - 1).unwrap_or("");
     // toml names unknown keys itself but not the key of a value with the wrong type.
     if let Some((key, _)) = line_text.split_once('=') {

@@ -3,11 +3,12 @@
 mod clock;
 mod config;
 mod daily_file;
+mod guard;
 mod retention;
 mod writer;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{expand_tilde, ConfigError, InteractionsConfig, Settings, SettingsSources};
 pub use daily_file::{daily_file_date, daily_file_name, is_daily_file_name};
-pub use retention::{prune, PruneError};
+pub use retention::{prune, prune_all, PruneError, PruneOutcome};
 pub use writer::{CaptureError, InteractionLogger};

@@ -4,14 +4,16 @@
 //! `O_APPEND`, so writers in other threads and processes never interleave or tear lines.
 
 use std::borrow::Cow;
-use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::fs::File;
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
 use chrono::NaiveDate;
 
-use super::{daily_file_name, prune, Clock, InteractionsConfig, PruneError, SystemClock};
+use super::guard::{directory_warning, open_private_append, FileIdentity, Refusal};
+use super::{daily_file_name, prune_all, Clock, InteractionsConfig, PruneError, SystemClock};
 use crate::record::{InteractionRecord, Message, Role, Timestamp, ValidationError};
 
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +24,9 @@ pub enum CaptureError {
     CreateDir { path: PathBuf, source: std::io::Error },
     #[error("cannot open {path}: {source}")]
     Open { path: PathBuf, source: std::io::Error },
+    /// An existing daily file someone else could read or have planted.
+    #[error("refusing to write to {path}: {reason}")]
+    Unsafe { path: PathBuf, reason: String },
     #[error("cannot write to {path}: {source}")]
     Write { path: PathBuf, source: std::io::Error },
     #[error("retention: {0}")]
@@ -40,6 +45,7 @@ struct Inner {
     dir: PathBuf,
     config: InteractionsConfig,
     clock: Arc<dyn Clock>,
+    notices: Vec<String>,
     /// Writers share the day's file under the read lock (the kernel serialises `O_APPEND`
     /// writes); only moving to a new day takes the write lock.
     day: RwLock<Option<DayFile>>,
@@ -49,7 +55,14 @@ struct DayFile {
     date: NaiveDate,
     path: PathBuf,
     file: File,
+    identity: FileIdentity,
+    /// A length at which the file was known to end in a newline (or be empty).
+    clean_len: AtomicU64,
+    /// Threads of this process writing to it now.
+    writing: AtomicUsize,
 }
+
+const UNKNOWN_LEN: u64 = u64::MAX;
 
 impl std::fmt::Debug for InteractionLogger {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -70,13 +83,26 @@ impl InteractionLogger {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, CaptureError> {
         let dir = dir.into();
+        let mut notices = Vec::new();
         if config.enabled {
             create_private_dir(&dir)?;
+            notices.extend(directory_warning(&dir));
             if config.retention_days > 0 {
-                prune(&dir, config.retention_days, clock.now().date_naive())?;
+                notices.extend(apply_retention(&dir, config.retention_days, clock.now().date_naive()));
             }
         }
-        Ok(InteractionLogger { inner: Arc::new(Inner { dir, config, clock, day: RwLock::new(None) }) })
+        for notice in &notices {
+            tracing::warn!(target: "interlog::capture", "{notice}");
+        }
+        let inner = Inner { dir, config, clock, notices, day: RwLock::new(None) };
+        Ok(InteractionLogger { inner: Arc::new(inner) })
+    }
+
+    /// What opening the directory did or found that a user should hear of: files retention
+    /// deleted or failed to delete, a directory others can write to. Each was also a
+    /// `tracing` warning (target `interlog::capture`).
+    pub fn notices(&self) -> &[String] {
+        &self.inner.notices
     }
 
     pub fn dir(&self) -> &Path {
@@ -117,99 +143,172 @@ impl InteractionLogger {
         let today = self.inner.clock.now().date_naive();
         {
             let day = self.inner.day.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-            if let Some(open) = day.as_ref().filter(|open| open.is_current(today)) {
-                return self.write_line(open, line);
+            if let Some((open, len)) = day.as_ref().and_then(|open| open.current_len(today).map(|len| (open, len))) {
+                return self.write_line(open, len, line);
             }
         }
         let mut day = self.inner.day.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if day.as_ref().is_none_or(|open| !open.is_current(today)) {
+        if day.as_ref().and_then(|open| open.current_len(today)).is_none() {
             *day = Some(self.open_day(today)?);
         }
         match day.as_ref() {
-            Some(open) => self.write_line(open, line),
+            Some(open) => {
+                let len =
+                    open.file.metadata().map_err(|source| CaptureError::Write { path: open.path.clone(), source })?;
+                self.write_line(open, len.len(), line)
+            }
             None => unreachable!("the day's file was opened above"),
         }
     }
 
-    fn write_line(&self, open: &DayFile, line: &[u8]) -> Result<(), CaptureError> {
+    /// Writes one line in one `write(2)`, on a line of its own even if the file's tail was torn.
+    fn write_line(&self, open: &DayFile, len: u64, line: &[u8]) -> Result<(), CaptureError> {
+        let write_error = |source| CaptureError::Write { path: open.path.clone(), source };
+        let writing = Writing::start(&open.writing);
+        let torn = open.tail_is_torn(len, writing.siblings).map_err(write_error)?;
         let mut file = &open.file;
-        let result =
-            file.write_all(line).and_then(|()| if self.inner.config.durable { file.sync_data() } else { Ok(()) });
-        result.map_err(|source| CaptureError::Write { path: open.path.clone(), source })
+        let result = if torn {
+            let mut fresh = Vec::with_capacity(line.len() + 1);
+            fresh.push(b'\n');
+            fresh.extend_from_slice(line);
+            file.write_all(&fresh)
+        } else {
+            file.write_all(line)
+        };
+        let written = line.len() as u64 + u64::from(torn);
+        // Another writer's append between the look and ours moves our line on; the next look
+        // then sees a length other than this and checks the last byte again.
+        let clean_len = if result.is_ok() { len + written } else { UNKNOWN_LEN };
+        open.clean_len.store(clean_len, Ordering::Relaxed);
+        let result = result.and_then(|()| if self.inner.config.durable { file.sync_data() } else { Ok(()) });
+        result.map_err(write_error)
     }
 
     fn open_day(&self, date: NaiveDate) -> Result<DayFile, CaptureError> {
         // The directory may have been removed since `open` (a user cleaning up): recreate it.
         create_private_dir(&self.inner.dir)?;
         let path = self.inner.dir.join(daily_file_name(date));
-        let mut file = open_append(&path).map_err(|source| CaptureError::Open { path: path.clone(), source })?;
-        if has_torn_tail(&mut file).map_err(|source| CaptureError::Open { path: path.clone(), source })? {
-            // A crashed writer left half a line: end it so the next record starts clean.
-            file.write_all(b"\n").map_err(|source| CaptureError::Write { path: path.clone(), source })?;
-        }
-        Ok(DayFile { date, path, file })
+        let (file, meta) = open_private_append(&path).map_err(|refusal| match refusal {
+            Refusal::Io(source) => CaptureError::Open { path: path.clone(), source },
+            Refusal::Unsafe(reason) => CaptureError::Unsafe { path: path.clone(), reason },
+        })?;
+        Ok(DayFile {
+            date,
+            path,
+            file,
+            identity: FileIdentity::of(&meta),
+            clean_len: AtomicU64::new(UNKNOWN_LEN),
+            writing: AtomicUsize::new(0),
+        })
+    }
+}
+
+/// Counts this process's threads writing one file, for as long as the value lives.
+struct Writing<'a> {
+    count: &'a AtomicUsize,
+    /// Others writing when this one started.
+    siblings: usize,
+}
+
+impl<'a> Writing<'a> {
+    fn start(count: &'a AtomicUsize) -> Self {
+        Writing { count, siblings: count.fetch_add(1, Ordering::AcqRel) }
+    }
+}
+
+impl Drop for Writing<'_> {
+    fn drop(&mut self) {
+        self.count.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
 impl DayFile {
-    /// Today's file, still linked into the directory. A file someone deleted (or a directory
-    /// removed under us) would swallow every record written to it, so it is reopened instead;
-    /// one `fstat` per record is the price.
-    fn is_current(&self, today: NaiveDate) -> bool {
-        self.date == today && self.file.metadata().is_ok_and(|meta| still_linked(&meta))
+    /// Whether the file, `len` bytes long, ends in a torn line the next record must not be
+    /// glued onto. The length our own last line ended at needs no look (nobody wrote since),
+    /// and neither does a sibling thread's append in flight (it looked before writing).
+    fn tail_is_torn(&self, len: u64, siblings: usize) -> std::io::Result<bool> {
+        if siblings > 0 || len == self.clean_len.load(Ordering::Relaxed) {
+            return Ok(false);
+        }
+        has_torn_tail(&self.file, len)
+    }
+
+    /// The file's length when it is today's file and its path still names it; `None` means
+    /// reopen. A file deleted or replaced, or a directory removed or moved away, would swallow
+    /// every record written to it where nobody looks; one `lstat` of the path per record is the
+    /// price (it also gives the length the torn-tail check needs).
+    fn current_len(&self, today: NaiveDate) -> Option<u64> {
+        if self.date != today {
+            return None;
+        }
+        let meta = std::fs::symlink_metadata(&self.path).ok()?;
+        (FileIdentity::of(&meta) == self.identity).then_some(meta.len())
     }
 }
 
-#[cfg(unix)]
-fn still_linked(meta: &std::fs::Metadata) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    meta.nlink() > 0
-}
-
-#[cfg(not(unix))]
-fn still_linked(_meta: &std::fs::Metadata) -> bool {
-    true
-}
-
-fn open_append(path: &Path) -> std::io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.append(true).create(true).read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path)
-}
-
-/// Whether the file ends in a line a crashed writer left unfinished.
+/// Whether the file, `len` bytes long a moment ago, ends in a line a killed writer left
+/// unfinished: the next record must then start on a line of its own, or it would be glued onto
+/// the torn one. Costs one `pread` of the last byte when the tail is whole.
 ///
-/// Another process's append in flight also looks unfinished for a moment: the kernel grows the
+/// Another writer's append in flight also looks unfinished for a moment: the kernel grows the
 /// file page by page while it copies, and readers do not wait for that. Ending such a line early
 /// would leave a blank line after it, so the tail only counts as torn if it stays unfinished
-/// across a few looks, a few milliseconds apart — far longer than any single append takes.
-fn has_torn_tail(file: &mut File) -> std::io::Result<bool> {
-    const LOOKS: u32 = 4;
+/// across looks spread over some 60 ms — far longer than any single append takes.
+///
+/// The look and the write are not one step: a writer killed in between still tears the line
+/// this record lands on. Readers recover a record glued onto a torn line (see the store).
+fn has_torn_tail(file: &File, mut len: u64) -> std::io::Result<bool> {
+    // 1 + 2 + … + 32 ms: even a writer descheduled in the middle of its copy on a busy machine
+    // finishes within that.
+    const LOOKS: u32 = 7;
     for look in 1..=LOOKS {
-        if !ends_mid_line(file)? {
+        if !ends_mid_line(file, len)? {
             return Ok(false);
         }
         if look < LOOKS {
-            std::thread::sleep(std::time::Duration::from_millis(2));
+            std::thread::sleep(std::time::Duration::from_millis(1 << (look - 1)));
+            len = file.metadata()?.len();
         }
     }
     Ok(true)
 }
 
-fn ends_mid_line(file: &mut File) -> std::io::Result<bool> {
-    let len = file.metadata()?.len();
+fn ends_mid_line(file: &File, len: u64) -> std::io::Result<bool> {
     if len == 0 {
         return Ok(false);
     }
-    file.seek(SeekFrom::Start(len - 1))?;
     let mut last = [0u8; 1];
-    file.read_exact(&mut last)?;
-    Ok(last[0] != b'\n')
+    match read_at(file, &mut last, len - 1) {
+        Ok(()) => Ok(last[0] != b'\n'),
+        // Truncated since the fstat: whatever is there now is looked at next time.
+        Err(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    file.read_exact_at(buf, offset)
+}
+
+#[cfg(not(unix))]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = file;
+    file.seek(SeekFrom::Start(offset))?;
+    file.read_exact(buf)
+}
+
+/// Retention at open: what it deleted, and what it could not (a failure never stops capture).
+fn apply_retention(dir: &Path, retention_days: u32, today: NaiveDate) -> Vec<String> {
+    let outcome = prune_all(dir, retention_days, today);
+    let deleted = outcome
+        .deleted
+        .iter()
+        .map(|path| format!("retention: deleted {} (older than retention_days = {retention_days})", path.display()));
+    let failed = outcome.failures.iter().map(|failure| format!("retention: {failure}; capture goes on"));
+    deleted.chain(failed).collect()
 }
 
 fn create_private_dir(dir: &Path) -> Result<(), CaptureError> {

@@ -24,17 +24,17 @@ use crate::source::{resolve_sources, RootEnv, Source, SourceSpec};
 #[command(name = "interlog", version, about = "Record every LLM round-trip an agent makes, and browse the records")]
 pub struct Cli {
     /// The log directory (default: $INTERLOG_DIR, the config's `path`, ~/.config/interlog/interactions)
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, global = true, value_name = "DIR", help_heading = "Global options")]
     pub dir: Option<PathBuf>,
     /// The config file (default: $INTERLOG_CONFIG, ~/.config/interlog/config.toml)
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", help_heading = "Global options")]
     pub config: Option<PathBuf>,
     /// Also or instead read another agent's own transcripts, in place: claude-code, codex or
     /// interlog (the log directory, the default), each optionally with :PATH; repeatable
     #[arg(long = "source", global = true, value_name = "KIND[:PATH]")]
     pub sources: Vec<String>,
     /// List every bad line instead of a one-line summary
-    #[arg(long, short, global = true)]
+    #[arg(long, short, global = true, help_heading = "Global options")]
     pub verbose: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -54,6 +54,9 @@ pub enum Command {
     /// A session's turns in order, oldest first
     Conversation(read::ConversationArgs),
     /// Append records read from stdin (one JSON object, or JSONL) through the writer
+    ///
+    /// Opening the directory applies retention: daily files older than `retention_days`
+    /// (default 90; 0 keeps all) are deleted, and each deletion is said on stderr.
     Record(RecordArgs),
     /// The HTTP API (127.0.0.1:8377 unless --listen)
     #[cfg(feature = "server")]
@@ -157,11 +160,25 @@ fn usage_error_line(err: &clap::Error) -> String {
     let first_paragraph: Vec<&str> =
         rendered.lines().map(str::trim).skip_while(|l| l.is_empty()).take_while(|l| !l.is_empty()).collect();
     let line = first_paragraph.join(" ");
-    match line.strip_prefix("error: ") {
+    let line = match line.strip_prefix("error: ") {
         Some(rest) => rest.to_owned(),
         None if line.is_empty() => "bad usage".to_owned(),
         None => line,
+    };
+    match suggestion(err) {
+        Some(suggested) => format!("{line}; did you mean `{suggested}`?"),
+        None => line,
     }
+}
+
+/// clap's "a similar subcommand/argument exists" tip, which the one-line form would drop.
+fn suggestion(err: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue};
+    [ContextKind::SuggestedSubcommand, ContextKind::SuggestedArg].into_iter().find_map(|kind| match err.get(kind)? {
+        ContextValue::String(text) => Some(text.clone()),
+        ContextValue::Strings(texts) => texts.first().cloned(),
+        _ => None,
+    })
 }
 
 /// The sources the reading commands read: `--source` as given, or the log directory.
@@ -200,6 +217,10 @@ fn default_log_filter(command: &Option<Command>) -> &'static str {
 
 pub fn run(cli: Cli) -> CliResult {
     init_tracing(default_log_filter(&cli.command));
+    #[cfg(feature = "tui")]
+    if matches!(cli.command, Some(Command::Demo(_))) && cli.dir.is_some() {
+        return Err(Failure::Usage("demo writes to a temporary directory of its own; --dir is not used".into()));
+    }
     let settings = settings(&cli)?;
     let sources = sources(&cli, &settings)?;
     let verbose = cli.verbose;

@@ -35,6 +35,7 @@ use crate::units::tokens_marked;
 pub struct ListArgs {
     #[command(flatten)]
     pub filters: FilterArgs,
+    /// At most this many records, the newest; 0 prints nothing
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
     /// One stored record a line, byte for byte
@@ -45,19 +46,24 @@ pub struct ListArgs {
 /// `list`'s filters, shared with the commands that take them (`export otlp`).
 #[derive(Debug, Args, Default)]
 pub struct FilterArgs {
+    /// Only records of this project (exact)
     #[arg(long)]
     pub project: Option<String>,
+    /// Only records of this session id (exact)
     #[arg(long)]
     pub session: Option<String>,
+    /// Only records from this client (exact)
     #[arg(long)]
     pub client: Option<String>,
+    /// Only records of this model (exact)
     #[arg(long)]
     pub model: Option<String>,
-    /// Inclusive: RFC 3339, a date (YYYY-MM-DD, midnight UTC), or a span back from now (30m, 2h, 7d)
-    #[arg(long, value_name = "T")]
+    /// Inclusive: RFC 3339, a date (YYYY-MM-DD, midnight UTC), a date and time without an offset
+    /// (UTC), or a span back from now (30m, 2h, 7d). Tables show local time.
+    #[arg(long, value_name = "T", allow_hyphen_values = true)]
     pub since: Option<String>,
     /// Exclusive; same forms as --since
-    #[arg(long, value_name = "T")]
+    #[arg(long, value_name = "T", allow_hyphen_values = true)]
     pub until: Option<String>,
     /// Every white-space separated term must occur (case-insensitive) in the record's text
     #[arg(long, value_name = "Q")]
@@ -187,6 +193,12 @@ pub fn run_conversation(sources: &[Source], args: ConversationArgs, verbose: boo
 }
 
 fn load(sources: &[Source]) -> Result<Store, Failure> {
+    for source in sources.iter().filter(|source| !source.root.exists()) {
+        // Not an error (nothing recorded yet is an empty log), but an empty answer should not
+        // leave a mistyped --dir or --source unnoticed.
+        let shown = crate::sanitize::sanitize_line(&source.root.display().to_string()).into_owned();
+        eprintln!("interlog: {shown} does not exist (yet): no records from it");
+    }
     Store::load_sources(sources).map_err(|err| Failure::Failed(err.into()))
 }
 

@@ -2,7 +2,7 @@
 
 use std::io::BufRead;
 
-use crate::capture::{prune, CaptureError, InteractionLogger};
+use crate::capture::{prune_all, CaptureError, InteractionLogger};
 use crate::record::{InteractionRecord, Timestamp};
 
 use super::read::output::Output;
@@ -64,9 +64,14 @@ pub fn run_prune(settings: &Settings) -> CliResult {
         return out.finish();
     }
     let today = chrono::Utc::now().date_naive();
-    let deleted = prune(&settings.dir, settings.config.retention_days, today)?;
-    for path in &deleted {
+    let outcome = prune_all(&settings.dir, settings.config.retention_days, today);
+    for path in &outcome.deleted {
         out.text(&format!("deleted {}\n", path.display()))?;
     }
-    out.finish()
+    out.finish()?;
+    if outcome.failures.is_empty() {
+        return Ok(());
+    }
+    let failures: Vec<String> = outcome.failures.iter().map(ToString::to_string).collect();
+    Err(Failure::Failed(anyhow::anyhow!("{}", failures.join("; "))))
 }

@@ -13,8 +13,8 @@ pub const LOG_FILTER: &str = "warn,interlog::server=info";
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to bind
-    #[arg(long, value_name = "ADDR", default_value = crate::server::DEFAULT_LISTEN)]
+    /// Address to bind: IP:PORT, localhost:PORT, or a bare PORT (on 127.0.0.1)
+    #[arg(long, value_name = "ADDR", default_value = crate::server::DEFAULT_LISTEN, value_parser = parse_listen)]
     pub listen: SocketAddr,
     /// Bearer token every request must carry (required to bind a non-loopback address)
     #[arg(long, env = "INTERLOG_TOKEN", hide_env_values = true)]
@@ -26,6 +26,21 @@ pub struct ServeArgs {
     /// Largest request body accepted: bytes, or with a suffix K, M (KiB, MiB)
     #[arg(long, value_name = "SIZE", default_value = "8M", value_parser = parse_size)]
     pub max_body: usize,
+}
+
+/// `localhost` is the loopback address, and a port alone binds loopback: names are never
+/// resolved, so `--listen` cannot end up on another interface than the one written.
+fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    let loopback = |port: &str| port.parse::<u16>().ok().map(|port| SocketAddr::from(([127, 0, 0, 1], port)));
+    if let Some(addr) = text.parse::<SocketAddr>().ok().or_else(|| loopback(text)) {
+        return Ok(addr);
+    }
+    match text.rsplit_once(':') {
+        Some((host, port)) if host.eq_ignore_ascii_case("localhost") => {
+            loopback(port).ok_or_else(|| format!("{port:?} is not a port number"))
+        }
+        _ => Err("expected IP:PORT (127.0.0.1:8377, [::1]:8377), localhost:PORT or a port".into()),
+    }
 }
 
 pub fn run_serve(settings: &Settings, args: ServeArgs) -> CliResult {
@@ -80,5 +95,17 @@ mod tests {
         assert!(parse_size("0").is_err());
         assert!(parse_size("lots").is_err());
         assert!(parse_size("5T").is_err());
+    }
+
+    #[test]
+    fn listen_takes_localhost_and_a_bare_port_as_loopback() {
+        let loopback = |port| Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+        assert_eq!(parse_listen("localhost:9000"), loopback(9000));
+        assert_eq!(parse_listen("LocalHost:1"), loopback(1));
+        assert_eq!(parse_listen("9001"), loopback(9001));
+        assert_eq!(parse_listen("0.0.0.0:80"), Ok(SocketAddr::from(([0, 0, 0, 0], 80))));
+        assert_eq!(parse_listen("[::1]:8377").map(|a| a.ip().is_loopback()), Ok(true));
+        assert!(parse_listen("example.com:80").is_err());
+        assert!(parse_listen("localhost:99999").is_err());
     }
 }

@@ -4,6 +4,7 @@
 //! as raw JSON among the unknown fields), writing is strict ([`InteractionRecord::validate`]).
 
 mod exchange;
+mod lenient_json;
 mod message;
 mod parse;
 mod timestamp;
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub use exchange::{CompletionRequest, CompletionResponse, ExchangeContext, RecordBuilder, ToolDefinition};
+pub use lenient_json::{lenient_json, quote_overflowing_numbers, replace_lone_surrogates};
 pub use message::{ContentBlock, Message, MessageContent, Role};
 pub use parse::RecordError;
 pub use timestamp::Timestamp;
@@ -184,6 +186,9 @@ pub enum ValidationError {
     NoPromptOrMessages,
     #[error("tool call {index} has an empty `name`")]
     UnnamedToolCall { index: usize },
+    /// Readers keep such a value as it was; a writer refuses to store one.
+    #[error("`{field}` has the wrong type: {found} (see docs/format.md)")]
+    WrongType { field: String, found: &'static str },
 }
 
 impl InteractionRecord {
@@ -244,12 +249,23 @@ impl InteractionRecord {
         if let Some(index) = self.tool_calls.iter().position(|call| call.name.trim().is_empty()) {
             return Err(ValidationError::UnnamedToolCall { index });
         }
+        if let Some((field, value)) = self.extra.iter().find(|(key, _)| parse::TYPED_FIELDS.contains(&key.as_str())) {
+            return Err(ValidationError::WrongType { field: field.clone(), found: parse::json_kind(value) });
+        }
         Ok(())
     }
 
     /// Parses one stored line (or any JSON object text) leniently.
+    /// A lone surrogate escape (`\ud800`) reads as U+FFFD, a number too large for an `f64` as
+    /// a string of its text.
     pub fn from_json(text: &str) -> Result<Self, RecordError> {
-        let value: Value = serde_json::from_str(text).map_err(RecordError::Json)?;
+        let value: Value = match serde_json::from_str(text) {
+            Ok(value) => value,
+            Err(error) => match lenient_json(text) {
+                std::borrow::Cow::Owned(repaired) => serde_json::from_str(&repaired).map_err(RecordError::Json)?,
+                std::borrow::Cow::Borrowed(_) => return Err(RecordError::Json(error)),
+            },
+        };
         Self::from_value(value)
     }
 

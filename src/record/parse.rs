@@ -57,6 +57,38 @@ fn is_unset(value: Option<&Value>) -> bool {
     }
 }
 
+/// The fields [`record_from_map`] reads into typed members; in `extra` one of these had a value
+/// of the wrong type.
+pub(crate) const TYPED_FIELDS: &[&str] = &[
+    "duration_ms",
+    "session_id",
+    "project",
+    "client",
+    "model",
+    "system_prompt",
+    "prompt",
+    "messages",
+    "tools_available",
+    "response",
+    "response_summary",
+    "usage",
+    "stop_reason",
+    "tool_calls",
+    "routing",
+    "tags",
+    "memories_used",
+    "chunks_used",
+    "context_pack",
+    "error",
+    "provider",
+    "request_id",
+    "response_id",
+    "ttft_ms",
+    "agent",
+    "usage_approximate",
+    "source",
+];
+
 pub(crate) fn record_from_map(mut map: Map<String, Value>) -> Result<InteractionRecord, RecordError> {
     let id = match map.shift_remove("id") {
         None | Some(Value::Null) => return Err(RecordError::MissingId),

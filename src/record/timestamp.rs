@@ -53,6 +53,12 @@ impl Timestamp {
     }
 
     /// Nanoseconds since the Unix epoch, saturating outside ±292 years.
+    /// Seconds and nanoseconds since the Unix epoch: exact over the whole range, and ordered
+    /// as the instants are.
+    pub fn instant(&self) -> (i64, u32) {
+        (self.0.timestamp(), self.0.timestamp_subsec_nanos())
+    }
+
     pub fn unix_nanos(&self) -> i64 {
         self.0.timestamp_nanos_opt().unwrap_or_else(|| if self.0.timestamp() < 0 { i64::MIN } else { i64::MAX })
     }

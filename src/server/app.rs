@@ -10,16 +10,15 @@ use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::serve::ListenerExt;
 use axum::Router;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::oneshot;
 
 use super::error::ApiError;
 use super::guard::{HostPolicy, Token};
 use super::indexed::IndexSignals;
 use super::otlp::OtlpState;
 use super::write::RecordWriter;
-use super::{otlp, post, read, ServerConfig, ServerError};
+use super::{conn, otlp, post, read, ServerConfig, ServerError};
 use crate::capture::InteractionLogger;
 use crate::store::Store;
 
@@ -41,6 +40,8 @@ pub(crate) struct Shared {
     pub(crate) max_body: usize,
     pub(crate) request_timeout: Duration,
     pub(crate) index_wait: Duration,
+    /// Bodies larger than [`post::LARGE_BODY`] (or of unknown length) read at once.
+    pub(crate) large_bodies: tokio::sync::Semaphore,
     pub(crate) otlp: OtlpState,
 }
 
@@ -140,13 +141,16 @@ pub(crate) fn run(
         max_body: config.max_body,
         request_timeout: config.request_timeout,
         index_wait: config.index_wait,
+        large_bodies: tokio::sync::Semaphore::new(post::LARGE_BODIES_AT_ONCE),
         otlp: OtlpState::new(config.otlp_hold),
     }));
     drop(logger);
     let flusher = runtime.spawn(otlp::flush_loop(state.clone()));
     let app = router(state.clone());
     let drain_limit = config.request_timeout + DRAIN_SLACK;
-    let result = runtime.block_on(serve(listener, app, stopped, config.stop_on_signals, drain_limit));
+    // The headers of a request come within its whole timeout, or not at all.
+    let header_timeout = conn::HEADER_TIMEOUT.min(config.request_timeout);
+    let result = runtime.block_on(serve(listener, app, stopped, config.stop_on_signals, header_timeout, drain_limit));
     flusher.abort();
     runtime.block_on(otlp::flush_all(&state));
     drop(state);
@@ -161,32 +165,17 @@ async fn serve(
     app: Router,
     stopped: oneshot::Receiver<()>,
     on_signals: bool,
+    header_timeout: Duration,
     drain_limit: Duration,
 ) -> Result<(), ServerError> {
     let addr = listener.local_addr().map_err(ServerError::Runtime)?;
-    let listener = tokio::net::TcpListener::from_std(listener)
-        .map_err(|source| ServerError::Bind { addr, source })?
-        .tap_io(|tcp| {
-            // Small request/response pairs: don't let Nagle hold a response back.
-            let _ = tcp.set_nodelay(true);
-        });
-    let (stopping, mut stopping_seen) = watch::channel(false);
+    let listener = tokio::net::TcpListener::from_std(listener).map_err(|source| ServerError::Bind { addr, source })?;
     let stop_signal = async move {
         wait_for_stop(stopped, on_signals).await;
         tracing::info!(target: "interlog::server", "shutting down: finishing requests in flight");
-        stopping.send_replace(true);
     };
-    let serving = axum::serve(listener, app).with_graceful_shutdown(stop_signal);
-    tokio::select! {
-        result = serving => result.map_err(ServerError::Runtime),
-        () = async {
-            let _ = stopping_seen.wait_for(|stopping| *stopping).await;
-            tokio::time::sleep(drain_limit).await;
-        } => {
-            tracing::warn!(target: "interlog::server", "connections still open after {drain_limit:?}; stopping anyway");
-            Ok(())
-        }
-    }
+    conn::serve(listener, app, stop_signal, header_timeout, drain_limit).await;
+    Ok(())
 }
 
 async fn wait_for_stop(stopped: oneshot::Receiver<()>, on_signals: bool) {

@@ -7,6 +7,7 @@
 //! without a restart.
 
 mod app;
+mod conn;
 mod error;
 mod guard;
 mod indexed;

@@ -15,8 +15,16 @@ use crate::record::{InteractionRecord, Timestamp};
 pub(crate) async fn create(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
     let wait_for_index = wait_requested(request.uri())?;
     require_json(request.headers())?;
+    // Many large bodies in memory at once would grow the heap for good (freed memory mostly
+    // stays with the process): they take turns.
+    let large = declared_length(request.headers()).is_none_or(|length| length > LARGE_BODY);
+    let _turn = match large {
+        true => Some(state.large_bodies.acquire().await.map_err(|_| ApiError::internal("the server is stopping"))?),
+        false => None,
+    };
     let body = read_body(request, state.max_body).await?;
     let record = parse_record(&body, Timestamp::now())?;
+    refuse_known_id(&state, &record.id)?;
     let id = state.writer.write(record).await?;
     if wait_for_index && state.writes_enabled {
         let indexed = state.signals.wait_indexed(&state.store, &id, state.index_wait).await;
@@ -55,6 +63,11 @@ pub(crate) async fn read_body(request: Request, max_body: usize) -> Result<Vec<u
     }
     Ok(collected)
 }
+
+/// A body above this many bytes (or of unknown length) is large.
+pub(crate) const LARGE_BODY: u64 = 1 << 20;
+/// Large bodies read at the same time.
+pub(crate) const LARGE_BODIES_AT_ONCE: usize = 4;
 
 /// How far past the limit a body is still read (and discarded) so its sender sees the 413.
 const DRAIN_FACTOR: u64 = 4;
@@ -117,6 +130,19 @@ pub(crate) fn parse_record(body: &[u8], now: Timestamp) -> Result<InteractionRec
         .map_err(|err| ApiError::bad_request(format!("invalid record: {err}")))?;
     record.validate().map_err(|err| ApiError::bad_request(format!("invalid record: {err}")))?;
     Ok(record)
+}
+
+/// A second record under an id the directory already holds would leave readers to pick one;
+/// the server knows the ids it has indexed, so it refuses (a retry after a lost 201 is the usual
+/// cause, and the record is there).
+fn refuse_known_id(state: &AppState, id: &str) -> Result<(), ApiError> {
+    match state.store.find_id(id) {
+        Some(_) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            format!("a record with id {id:?} is already stored; ids must be unique"),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// `application/json` or any `application/*+json`, parameters (charset) ignored.

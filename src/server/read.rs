@@ -120,10 +120,13 @@ fn parse_time(key: &str, value: &str, now: DateTime<Utc>) -> Result<crate::recor
 
 /// Default 50, at most 500, and zero or less asks for nothing.
 fn parse_limit(value: &str) -> Result<usize, ApiError> {
-    let limit: i64 = value
-        .trim()
-        .parse()
-        .map_err(|_| ApiError::bad_request(format!("`limit` must be an integer, got {value:?}")))?;
+    let limit: i64 = match value.trim().parse() {
+        Ok(limit) => limit,
+        // An integer too large either way is still an integer: capped like any large limit.
+        Err(error) if *error.kind() == std::num::IntErrorKind::PosOverflow => i64::MAX,
+        Err(error) if *error.kind() == std::num::IntErrorKind::NegOverflow => 0,
+        Err(_) => return Err(ApiError::bad_request(format!("`limit` must be an integer, got {value:?}"))),
+    };
     Ok(usize::try_from(limit).unwrap_or(0).min(MAX_LIMIT))
 }
 
@@ -207,6 +210,8 @@ mod tests {
         assert_eq!(parse(&[("limit", "100000")]).unwrap().limit, Some(500));
         assert_eq!(parse(&[("limit", "0")]).unwrap().limit, Some(0));
         assert_eq!(parse(&[("limit", "-3")]).unwrap().limit, Some(0));
+        assert_eq!(parse(&[("limit", "999999999999999999999")]).unwrap().limit, Some(500));
+        assert_eq!(parse(&[("limit", "-999999999999999999999")]).unwrap().limit, Some(0));
         assert_eq!(parse(&[("limit", "")]).unwrap().limit, Some(50));
         assert!(parse(&[("limit", "ten")]).unwrap_err().message.contains("limit"));
     }

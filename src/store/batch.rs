@@ -18,7 +18,8 @@ pub(crate) struct RawEntry {
     pub len: u32,
     /// Lines before this one within the batch (the batch's first line is 0).
     pub line_in_batch: u64,
-    pub nanos: i64,
+    /// Seconds and nanoseconds since the epoch.
+    pub instant: (i64, u32),
     pub offset_minutes: i16,
     pub duration_ms: Option<u64>,
     pub input_tokens: u64,
@@ -101,7 +102,7 @@ impl Batch {
             offset,
             len: len as u32,
             line_in_batch,
-            nanos: parsed.timestamp.unix_nanos(),
+            instant: parsed.timestamp.instant(),
             offset_minutes: (at.offset().local_minus_utc() / 60) as i16,
             duration_ms: fields.duration_ms,
             input_tokens: fields.input_tokens,
@@ -142,7 +143,7 @@ impl Batch {
             offset: found.offset,
             len: found.len.min(u64::from(u32::MAX)) as u32,
             line_in_batch,
-            nanos: found.nanos,
+            instant: (found.nanos.div_euclid(1_000_000_000), found.nanos.rem_euclid(1_000_000_000) as u32),
             offset_minutes: found.offset_minutes,
             duration_ms: found.duration_ms,
             input_tokens: found.input_tokens,

@@ -3,7 +3,7 @@
 use super::index::{Entry, Index, Sym};
 use super::Query;
 
-/// A query's filters with names turned into symbols and instants into nanoseconds.
+/// A query's filters with names turned into symbols and instants into (seconds, nanoseconds).
 pub(crate) struct Filter {
     project: Option<Sym>,
     session: Option<Sym>,
@@ -12,8 +12,8 @@ pub(crate) struct Filter {
     stop_reason: Option<Sym>,
     tags: Vec<Sym>,
     has_error: Option<bool>,
-    since: Option<i64>,
-    until: Option<i64>,
+    since: Option<(i64, u32)>,
+    until: Option<(i64, u32)>,
 }
 
 impl Filter {
@@ -37,8 +37,8 @@ impl Filter {
             stop_reason: lookup(&query.stop_reason)?,
             tags,
             has_error: query.has_error,
-            since: query.since.map(|t| t.unix_nanos()),
-            until: query.until.map(|t| t.unix_nanos()),
+            since: query.since.map(|t| t.instant()),
+            until: query.until.map(|t| t.instant()),
         })
     }
 
@@ -77,11 +77,11 @@ impl Filter {
     fn time_range<'a>(&self, index: &'a Index, list: &'a [u32]) -> &'a [u32] {
         let order = list;
         let start = match self.since {
-            Some(since) => order.partition_point(|&e| index.entries[e as usize].nanos < since),
+            Some(since) => order.partition_point(|&e| index.entries[e as usize].instant() < since),
             None => 0,
         };
         let end = match self.until {
-            Some(until) => order.partition_point(|&e| index.entries[e as usize].nanos < until),
+            Some(until) => order.partition_point(|&e| index.entries[e as usize].instant() < until),
             None => order.len(),
         };
         &order[start..end.max(start)]

@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 use notify::event::{AccessKind, AccessMode};
 use notify::{EventKind, RecursiveMode, Watcher};
 
-use super::load::{daily_files, reader_threads};
-use super::scan::{read_files, FileEnd, FilePlan};
+use super::load::{daily_files, look_at, reader_threads, unreadable_reason, DailyEntry, Listing};
+use super::scan::{read_files, unfinished_tail, FileEnd, FilePlan};
 use super::{FollowOptions, LoadProgress, Shared, StoreError, StoreEvent};
 use crate::capture::daily_file_date;
 
@@ -32,12 +32,15 @@ const IDLE_TICK: Duration = Duration::from_millis(200);
 const COALESCE: Duration = Duration::from_millis(5);
 /// How often the polling fallback looks at the files.
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
+/// A last line still without its newline after this long is reported as unfinished: an append
+/// in flight takes milliseconds, a writer killed mid-line never finishes it.
+const TORN_AFTER: Duration = Duration::from_secs(3);
 /// Appends larger than this are read on every core.
 const PARALLEL_APPEND: u64 = 16 << 20;
 
 pub(crate) fn start(shared: &Arc<Shared>, options: FollowOptions, listener: Listener) -> Result<(), StoreError> {
     let weak = Arc::downgrade(shared);
-    let dir = shared.dir.clone();
+    let dir = watched_dir(&shared.dir);
     std::thread::Builder::new()
         .name("interlog-follow".into())
         .spawn(move || Follower::new(weak, dir, options, listener).run())
@@ -71,6 +74,16 @@ struct Follower {
     polling: bool,
     force_polling: bool,
     files: HashMap<String, FileState>,
+    /// Unfinished last lines, by file slot: reported once they stay unfinished for [`TORN_AFTER`].
+    tails: HashMap<u32, Tail>,
+}
+
+/// A last line without its newline, as first seen.
+struct Tail {
+    line: u64,
+    reason: String,
+    since: Instant,
+    reported: bool,
 }
 
 impl Follower {
@@ -87,6 +100,7 @@ impl Follower {
             polling: false,
             force_polling: options.force_polling,
             files: HashMap::new(),
+            tails: HashMap::new(),
         }
     }
 
@@ -110,8 +124,9 @@ impl Follower {
                     self.apply_events(&shared, batch, &mut changes);
                 }
                 None if self.polling => self.sync_all(&shared, &mut changes),
-                None => continue,
+                None => {}
             }
+            self.age_tails(&shared);
             self.report(changes);
         }
     }
@@ -177,6 +192,30 @@ impl Follower {
             for name in names {
                 self.sync_file(shared, &name, changes);
             }
+        }
+    }
+
+    /// A file was read to its end, which may be an unfinished line: its note goes (the file
+    /// reads), and the tail waits to be reported until it has stayed unfinished long enough.
+    fn note_tail(&mut self, shared: &Shared, file: u32, tail: Option<(u64, String)>) {
+        let Some((line, reason)) = tail else {
+            self.tails.remove(&file);
+            shared.write().set_file_note(file, None);
+            return;
+        };
+        match self.tails.get(&file) {
+            Some(seen) if seen.line == line => {}
+            _ => {
+                shared.write().set_file_note(file, None);
+                self.tails.insert(file, Tail { line, reason, since: Instant::now(), reported: false });
+            }
+        }
+    }
+
+    fn age_tails(&mut self, shared: &Shared) {
+        for (&file, tail) in self.tails.iter_mut().filter(|(_, t)| !t.reported && t.since.elapsed() >= TORN_AFTER) {
+            shared.write().set_file_note(file, Some((tail.line, tail.reason.clone())));
+            tail.reported = true;
         }
     }
 
@@ -254,13 +293,14 @@ impl Follower {
 
     /// Loads every file, newest first, reporting progress after each.
     fn initial_load(&mut self, shared: &Shared) {
-        let mut files = match daily_files(&self.dir) {
-            Ok(files) => files,
+        let listing = match daily_files(&self.dir) {
+            Ok(listing) => listing,
             Err(error) => {
                 (self.listener)(StoreEvent::Error { message: format!("cannot read {}: {error}", self.dir.display()) });
-                Vec::new()
+                Listing::default()
             }
         };
+        let mut files = listing.files;
         files.reverse();
         let mut progress = LoadProgress {
             files_total: files.len(),
@@ -294,11 +334,16 @@ impl Follower {
                 shared.write().insert_in_order(added);
                 match result {
                     Ok(end) => {
+                        self.note_tail(shared, *id, unfinished_tail(&end, plans[file].to));
                         self.files.insert(name.clone(), FileState { id: *id, inode: *inode, end });
                     }
                     Err(error) => {
                         // What was read of it goes too: the next look reads it whole again.
-                        shared.write().remove_file(*id);
+                        let mut index = shared.write();
+                        index.remove_file(*id);
+                        index.set_file_note(*id, Some((0, unreadable_reason(&error))));
+                        drop(index);
+                        self.tails.remove(id);
                         (self.listener)(StoreEvent::Error {
                             message: format!("cannot read {}: {error}", plans[file].path.display()),
                         });
@@ -329,9 +374,25 @@ impl Follower {
                 return;
             }
         };
-        let present: HashSet<String> =
-            listed.iter().filter_map(|(p, _)| p.file_name().and_then(|n| n.to_str()).map(str::to_owned)).collect();
-        let gone: Vec<String> = self.files.keys().filter(|n| !present.contains(*n)).cloned().collect();
+        // Unreadable entries are looked at too (each is reported), and so is every file with a
+        // note, so that a note goes when its file does.
+        let present: HashSet<String> = listed
+            .files
+            .iter()
+            .map(|(p, _)| p)
+            .chain(listed.unreadable.iter().map(|(p, _)| p))
+            .filter_map(|p| p.file_name().and_then(|n| n.to_str()).map(str::to_owned))
+            .collect();
+        let noted = shared.read().noted_files();
+        let gone: Vec<String> = self
+            .files
+            .keys()
+            .chain(&noted)
+            .filter(|n| !present.contains(*n))
+            .cloned()
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
         for name in gone.iter().chain(present.iter()) {
             self.sync_file(shared, name, changes);
         }
@@ -340,17 +401,25 @@ impl Follower {
     /// Reads one file to its end, re-reading it when it shrank or was replaced, dropping it when gone.
     fn sync_file(&mut self, shared: &Shared, name: &str, changes: &mut Changes) {
         let path = self.dir.join(name);
-        let meta = match file_meta(&path) {
-            Ok(meta) => meta,
-            Err(error) => {
-                (self.listener)(StoreEvent::Error { message: format!("cannot read {}: {error}", path.display()) });
-                return;
-            }
+        let (meta, note) = match look_at(&path) {
+            DailyEntry::File(meta) => (Some(meta), None),
+            DailyEntry::Missing => (None, None),
+            DailyEntry::Unreadable(reason) => (None, Some((0, reason))),
         };
         let Some(meta) = meta else {
+            let mut index = shared.write();
             if let Some(state) = self.files.remove(name) {
-                shared.write().remove_file(state.id);
+                index.remove_file(state.id);
+                self.tails.remove(&state.id);
                 changes.reset = true;
+            }
+            match (note, index.known_file(name)) {
+                (Some(note), _) => {
+                    let id = index.file_id(&path);
+                    index.set_file_note(id, Some(note));
+                }
+                (None, Some(id)) => index.set_file_note(id, None),
+                (None, None) => {}
             }
             return;
         };
@@ -391,11 +460,16 @@ impl Follower {
         changes.appended.extend(fresh.into_iter().map(super::EntryId));
         match end {
             Some(Ok(end)) => {
+                self.note_tail(shared, id, unfinished_tail(&end, size));
                 self.files.insert(name.to_owned(), FileState { id, inode, end });
             }
             Some(Err(error)) => {
                 // What was read of it goes too: the next look reads it whole again.
-                shared.write().remove_file(id);
+                let mut index = shared.write();
+                index.remove_file(id);
+                index.set_file_note(id, Some((0, unreadable_reason(&error))));
+                drop(index);
+                self.tails.remove(&id);
                 self.files.remove(name);
                 changes.reset = true;
                 (self.listener)(StoreEvent::Error { message: format!("cannot read {}: {error}", path.display()) });
@@ -425,6 +499,13 @@ fn still_appending(path: &Path, end: &FileEnd) -> bool {
     std::fs::File::open(path).and_then(|f| f.read_exact_at(&mut last, end.offset - 1)).is_ok() && last[0] == b'\n'
 }
 
+/// The directory as events name it: they carry absolute paths, so a relative one would never
+/// match and every event would rescan everything. Made absolute once (symlinks are kept: the
+/// watcher reports paths under the one it was given).
+fn watched_dir(dir: &Path) -> PathBuf {
+    std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf())
+}
+
 fn nearest_existing_ancestor(dir: &Path) -> PathBuf {
     let mut at = dir.parent();
     while let Some(candidate) = at {
@@ -434,4 +515,18 @@ fn nearest_existing_ancestor(dir: &Path) -> PathBuf {
         at = candidate.parent();
     }
     PathBuf::from("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_relative_directory_is_watched_as_the_absolute_path_events_carry() {
+        let dir = watched_dir(Path::new("logs/today"));
+        assert!(dir.is_absolute());
+        assert_eq!(dir, std::env::current_dir().unwrap().join("logs/today"));
+        let event_path = std::env::current_dir().unwrap().join("logs/today/interactions-2026-12-01.jsonl");
+        assert_eq!(event_path.parent(), Some(dir.as_path()));
+    }
 }

@@ -26,6 +26,8 @@ const FOREIGN_RANKS: u32 = 1 << 31;
 pub(crate) const HEADLINE_SEPARATOR: &str = " · ";
 
 const ALIVE: u8 = 1;
+/// Removed entries tolerated before their text is given back (and never more than live ones).
+const COMPACT_AFTER: usize = 10_000;
 const HAS_ERROR: u8 = 2;
 const UUID_ID: u8 = 4;
 /// The usage was taken from a transcript's mid-stream snapshot.
@@ -36,13 +38,14 @@ const DUPLICATE: u8 = 16;
 /// One record in the index (about 100 bytes; the bodies stay in the file).
 #[derive(Clone, Debug)]
 pub(crate) struct Entry {
-    pub nanos: i64,
+    /// The instant, exact over chrono's whole range: seconds and nanoseconds since the epoch.
+    pub secs: i64,
+    pub subsec_nanos: u32,
     pub offset: u64,
     /// Where `id`, `first_line` and the tool names start, one after the other, in `Index::text`.
     text_at: u64,
-    /// Token counts saturate at `u32::MAX` (no single exchange comes near).
-    pub input_tokens: u32,
-    pub output_tokens: u32,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
     pub len: u32,
     pub line: u32,
     pub file: u32,
@@ -72,19 +75,20 @@ impl Entry {
         self.flags & HAS_ERROR != 0
     }
 
+    /// The order of instants.
+    pub fn instant(&self) -> (i64, u32) {
+        (self.secs, self.subsec_nanos)
+    }
+
     pub fn is_approximate(&self) -> bool {
         self.flags & APPROXIMATE != 0
     }
 
     pub fn timestamp(&self) -> Timestamp {
-        let utc = DateTime::from_timestamp_nanos(self.nanos);
+        let utc = DateTime::from_timestamp(self.secs, self.subsec_nanos).unwrap_or_default();
         let offset = FixedOffset::east_opt(i32::from(self.offset_minutes) * 60).unwrap_or_else(|| Utc.fix());
         Timestamp::from(utc.with_timezone(&offset))
     }
-}
-
-fn saturate(count: u64) -> u32 {
-    count.min(u64::from(u32::MAX)) as u32
 }
 
 /// Strings that repeat across records (sessions, projects, clients, models, stop reasons, tags).
@@ -195,6 +199,11 @@ pub(crate) struct Index {
     /// The live entries with an `error`, oldest first.
     errors: Vec<u32>,
     bad: Vec<StoredBadLine>,
+    /// Entries removed since the text arena was last compacted (their text is still in it).
+    dead_with_text: usize,
+    /// Per file at most one, replaced at each look at the file: its last line is unfinished
+    /// (a line number), or the whole file cannot be read (line 0).
+    notes: Vec<StoredBadLine>,
     /// Files by path (transcript trees hold thousands).
     by_path: HashMap<PathBuf, u32>,
     /// Per entry: the hash of its request id (0: none), and the entries sharing each hash, so a
@@ -252,8 +261,8 @@ impl Index {
     /// The order key: instant, then file name order, then line.
     pub fn compare(&self, a: u32, b: u32) -> Ordering {
         let (x, y) = (&self.entries[a as usize], &self.entries[b as usize]);
-        x.nanos
-            .cmp(&y.nanos)
+        x.instant()
+            .cmp(&y.instant())
             .then_with(|| self.files[x.file as usize].rank.cmp(&self.files[y.file as usize].rank))
             .then_with(|| x.line.cmp(&y.line))
     }
@@ -282,11 +291,12 @@ impl Index {
                 self.tag_lists.push(sym);
             }
             let entry = Entry {
-                nanos: raw.nanos,
+                secs: raw.instant.0,
+                subsec_nanos: raw.instant.1,
                 offset: raw.offset,
                 text_at,
-                input_tokens: saturate(raw.input_tokens),
-                output_tokens: saturate(raw.output_tokens),
+                input_tokens: raw.input_tokens,
+                output_tokens: raw.output_tokens,
                 len: raw.len,
                 line: (first_line + raw.line_in_batch).min(u64::from(u32::MAX)) as u32,
                 file,
@@ -421,8 +431,8 @@ impl Index {
         e.first_len = first.len() as u16;
         e.tools_len = tools.len() as u16;
         e.len = raw.len;
-        e.input_tokens = saturate(raw.input_tokens);
-        e.output_tokens = saturate(raw.output_tokens);
+        e.input_tokens = raw.input_tokens;
+        e.output_tokens = raw.output_tokens;
         e.tool_calls = raw.tool_calls.min(u32::from(u16::MAX)) as u16;
         e.duration_ms = raw.duration_ms.map(|d| d.min(u64::from(u32::MAX - 1)) as u32).unwrap_or(u32::MAX);
         e.stop_reason = stop_reason;
@@ -546,6 +556,7 @@ impl Index {
             }
         }
         self.bad.retain(|bad| bad.file != file);
+        self.notes.retain(|bad| bad.file != file);
         if removed.is_empty() {
             return;
         }
@@ -559,6 +570,37 @@ impl Index {
         if !revived.is_empty() {
             self.insert_in_order(revived);
         }
+        self.dead_with_text += removed.len();
+        if self.dead_with_text > COMPACT_AFTER.max(self.live) {
+            self.compact_text();
+        }
+    }
+
+    /// Gives back the text and tag lists of removed entries (a file rewritten again and again
+    /// would otherwise grow the index for good). Entry slots stay, so ids stay stable; a removed
+    /// entry's texts read as empty from then on. Hidden duplicates keep theirs: they may show again.
+    fn compact_text(&mut self) {
+        let Index { entries, text, tag_lists, .. } = self;
+        let mut kept_text = String::new();
+        let mut kept_tags = Vec::new();
+        for e in entries.iter_mut() {
+            if e.is_alive() || e.flags & DUPLICATE != 0 {
+                let len = e.id_len as usize + usize::from(e.first_len) + usize::from(e.tools_len);
+                let at = e.text_at as usize;
+                let new_at = kept_text.len() as u64;
+                kept_text.push_str(text.get(at..at + len).unwrap_or_default());
+                e.text_at = new_at;
+                let tags = e.tags_at as usize..e.tags_at as usize + usize::from(e.tags_len);
+                let new_tags = kept_tags.len() as u32;
+                kept_tags.extend_from_slice(tag_lists.get(tags).unwrap_or_default());
+                e.tags_at = new_tags;
+            } else {
+                (e.text_at, e.id_len, e.first_len, e.tools_len, e.tags_at, e.tags_len) = (0, 0, 0, 0, 0, 0);
+            }
+        }
+        *text = kept_text;
+        *tag_lists = kept_tags;
+        self.dead_with_text = 0;
     }
 
     pub fn id_of(&self, entry: u32) -> Cow<'_, str> {
@@ -587,9 +629,13 @@ impl Index {
         &self.tag_lists[e.tags_at as usize..e.tags_at as usize + usize::from(e.tags_len)]
     }
 
-    /// The entry with this id (the last indexed, should an id repeat).
+    /// The entry with this id; should an id repeat, the newest in the store's order (instant,
+    /// then file, then line), the same whichever order the files were loaded in.
     pub fn find_id(&self, id: &str) -> Option<u32> {
-        self.ids.candidates(id).filter(|&e| self.entries[e as usize].is_alive() && self.id_of(e) == id).max()
+        self.ids
+            .candidates(id)
+            .filter(|&e| self.entries[e as usize].is_alive() && self.id_of(e) == id)
+            .max_by(|&a, &b| self.compare(a, b))
     }
 
     pub fn live_entry(&self, entry: EntryId) -> Option<&Entry> {
@@ -634,8 +680,8 @@ impl Index {
             project: self.names.optional(e.project),
             client: self.names.optional(e.client),
             model: self.names.optional(e.model),
-            input_tokens: u64::from(e.input_tokens),
-            output_tokens: u64::from(e.output_tokens),
+            input_tokens: e.input_tokens,
+            output_tokens: e.output_tokens,
             usage_approximate: e.is_approximate(),
             duration_ms: (e.duration_ms != u32::MAX).then_some(u64::from(e.duration_ms)),
             tool_calls: u32::from(e.tool_calls),
@@ -648,10 +694,30 @@ impl Index {
         })
     }
 
+    /// Records (or clears) what is wrong with `file` as a whole: an unfinished last line, or
+    /// (line 0) that it cannot be read.
+    pub fn set_file_note(&mut self, file: u32, note: Option<(u64, String)>) {
+        self.notes.retain(|bad| bad.file != file);
+        if let Some((line, reason)) = note {
+            self.notes.push(StoredBadLine { file, line, reason });
+        }
+    }
+
+    /// The names of the files that have a note.
+    pub fn noted_files(&self) -> Vec<String> {
+        self.notes.iter().map(|note| self.files[note.file as usize].name.clone()).collect()
+    }
+
+    /// The slot of a file by name, without adding one.
+    pub fn known_file(&self, name: &str) -> Option<u32> {
+        self.files.iter().position(|f| f.name == name).map(|at| at as u32)
+    }
+
     pub fn bad_lines(&self) -> Vec<BadLine> {
         let mut lines: Vec<BadLine> = self
             .bad
             .iter()
+            .chain(&self.notes)
             .map(|bad| BadLine {
                 file: self.files[bad.file as usize].path.clone(),
                 line: bad.line,
@@ -663,11 +729,54 @@ impl Index {
     }
 
     pub fn bad_count(&self) -> usize {
-        self.bad.len()
+        self.bad.len() + self.notes.len()
     }
 
     pub fn location(&self, entry: EntryId) -> Option<(PathBuf, u64, u32, u32)> {
         let e = self.live_entry(entry)?;
         Some((self.files[e.file as usize].path.clone(), e.offset, e.len, e.line))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::parse::parse_line;
+
+    fn batch(lines: &[String]) -> Batch {
+        let mut batch = Batch::default();
+        for (n, line) in lines.iter().enumerate() {
+            let parsed = parse_line(line.as_bytes()).unwrap();
+            batch.push_record(&parsed, n as u64 * 1000, line.len(), n as u64);
+            batch.lines += 1;
+        }
+        batch
+    }
+
+    #[test]
+    fn a_file_rewritten_again_and_again_does_not_grow_the_text() {
+        let lines = |round: usize| -> Vec<String> {
+            (0..2_000)
+                .map(|n| format!(r#"{{"id":"r{round}-{n}","timestamp":"2026-12-01T00:00:00Z","prompt":"prompt {n} of round {round}","tags":["t{n}"],"tool_calls":[{{"name":"read"}}]}}"#))
+                .collect()
+        };
+        let mut index = Index::new();
+        let path = Path::new("/logs/interactions-2026-12-01.jsonl");
+        let file = index.file_id(path);
+        let fresh = index.add_batch(file, &batch(&lines(0)), 1);
+        index.insert_in_order(fresh);
+        let one_round = index.text.len();
+        for round in 1..40 {
+            index.remove_file(file);
+            let fresh = index.add_batch(file, &batch(&lines(round)), 1);
+            index.insert_in_order(fresh);
+        }
+        assert!(index.text.len() <= one_round * 8, "{} bytes for one round of {one_round}", index.text.len());
+        assert!(index.tag_lists.len() <= 2_000 * 8);
+        let found = index.find_id("r39-1999").unwrap();
+        assert_eq!(index.first_line_of(found), "prompt 1999 of round 39");
+        assert_eq!(index.tool_names_of(found), "read");
+        assert_eq!(index.names.name(index.tags_of(found)[0]), "t1999");
+        assert!(index.find_id("r0-5").is_none());
     }
 }

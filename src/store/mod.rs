@@ -125,9 +125,19 @@ pub struct SessionSummary {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BadLine {
     pub file: PathBuf,
-    /// 1-based.
+    /// 1-based; 0 when the whole file cannot be read.
     pub line: u64,
     pub reason: String,
+}
+
+impl BadLine {
+    /// `file:line`, or just `file` for a whole file, with the file shown as the caller likes.
+    pub fn place(&self, shown_file: &str) -> String {
+        match self.line {
+            0 => shown_file.to_owned(),
+            line => format!("{shown_file}:{line}"),
+        }
+    }
 }
 
 /// Loading progress, for a status bar.
@@ -230,11 +240,12 @@ impl Store {
     }
 
     /// Reads the whole directory once (using every core) and returns; no following.
-    /// A directory that does not exist is an empty store.
+    /// A directory that does not exist is an empty store. A daily file that cannot be read is
+    /// left out and listed in [`Store::bad_lines`] (line 0); only an unreadable directory fails.
     pub fn load(dir: &Path) -> Result<Store, StoreError> {
         let store = Store::empty(dir, false);
-        let files = load::daily_files(dir).map_err(|source| StoreError::Io { path: dir.to_path_buf(), source })?;
-        load::load_all(&store.inner, &files)?;
+        let listing = load::daily_files(dir).map_err(|source| StoreError::Io { path: dir.to_path_buf(), source })?;
+        load::load_all(&store.inner, &listing);
         Ok(store)
     }
 
@@ -266,7 +277,7 @@ impl Store {
             } else {
                 let files = load::daily_files(&source.root)
                     .map_err(|e| StoreError::Io { path: source.root.clone(), source: e })?;
-                load::load_all(&store.inner, &files)?;
+                load::load_all(&store.inner, &files);
             }
         }
         Ok(store)

@@ -263,8 +263,14 @@ impl RangeReader {
         }
         match parse_line(line) {
             Ok(parsed) => self.batch.push_record(&parsed, offset, line.len(), self.batch.lines),
-            Err(_) if !terminated => return false,
-            Err(reason) => self.batch.bad.push((self.batch.lines, reason)),
+            Err(reason) => match resync(line) {
+                Some((at, parsed)) => {
+                    self.batch.push_record(&parsed, offset + at as u64, line.len() - at, self.batch.lines);
+                    self.batch.bad.push((self.batch.lines, torn_reason(at)));
+                }
+                None if !terminated => return false,
+                None => self.batch.bad.push((self.batch.lines, reason)),
+            },
         }
         self.batch.lines += 1;
         true
@@ -277,6 +283,42 @@ impl RangeReader {
             self.skipping_long_line = true;
         }
     }
+}
+
+/// How every record the writer produces begins (`id` is its first field).
+const RECORD_START: &[u8] = b"{\"id\"";
+/// Starts looked at, from the end, in one bad line.
+const RESYNC_TRIES: usize = 256;
+
+/// The record glued onto the end of a bad line, if any: where it starts and what it holds.
+///
+/// A writer killed mid-`write(2)` leaves half a line, and the next writer's record (already
+/// acknowledged to its caller) lands right after it. Inside JSON strings a quote is always
+/// escaped, so `{"id"` in the line is either structure or such a glued start; the last one whose
+/// rest of the line is a whole record is taken. A nested object (a tool call's `id`) never is:
+/// the enclosing record's closing brackets follow it.
+fn resync(line: &[u8]) -> Option<(usize, super::parse::ParsedLine<'_>)> {
+    memchr::memmem::rfind_iter(line, RECORD_START)
+        .filter(|&at| at > 0)
+        // Each try parses up to the line's end: a hostile line of many starts costs a bounded number.
+        .take(RESYNC_TRIES)
+        .find_map(|at| parse_line(&line[at..]).ok().map(|parsed| (at, parsed)))
+}
+
+fn torn_reason(at: usize) -> String {
+    format!("unfinished record ({at} bytes, its writer stopped mid-line); the record appended after it is read")
+}
+
+/// The bad-line report for a last line without its newline that is not a record: still being
+/// written, or left unfinished by a writer that was killed.
+pub(crate) fn unfinished_tail(end: &FileEnd, file_len: u64) -> Option<(u64, String)> {
+    let bytes = file_len.checked_sub(end.offset).filter(|&n| n > 0)?;
+    Some((
+        end.next_line,
+        format!(
+            "unfinished last line ({bytes} bytes without a newline: still being written, or its writer was killed)"
+        ),
+    ))
 }
 
 /// Reads until `buf` is full or the file ends.

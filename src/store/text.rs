@@ -15,6 +15,7 @@ use serde_json::value::RawValue;
 use super::fold::fold_into;
 use super::lenient::{skip_all_but_arrays, visit_object, FieldSink};
 use super::search::Terms;
+use crate::record::lenient_json;
 
 /// The message that stops the parser when every term was found.
 const ALL_FOUND: &str = "all terms found";
@@ -83,7 +84,7 @@ impl Checker<'_> {
                 None => {
                     if !decoded {
                         decoded = true;
-                        match serde_json::from_str::<std::borrow::Cow<str>>(text) {
+                        match serde_json::from_str::<std::borrow::Cow<str>>(&lenient_json(text)) {
                             Ok(text) => fold_into(&text, self.folded),
                             Err(_) => self.folded.clear(),
                         }
@@ -106,7 +107,7 @@ impl Checker<'_> {
     fn raw_json<E: serde::de::Error>(&mut self, raw: &RawValue) -> Result<(), E> {
         let text = raw.get();
         if text.contains("\\u") {
-            if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {
+            if let Ok(value) = serde_json::from_str::<serde_json::Value>(&lenient_json(text)) {
                 return self.text(&value.to_string());
             }
         }

@@ -1,11 +1,11 @@
 //! Time arguments (`--since`, `--until`, `since=`, `until=`): RFC 3339, a date, or a span back from now.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 
 use crate::record::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("cannot read {text:?} as a time: use RFC 3339 (2026-11-21T14:00:00Z), a date (2026-11-21) or a span back from now (30m, 2h, 7d)")]
+#[error("cannot read {text:?} as a time: use RFC 3339 (2026-11-21T14:00:00Z), a date (2026-11-21, midnight UTC), a UTC date and time (2026-11-21T14:00) or a span back from now (30m, 2h, 7d)")]
 pub struct TimeArgError {
     pub text: String,
 }
@@ -21,6 +21,12 @@ pub fn parse_time_arg(text: &str, now: DateTime<Utc>) -> Result<Timestamp, TimeA
         let midnight = date.and_hms_opt(0, 0, 0).ok_or_else(error)?;
         return Ok(Timestamp::from(midnight.and_utc()));
     }
+    // A date and time without an offset, like a date alone, is UTC.
+    for form in ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"] {
+        if let Ok(at) = NaiveDateTime::parse_from_str(trimmed, form) {
+            return Ok(Timestamp::from(at.and_utc()));
+        }
+    }
     let span = parse_span(trimmed).ok_or_else(error)?;
     now.checked_sub_signed(span).map(Timestamp::from).ok_or_else(error)
 }
@@ -35,12 +41,11 @@ fn parse_span(text: &str) -> Option<Duration> {
         return None;
     }
     let count: i64 = digits.parse().ok()?;
+    // Only the units docs/format.md names.
     match unit {
-        "s" => Duration::try_seconds(count),
         "m" => Duration::try_minutes(count),
         "h" => Duration::try_hours(count),
         "d" => Duration::try_days(count),
-        "w" => Duration::try_weeks(count),
         _ => None,
     }
 }
@@ -61,11 +66,13 @@ mod tests {
         assert_eq!(at("30m"), "2026-11-21T11:30:00.000Z");
         assert_eq!(at("2h"), "2026-11-21T10:00:00.000Z");
         assert_eq!(at("7d"), "2026-11-14T12:00:00.000Z");
+        assert_eq!(at("2026-11-21T10:00"), "2026-11-21T10:00:00.000Z");
+        assert_eq!(at("2026-11-21 10:00:30"), "2026-11-21T10:00:30.000Z");
     }
 
     #[test]
     fn anything_else_is_refused_with_the_text() {
-        for bad in ["yesterday-ish", "", "7", "d", "-7d", "7x", "1.5h", "2026-11-32"] {
+        for bad in ["yesterday-ish", "", "7", "d", "-7d", "-2h", "7x", "1.5h", "2026-11-32", "10s", "2w"] {
             let err = parse_time_arg(bad, now()).unwrap_err();
             assert_eq!(err.text, bad);
         }

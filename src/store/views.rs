@@ -47,8 +47,8 @@ impl Index {
             if totals.client == NONE {
                 totals.client = e.client;
             }
-            totals.input = totals.input.saturating_add(u64::from(e.input_tokens));
-            totals.output = totals.output.saturating_add(u64::from(e.output_tokens));
+            totals.input = totals.input.saturating_add(e.input_tokens);
+            totals.output = totals.output.saturating_add(e.output_tokens);
         }
         let mut sessions: Vec<(u32, SessionSummary)> = by_session
             .into_iter()

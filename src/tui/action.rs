@@ -15,6 +15,8 @@ pub enum Action {
     /// Ask the store again for the current question (the runtime's first action).
     Refresh,
     Quit,
+    /// Ctrl-L: repaint the whole screen (after another program wrote over it).
+    Redraw,
     Up,
     Down,
     PageUp,
@@ -140,4 +142,6 @@ pub enum Effect {
     BadLines,
     Pager(String),
     Copy(String),
+    /// Clear the terminal so the next frame is drawn whole.
+    Redraw,
 }

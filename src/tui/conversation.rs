@@ -16,7 +16,10 @@ pub fn transcript(session: &str, records: &[InteractionRecord], offset: FixedOff
     let groups = group_sub_agents(records);
     if let Some(first) = records.first() {
         let about: Vec<&str> = [first.project.as_deref(), first.client.as_deref()].into_iter().flatten().collect();
-        doc.line(Tone::Heading, &format!("Session {session} · {} turns · {}", groups.len(), about.join(" · ")));
+        doc.line(
+            Tone::Heading,
+            &format!("Session {session} · {} · {}", crate::textfmt::counted(groups.len(), "turn"), about.join(" · ")),
+        );
     }
     for (n, (record, sub)) in groups.iter().enumerate() {
         totals.add(record);

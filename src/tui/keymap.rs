@@ -27,6 +27,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("e", "the pretty JSON or transcript in $PAGER"),
     ("Esc", "close the overlay, the search or the view"),
     ("?", "this help (j/k scroll it, other keys close it)"),
+    ("Ctrl-L", "redraw the whole screen"),
     ("q  Ctrl-C", "quit"),
     ("mouse", "wheel scrolls the pane under it; click selects"),
 ];
@@ -49,6 +50,9 @@ fn key_action(app: &App, key: &KeyEvent) -> Option<Action> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     if ctrl && key.code == KeyCode::Char('c') {
         return Some(Action::Quit);
+    }
+    if ctrl && key.code == KeyCode::Char('l') {
+        return Some(Action::Redraw);
     }
     match &app.overlay {
         Some(Overlay::Help { .. }) => return list_key(key, ctrl).or(Some(Action::ToggleHelp)),

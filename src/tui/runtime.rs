@@ -117,6 +117,11 @@ async fn event_loop(
                             // for the pager.
                             while let Some(Some(())) = interrupt.recv().now_or_never() {}
                         }
+                        Effect::Redraw => {
+                            if let Err(err) = terminal.clear() {
+                                pending.push(Action::Flash(format!("Cannot redraw: {err}")));
+                            }
+                        }
                         other => pending.extend(worker.perform(other)),
                     }
                 }
@@ -170,7 +175,7 @@ impl Worker {
             Effect::Copy(text) => {
                 terminal::copy_to_clipboard(&text).err().map(|err| Action::Flash(format!("Cannot copy: {err}")))
             }
-            Effect::Pager(_) => None,
+            Effect::Pager(_) | Effect::Redraw => None,
             slow => {
                 if let Effect::Query { generation, .. } | Effect::Fuzzy { generation, .. } = &slow {
                     self.latest_search.fetch_max(*generation, Ordering::SeqCst);
@@ -270,7 +275,7 @@ pub fn execute(store: &Store, effect: Effect, offset: FixedOffset) -> Option<Act
             Action::Stats { generation, data: Arc::new(compute_stats(store, &query)) }
         }
         Effect::BadLines => Action::BadLines(store.bad_lines()),
-        Effect::Pager(_) | Effect::Copy(_) => return None,
+        Effect::Pager(_) | Effect::Copy(_) | Effect::Redraw => return None,
     };
     Some(action)
 }

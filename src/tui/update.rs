@@ -20,6 +20,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     }
     match action {
         Action::Quit => app.quit = true,
+        Action::Redraw => effects.push(Effect::Redraw),
         Action::Refresh => refresh(app, false, &mut effects),
         Action::Up => step(app, -1, &mut effects),
         Action::Down => step(app, 1, &mut effects),

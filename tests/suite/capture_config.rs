@@ -158,3 +158,30 @@ fn a_broken_default_config_file_is_reported_not_ignored() {
     let err = Settings::resolve(&env.sources()).unwrap_err().to_string();
     assert!(err.contains("config.toml") && err.contains("line 2"), "{err}");
 }
+
+#[test]
+fn near_miss_sections_bad_paths_and_rust_type_names_are_errors_a_user_can_act_on() {
+    let typo = parse("[logging.interaction]\nretention_days = 1\n").unwrap_err();
+    assert!(typo.contains("[logging.interaction]") && typo.contains("did you mean [logging.interactions]"), "{typo}");
+    assert!(parse("[logging.Interactions]\n").is_err());
+    for (path, expected) in
+        [("", "empty"), ("~bob/logs", "`~user` is not expanded"), ("$HOME/logs", "environment variables")]
+    {
+        let err = parse(&format!("[logging.interactions]\npath = {path:?}\n")).unwrap_err();
+        assert!(err.contains("line 2") && err.contains(expected), "{path:?}: {err}");
+    }
+    let wrong = parse("[logging]\ninteractions = 5\n").unwrap_err();
+    assert!(!wrong.contains("struct") && wrong.contains("a table"), "{wrong}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_config_that_is_not_a_regular_file_is_refused_without_reading_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("config.toml");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    for path in [fifo.as_path(), Path::new("/dev/zero")] {
+        let err = InteractionsConfig::load(path, true).unwrap_err().to_string();
+        assert!(err.contains("not a regular file"), "{err}");
+    }
+}

@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 use std::fs;
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -26,6 +27,15 @@ fn all_lines(dir: &Path) -> Vec<String> {
 
 fn parse_ids(lines: &[String]) -> Vec<String> {
     lines.iter().map(|line| InteractionRecord::from_json(line).expect("every line parses").id).collect()
+}
+
+/// What the writer made: a file only this user can read (the writer refuses any other).
+fn make_private(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(0o600)).unwrap();
+    }
 }
 
 fn record(n: usize) -> InteractionRecord {
@@ -146,12 +156,30 @@ fn a_torn_tail_is_ended_before_the_next_record() {
         "{\"id\":\"whole\",\"timestamp\":\"2026-11-21T11:00:00Z\",\"prompt\":\"p\"}\n{\"id\":\"torn\",\"time",
     )
     .unwrap();
+    make_private(&path);
     let logger = InteractionLogger::with_clock(dir.path(), InteractionsConfig::default(), clock).unwrap();
     let id = logger.log(&record(1)).unwrap();
     let lines = lines_of(&path);
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[1], "{\"id\":\"torn\",\"time", "the torn line is left as it was");
     assert_eq!(InteractionRecord::from_json(&lines[2]).unwrap().id, id);
+}
+
+#[test]
+fn a_line_torn_by_another_process_after_open_is_ended_before_the_next_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(at("2026-11-21T12:00:00Z")));
+    let path = dir.path().join("interactions-2026-11-21.jsonl");
+    let logger = InteractionLogger::with_clock(dir.path(), InteractionsConfig::default(), clock).unwrap();
+    let first = logger.log(&record(1)).unwrap();
+    // Another writer, killed in the middle of its write, leaves half a line behind.
+    let torn = "{\"id\":\"torn\",\"timestamp\":\"2026-11-21T12:00:00Z\",\"prompt\":\"half a rec";
+    fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(torn.as_bytes()).unwrap();
+    let second = logger.log(&record(2)).unwrap();
+    let lines = lines_of(&path);
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert_eq!(lines[1], torn);
+    assert_eq!(parse_ids(&[lines[0].clone(), lines[2].clone()]), vec![first, second]);
 }
 
 #[test]
@@ -258,4 +286,88 @@ fn without_messages_a_message_only_record_keeps_its_prompt_or_is_refused() {
     only_assistant.messages = vec![Message::text(Role::Assistant, "no user text here")];
     assert!(logger.log(&only_assistant).is_err(), "it would be stored without prompt or messages");
     assert_eq!(all_lines(dir.path()).len(), 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn planted_daily_files_are_refused_and_left_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    let clock = Arc::new(ManualClock::new(at("2026-11-21T12:00:00Z")));
+    let logger = InteractionLogger::with_clock(&logs, InteractionsConfig::default(), clock).unwrap();
+    let today = logs.join("interactions-2026-11-21.jsonl");
+    let elsewhere = dir.path().join("elsewhere.txt");
+    fs::write(&elsewhere, "theirs").unwrap();
+
+    std::os::unix::fs::symlink(&elsewhere, &today).unwrap();
+    let err = logger.log(&record(1)).unwrap_err().to_string();
+    assert!(err.contains("refusing to write to") && err.contains("symbolic link"), "{err}");
+    assert_eq!(fs::read_to_string(&elsewhere).unwrap(), "theirs", "the link's target is untouched");
+    fs::remove_file(&today).unwrap();
+
+    fs::write(&today, "").unwrap();
+    fs::set_permissions(&today, fs::Permissions::from_mode(0o666)).unwrap();
+    let err = logger.log(&record(2)).unwrap_err().to_string();
+    assert!(err.contains("mode is 0666"), "{err}");
+    fs::remove_file(&today).unwrap();
+
+    fs::hard_link(&elsewhere, &today).unwrap();
+    make_private(&today);
+    let err = logger.log(&record(3)).unwrap_err().to_string();
+    assert!(err.contains("2 hard links"), "{err}");
+    assert_eq!(fs::read_to_string(&elsewhere).unwrap(), "theirs");
+    fs::remove_file(&today).unwrap();
+
+    let id = logger.log(&record(4)).unwrap();
+    assert_eq!(parse_ids(&lines_of(&today)), vec![id], "a fresh file of its own is written");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_directory_others_can_write_to_is_a_notice() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
+    let logger = InteractionLogger::open(dir.path(), InteractionsConfig::default()).unwrap();
+    assert!(logger.notices().iter().any(|n| n.contains("writable by others")), "{:?}", logger.notices());
+    logger.log(&record(1)).unwrap();
+}
+
+#[test]
+fn retention_says_what_it_deleted_and_a_failure_does_not_stop_capture() {
+    let dir = tempfile::tempdir().unwrap();
+    let expired = dir.path().join("interactions-2026-01-01.jsonl");
+    fs::write(&expired, "").unwrap();
+    // A directory under an expired name cannot be deleted as a file: retention fails on it.
+    let undeletable = dir.path().join("interactions-2026-01-02.jsonl");
+    fs::create_dir(&undeletable).unwrap();
+    let clock = Arc::new(ManualClock::new(at("2026-11-21T12:00:00Z")));
+    let logger = InteractionLogger::with_clock(dir.path(), InteractionsConfig::default(), clock).unwrap();
+    let notices = logger.notices().join("\n");
+    assert!(notices.contains("deleted") && notices.contains("interactions-2026-01-01.jsonl"), "{notices}");
+    assert!(notices.contains("cannot delete") && notices.contains("interactions-2026-01-02.jsonl"), "{notices}");
+    assert!(!expired.exists());
+    assert!(undeletable.is_dir(), "a directory is never removed");
+    logger.log(&record(1)).unwrap();
+}
+
+#[test]
+fn a_directory_moved_away_is_not_written_to_any_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    let moved = dir.path().join("moved");
+    let clock = Arc::new(ManualClock::new(at("2026-11-21T12:00:00Z")));
+    let logger = InteractionLogger::with_clock(&logs, InteractionsConfig::default(), clock).unwrap();
+    let before = logger.log(&record(1)).unwrap();
+    fs::rename(&logs, &moved).unwrap();
+    fs::create_dir(&logs).unwrap();
+    let after = logger.log(&record(2)).unwrap();
+    assert_eq!(parse_ids(&lines_of(&moved.join("interactions-2026-11-21.jsonl"))), vec![before]);
+    assert_eq!(parse_ids(&lines_of(&logs.join("interactions-2026-11-21.jsonl"))), vec![after]);
+
+    // A file replaced under the same name is the new one.
+    fs::rename(logs.join("interactions-2026-11-21.jsonl"), dir.path().join("aside.jsonl")).unwrap();
+    let replaced = logger.log(&record(3)).unwrap();
+    assert_eq!(parse_ids(&lines_of(&logs.join("interactions-2026-11-21.jsonl"))), vec![replaced]);
 }

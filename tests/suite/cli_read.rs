@@ -250,7 +250,7 @@ fn a_list_that_matches_nothing_is_an_empty_success() {
     for args in [&["list"][..], &["list", "--json"], &["sessions"], &["sessions", "--json"]] {
         let run = run_in(&nowhere, args, &[]).ok();
         assert_eq!(run.stdout(), "", "{args:?}");
-        assert_eq!(run.stderr(), "", "{args:?}");
+        assert!(run.stderr().contains("does not exist (yet)"), "{args:?}: {}", run.stderr());
     }
 }
 
@@ -463,9 +463,13 @@ fn show_and_conversation_take_a_unique_prefix() {
         assert_eq!(run.code(), 2, "{args:?} is ambiguous");
         assert!(run.stderr().contains("matches 2 ids"), "{}", run.stderr());
     }
+    let listed = logs.run(&["show", "abcd"]).stderr();
+    assert!(listed.contains(r#""abcd-0001", "abcd-0002""#), "the candidates are named: {listed}");
     for args in [&["show", "abc"][..], &["conversation", "ses"], &["show", "zzzz"]] {
         assert_eq!(logs.run(args).code(), 1, "{args:?}: too short a prefix, or no match");
     }
+    let short = logs.run(&["show", "abc"]).stderr();
+    assert!(short.contains("too short: give at least 4 characters"), "{short}");
 }
 
 // ---- sessions -----------------------------------------------------------------------------------
@@ -682,4 +686,17 @@ fn a_reader_that_stops_early_ends_the_output_quietly() {
         assert!(status.success(), "{args:?}: {status} {stderr}");
         assert_eq!(stderr, "", "{args:?}");
     }
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_daily_file_is_reported_and_hides_nothing_else() {
+    let logs = Logs::clean();
+    // A symlink loop under a daily name: `stat` fails with ELOOP.
+    let looped = logs.path().join("interactions-2025-06-16.jsonl");
+    std::os::unix::fs::symlink(&looped, &looped).unwrap();
+    let run = logs.run(&["--verbose", "list", "--json"]).ok();
+    assert_eq!(run.ids().len(), 5);
+    let stderr = run.stderr();
+    assert!(stderr.contains("bad line interactions-2025-06-16.jsonl: cannot read the file:"), "{stderr}");
 }

@@ -176,6 +176,10 @@ fn usage_errors_are_one_line_and_exit_2() {
     }
     let missing = stderr(&interlog(dir.path(), &["show"], ""));
     assert!(missing.contains("<ID>"), "names what is missing: {missing}");
+    let typo = stderr(&interlog(dir.path(), &["lst"], ""));
+    assert!(typo.contains("did you mean `list`?"), "keeps clap's suggestion: {typo}");
+    let flag = stderr(&interlog(dir.path(), &["list", "--projet", "x"], ""));
+    assert!(flag.contains("did you mean `--project`?"), "{flag}");
 }
 
 #[test]
@@ -188,4 +192,36 @@ fn a_reader_leaving_early_does_not_cut_the_batch_short() {
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(stored_lines(dir.path()).len(), 2_000);
+}
+
+#[test]
+fn retention_at_open_names_each_deleted_file_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("interactions-2001-01-01.jsonl");
+    fs::write(&old, "").unwrap();
+    let output = interlog(dir.path(), &["record"], "{\"prompt\":\"p\"}");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(!old.exists());
+    let said = stderr(&output);
+    assert!(said.contains("deleted") && said.contains("interactions-2001-01-01.jsonl"), "{said}");
+    let help = String::from_utf8_lossy(&interlog(dir.path(), &["record", "--help"], "").stdout).into_owned();
+    assert!(help.contains("retention_days") && help.contains("stderr"), "{help}");
+}
+
+#[test]
+fn a_known_field_with_the_wrong_type_is_refused_when_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = interlog(dir.path(), &["record"], "{\"prompt\":\"p\",\"duration_ms\":\"fast\"}");
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("`duration_ms` has the wrong type: a string"), "{}", stderr(&output));
+    assert!(stored_lines(dir.path()).is_empty());
+}
+
+#[cfg(feature = "tui")]
+#[test]
+fn demo_refuses_a_dir_it_would_ignore() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = interlog(dir.path(), &["demo"], "");
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("--dir is not used"), "{}", stderr(&output));
 }

@@ -17,6 +17,7 @@ mod capture_writer;
 mod cli_read;
 mod cli_read_tty;
 mod cli_record;
+mod hardening;
 mod otlp;
 mod record_model;
 mod server_api;

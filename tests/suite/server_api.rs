@@ -409,3 +409,56 @@ fn posts_go_through_the_writers_policy() {
     assert_eq!(whole["tool_calls"][0]["result_truncated"], true);
     assert_eq!(server.get("/interactions").1[0]["response_chars"], 0);
 }
+
+#[test]
+fn a_record_posted_after_a_torn_line_is_readable() {
+    let server = TestServer::start();
+    let first = server.post_ok(json!({"prompt": "before"}));
+    let date = &stored_records(&server.dir)[0]["timestamp"].as_str().unwrap()[..10].to_owned();
+    let path = server.dir.join(format!("interactions-{date}.jsonl"));
+    // What a writer killed in the middle of its write(2) leaves behind.
+    let torn = br#"{"id":"torn","timestamp":"2026-12-01T00:00:00Z","prompt":"half a rec"#;
+    std::io::Write::write_all(&mut std::fs::OpenOptions::new().append(true).open(&path).unwrap(), torn).unwrap();
+    let second = server.post_ok(json!({"prompt": "after"}));
+    assert_eq!(server.get(&format!("/interactions/{first}")).0, 200);
+    let (status, record) = server.get(&format!("/interactions/{second}"));
+    assert_eq!(status, 200, "{record}");
+    assert_eq!(record["prompt"], "after");
+}
+
+#[test]
+fn a_client_that_never_finishes_its_headers_is_disconnected() {
+    use std::io::{Read, Write};
+    let server = TestServer::start_with(|config| config.request_timeout = Duration::from_secs(1));
+    let mut slow = std::net::TcpStream::connect(server.addr).unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: ").unwrap();
+    let mut silent = std::net::TcpStream::connect(server.addr).unwrap();
+    for stream in [&mut slow, &mut silent] {
+        stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        let mut buffer = [0u8; 256];
+        // The server closes (EOF or reset) well before the read timeout.
+        let started = std::time::Instant::now();
+        let closed = matches!(stream.read(&mut buffer), Ok(0) | Err(_)) && started.elapsed() < Duration::from_secs(15);
+        assert!(closed, "the connection was closed by the server");
+    }
+    assert_eq!(server.get("/healthz").0, 200);
+}
+
+#[test]
+fn a_huge_limit_is_capped_like_any_large_limit() {
+    let server = TestServer::start();
+    server.post_ok(json!({"prompt": "one"}));
+    let (status, list) = server.get("/interactions?limit=999999999999999999999");
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(ids(&list).len(), 1);
+}
+
+#[test]
+fn a_second_record_with_a_stored_id_is_a_conflict() {
+    let server = TestServer::start();
+    let id = server.post_ok(json!({"prompt": "first"}));
+    let (status, answer) = server.post(&json!({"id": id, "prompt": "second"}).to_string());
+    assert_eq!(status, 409, "{answer}");
+    assert!(answer["error"].as_str().unwrap().contains("already stored"), "{answer}");
+    assert_eq!(stored_records(&server.dir).len(), 1);
+}

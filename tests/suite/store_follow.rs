@@ -101,7 +101,7 @@ fn loads_then_reports_appends() {
 }
 
 #[test]
-fn partial_line_waits_for_its_newline() {
+fn partial_line_waits_for_its_newline_and_is_reported_if_it_stays_unfinished() {
     let dir = tempfile::tempdir().unwrap();
     write_file(dir.path(), DAY, &[line("a", "2026-11-21T01:00:00Z", "")]);
     let followed = follow(dir.path());
@@ -111,7 +111,19 @@ fn partial_line_waits_for_its_newline() {
     // A later complete line proves the partial one was looked at and left waiting.
     append(dir.path(), "2026-11-22", format!("{}\n", line("marker", "2026-11-22T01:00:00Z", "")).as_bytes());
     followed.wait_until_ids(&["marker", "a"]);
-    assert!(followed.store.bad_lines().is_empty());
+    assert!(followed.store.bad_lines().is_empty(), "a line being written is not reported at once");
+    // Left unfinished for seconds, it is what a killed writer leaves: reported.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let bad = loop {
+        let bad = followed.store.bad_lines();
+        if !bad.is_empty() || Instant::now() > deadline {
+            break bad;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(bad.len(), 1, "the unfinished line is reported in time");
+    assert_eq!(bad[0].line, 2);
+    assert!(bad[0].reason.contains("unfinished last line"), "{}", bad[0].reason);
     append(dir.path(), DAY, format!("{tail}\n").as_bytes());
     followed.wait_until_ids(&["marker", "b", "a"]);
     assert!(followed.store.bad_lines().is_empty());

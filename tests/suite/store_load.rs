@@ -5,7 +5,7 @@ use crate::store_common;
 
 use interlog::record::Timestamp;
 use interlog::store::{Facet, Query, Store};
-use store_common::{bare, ids, line, query_ids, write_file};
+use store_common::{bare, ids, line, query_ids, search, write_file};
 
 fn ts(text: &str) -> Timestamp {
     Timestamp::parse(text).unwrap()
@@ -285,4 +285,110 @@ fn fuzzy_narrowing_while_typing_gives_what_a_fresh_ranking_gives() {
         let fresh = hit_ids(store.fuzzy(typed[typed.len() - 1], None, 10));
         assert_eq!(narrowed, fresh, "{typed:?}");
     }
+}
+
+#[test]
+fn a_record_glued_onto_a_torn_line_is_read_and_the_torn_part_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let torn = r#"{"id":"torn","timestamp":"2026-12-01T00:00:00Z","prompt":"half a rec"#;
+    // The glued record holds objects with an `id` of their own: they are not where it starts.
+    let glued = line("glued", "2026-12-01T00:00:01Z", r#""context_pack":{"items":[{"id":"nested"},{"id":"last"}]}"#);
+    let mut bytes = format!("{}\n{torn}{glued}\n", line("before", "2026-12-01T00:00:00Z", ""));
+    // A line torn twice before a record lands on it.
+    bytes.push_str(&format!("{torn}{torn}{}\n", line("twice", "2026-12-01T00:00:02Z", "")));
+    bytes.push_str(&format!("{}\n", line("after", "2026-12-01T00:00:03Z", "")));
+    std::fs::write(dir.path().join("interactions-2026-12-01.jsonl"), bytes).unwrap();
+
+    let store = Store::load(dir.path()).unwrap();
+    assert_eq!(query_ids(&store, &Query::default()), ["after", "twice", "glued", "before"]);
+    let record = store.read_record(store.find_id("glued").unwrap()).unwrap();
+    assert_eq!(record.context_pack.unwrap()["items"][1]["id"], "last");
+    assert_eq!(store.summary(store.find_id("twice").unwrap()).unwrap().line, 3);
+    let bad = store.bad_lines();
+    assert_eq!(bad.iter().map(|b| b.line).collect::<Vec<_>>(), [2, 3]);
+    assert!(bad.iter().all(|b| b.reason.contains("unfinished record")), "{bad:?}");
+}
+
+#[test]
+fn an_unfinished_last_line_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = format!(
+        "{}\n{{\"id\":\"torn\",\"timestamp\":\"2026-12-01T00:00:00Z\",\"pro",
+        line("whole", "2026-12-01T00:00:00Z", "")
+    );
+    std::fs::write(dir.path().join("interactions-2026-12-01.jsonl"), bytes).unwrap();
+    let store = Store::load(dir.path()).unwrap();
+    assert_eq!(query_ids(&store, &Query::default()), ["whole"]);
+    let bad = store.bad_lines();
+    assert_eq!(bad.len(), 1, "{bad:?}");
+    assert_eq!(bad[0].line, 2);
+    assert!(bad[0].reason.contains("unfinished last line (52 bytes"), "{}", bad[0].reason);
+}
+
+#[cfg(unix)]
+#[test]
+fn entries_that_cannot_be_read_are_reported_and_hide_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), "2026-12-01", &[line("kept", "2026-12-01T00:00:00Z", "")]);
+    let looped = dir.path().join("interactions-2026-12-02.jsonl");
+    std::os::unix::fs::symlink(&looped, &looped).unwrap();
+    std::fs::create_dir(dir.path().join("interactions-2026-12-03.jsonl")).unwrap();
+    let store = Store::load(dir.path()).unwrap();
+    assert_eq!(query_ids(&store, &Query::default()), ["kept"]);
+    let bad = store.bad_lines();
+    let places: Vec<String> = bad.iter().map(|b| b.place(&b.file.file_name().unwrap().to_string_lossy())).collect();
+    assert_eq!(places, ["interactions-2026-12-02.jsonl", "interactions-2026-12-03.jsonl"], "{bad:?}");
+    assert!(bad[0].reason.contains("cannot read the file"), "{}", bad[0].reason);
+    assert!(bad[1].reason.contains("a directory"), "{}", bad[1].reason);
+}
+
+#[test]
+fn a_lone_surrogate_reads_as_a_replacement_character_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    // What JavaScript writes when a cut splits an emoji: the high half of a pair, alone.
+    let cut = bare(
+        "cut",
+        "2026-12-01T00:00:00Z",
+        r#""session_id":"s","prompt":"caf\u00e9 emoji \ud83d","response":"half \udc00 done","messages":[{"role":"user","content":"m \ud800"}]"#,
+    );
+    write_file(dir.path(), "2026-12-01", &[cut, line("other", "2026-12-01T00:00:01Z", r#""session_id":"s""#)]);
+    let store = Store::load(dir.path()).unwrap();
+    let record = store.read_record(store.find_id("cut").unwrap()).unwrap();
+    assert_eq!(record.prompt.as_deref(), Some("café emoji \u{fffd}"));
+    assert_eq!(record.response.as_deref(), Some("half \u{fffd} done"));
+    assert_eq!(search(&store, "café"), ["cut"]);
+    assert_eq!(search(&store, "half done"), ["cut"]);
+    let turns: Vec<_> = store.conversation("s").into_iter().map(|e| store.read_record(e).map(|r| r.id)).collect();
+    assert_eq!(turns.into_iter().collect::<Result<Vec<_>, _>>().unwrap(), ["cut", "other"]);
+}
+
+#[test]
+fn instants_beyond_nanosecond_range_and_large_token_counts_are_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = [
+        line("1500", "1500-01-01T00:00:00Z", ""),
+        line("1600", "1600-06-01T00:00:00Z", r#""usage":{"input_tokens":5000000000,"output_tokens":4294967296}"#),
+        line("2300", "2300-01-01T00:00:00Z", ""),
+        line("2400", "2400-01-01T00:00:00.5Z", ""),
+    ];
+    write_file(dir.path(), "2026-12-01", &lines);
+    let store = Store::load(dir.path()).unwrap();
+    assert_eq!(query_ids(&store, &Query::default()), ["2400", "2300", "1600", "1500"]);
+    let window =
+        Query { since: Some(ts("1550-01-01T00:00:00Z")), until: Some(ts("2350-01-01T00:00:00Z")), ..Query::default() };
+    assert_eq!(query_ids(&store, &window), ["2300", "1600"]);
+    let old = store.summary(store.find_id("1600").unwrap()).unwrap();
+    assert_eq!(old.timestamp, ts("1600-06-01T00:00:00Z"));
+    assert_eq!((old.input_tokens, old.output_tokens), (5_000_000_000, 4_294_967_296));
+    assert_eq!(store.summary(store.find_id("2400").unwrap()).unwrap().timestamp, ts("2400-01-01T00:00:00.5Z"));
+}
+
+#[test]
+fn a_repeated_id_finds_the_newest_record_under_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), "2026-12-01", &[line("dup", "2026-12-01T10:00:00Z", r#""project":"later""#)]);
+    write_file(dir.path(), "2026-12-02", &[line("dup", "2026-12-01T09:00:00Z", r#""project":"earlier""#)]);
+    let store = Store::load(dir.path()).unwrap();
+    let found = store.summary(store.find_id("dup").unwrap()).unwrap();
+    assert_eq!(found.project.as_deref(), Some("later"));
 }

@@ -152,7 +152,9 @@ fn today_file(dir: &Path) -> std::path::PathBuf {
 }
 
 fn append(path: &Path, text: &str) {
-    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path).unwrap();
+    use std::os::unix::fs::OpenOptionsExt;
+    // Private like the writer's own files (it refuses any other).
+    let mut file = std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path).unwrap();
     file.write_all(text.as_bytes()).unwrap();
     file.flush().unwrap();
 }

@@ -330,3 +330,18 @@ fn every_key_in_the_help_can_be_reached_on_small_terminals() {
         }
     }
 }
+
+#[test]
+fn a_capped_fuzzy_list_says_it_is_the_top_of_more() {
+    let records: Vec<_> =
+        (0..interlog::tui::app::FUZZY_LIMIT).map(|n| interlog::InteractionRecord::new(format!("p{n}"))).collect();
+    let entries: Vec<EntryId> = (0..records.len() as u32).map(EntryId).collect();
+    let mut app = loaded_app_showing(&records, entries, 120, 40);
+    app.load.total = 980_039;
+    assert!(screen(&app).contains("5000/980039 records"), "without a search it is a plain count");
+    app.search.text = "p1".into();
+    let shown = screen(&app);
+    assert!(shown.contains("top 5000 of 980039 records"), "{shown}");
+    app.load.bad_lines = 1;
+    assert!(screen(&app).contains("⚠ 1 bad line (b)"));
+}

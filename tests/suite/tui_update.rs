@@ -274,6 +274,16 @@ fn ctrl_c_quits_from_anywhere() {
 }
 
 #[test]
+fn ctrl_l_redraws_and_is_not_a_plain_l() {
+    let records = records();
+    let mut app = loaded_app(&records, 120, 40);
+    press(&mut app, &records, "/ab");
+    let effects = send(&mut app, &records, Event::Key(KeyEvent::new(KeyCode::Char('l'), KeyModifiers::CONTROL)));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Redraw)));
+    assert_eq!(app.search.text, "ab", "not typed into the search");
+}
+
+#[test]
 fn enter_opens_the_session_and_esc_returns() {
     let records = records();
     let mut app = loaded_app(&records, 120, 40);

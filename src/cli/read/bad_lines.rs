@@ -26,7 +26,7 @@ fn bad_line_report(bad_lines: &[BadLine], verbose: bool) -> Vec<String> {
 fn describe(bad: &BadLine) -> String {
     let name =
         bad.file.file_name().map_or_else(|| bad.file.display().to_string(), |n| n.to_string_lossy().into_owned());
-    sanitize_line(&format!("{name}:{}: {}", bad.line, bad.reason)).into_owned()
+    sanitize_line(&format!("{}: {}", bad.place(&name), bad.reason)).into_owned()
 }
 
 #[cfg(test)]

@@ -16,15 +16,14 @@ pub fn find_record(store: &Store, id: &str) -> Result<EntryId, Failure> {
         return Ok(entry);
     }
     let not_found = || Failure::NotFound(format!("no record with id {}", quoted(id)));
-    if id.chars().count() < MIN_PREFIX {
-        return Err(not_found());
-    }
     let everything = store.query(&Query::default());
     let ids = store.summaries(&everything.entries).into_iter().map(|summary| summary.id);
     match unique_prefix(ids, id) {
-        Prefix::One(full) => store.find_id(&full).ok_or_else(not_found),
+        _ if id.is_empty() => Err(not_found()),
         Prefix::None => Err(not_found()),
-        Prefix::Many(count) => Err(ambiguous("record id", id, count)),
+        _ if id.chars().count() < MIN_PREFIX => Err(too_short("record id", id)),
+        Prefix::One(full) => store.find_id(&full).ok_or_else(not_found),
+        Prefix::Many(candidates) => Err(ambiguous("record id", id, &candidates)),
     }
 }
 
@@ -35,11 +34,11 @@ pub fn find_session(store: &Store, session: &str) -> Result<(String, Vec<EntryId
         return Ok((session.to_owned(), entries));
     }
     let not_found = || Failure::NotFound(format!("no session {}", quoted(session)));
-    if session.chars().count() < MIN_PREFIX {
-        return Err(not_found());
-    }
     let ids = store.sessions().into_iter().map(|summary| summary.session_id);
     match unique_prefix(ids, session) {
+        _ if session.is_empty() => Err(not_found()),
+        Prefix::None => Err(not_found()),
+        _ if session.chars().count() < MIN_PREFIX => Err(too_short("session id", session)),
         Prefix::One(full) => {
             let entries = store.conversation(&full);
             if entries.is_empty() {
@@ -48,13 +47,31 @@ pub fn find_session(store: &Store, session: &str) -> Result<(String, Vec<EntryId
                 Ok((full, entries))
             }
         }
-        Prefix::None => Err(not_found()),
-        Prefix::Many(count) => Err(ambiguous("session id", session, count)),
+        Prefix::Many(candidates) => Err(ambiguous("session id", session, &candidates)),
     }
 }
 
-fn ambiguous(what: &str, prefix: &str, count: usize) -> Failure {
-    Failure::Usage(format!("{what} prefix {} matches {count} ids; give more of it", quoted(prefix)))
+/// Candidates named in an ambiguity message, at most.
+const CANDIDATES_SHOWN: usize = 5;
+
+fn ambiguous(what: &str, prefix: &str, candidates: &[String]) -> Failure {
+    let shown: Vec<String> = candidates.iter().take(CANDIDATES_SHOWN).map(|id| quoted(id)).collect();
+    let more = candidates.len().saturating_sub(CANDIDATES_SHOWN);
+    let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+    Failure::Usage(format!(
+        "{what} prefix {} matches {} ids: {}{more}; give more of it",
+        quoted(prefix),
+        candidates.len(),
+        shown.join(", ")
+    ))
+}
+
+/// Still "not found" (no id is that short), but saying why a prefix was not taken.
+fn too_short(what: &str, prefix: &str) -> Failure {
+    Failure::NotFound(format!(
+        "no {what} {}; as a prefix it is too short: give at least {MIN_PREFIX} characters",
+        quoted(prefix)
+    ))
 }
 
 /// An id the user typed, quoted for a message: sanitised once, not escaped again.
@@ -66,7 +83,8 @@ fn quoted(id: &str) -> String {
 enum Prefix {
     None,
     One(String),
-    Many(usize),
+    /// Every id the prefix matches, in order.
+    Many(Vec<String>),
 }
 
 fn unique_prefix(ids: impl Iterator<Item = String>, prefix: &str) -> Prefix {
@@ -74,7 +92,7 @@ fn unique_prefix(ids: impl Iterator<Item = String>, prefix: &str) -> Prefix {
     match matching.len() {
         0 => Prefix::None,
         1 => matching.into_iter().next().map_or(Prefix::None, Prefix::One),
-        count => Prefix::Many(count),
+        _ => Prefix::Many(matching.into_iter().collect()),
     }
 }
 
@@ -89,7 +107,10 @@ mod tests {
     #[test]
     fn a_prefix_must_name_one_id() {
         assert_eq!(unique_prefix(ids(&["abcd-1", "abce-2"]), "abcd"), Prefix::One("abcd-1".into()));
-        assert_eq!(unique_prefix(ids(&["abcd-1", "abcd-2"]), "abcd"), Prefix::Many(2));
+        assert_eq!(
+            unique_prefix(ids(&["abcd-2", "abcd-1"]), "abcd"),
+            Prefix::Many(vec!["abcd-1".into(), "abcd-2".into()])
+        );
         assert_eq!(unique_prefix(ids(&["abcd-1", "abcd-1"]), "abcd"), Prefix::One("abcd-1".into()));
         assert_eq!(unique_prefix(ids(&["abcd-1"]), "zzzz"), Prefix::None);
     }

@@ -41,7 +41,8 @@ fn turn(out: &mut String, number: usize, record: &InteractionRecord) {
         out.push('\n');
     }
     out.push_str(&format!("## Turn {number} · {}\n\n", turn_time(record)));
-    let mut facts: Vec<String> = turn_facts(record).iter().map(|fact| sanitize_line(fact).into_owned()).collect();
+    let mut facts: Vec<String> =
+        turn_facts(record).iter().map(|fact| escape_html(&sanitize_line(fact)).into_owned()).collect();
     facts.push(format!("id {}", code_span(&record.id)));
     out.push_str(&facts.join(" · "));
     out.push_str("\n\n");
@@ -81,18 +82,26 @@ fn tool_call(out: &mut String, number: usize, call: &ToolCallRecord) {
     }
 }
 
-/// Every line prefixed with `> ` (blank lines as `>`), then a blank line.
+/// Every line prefixed with `> ` (blank lines as `>`), then a blank line. Raw HTML (a
+/// `<script>` in a prompt) would be live in most renderers: `<` and `&` are written as entities.
 fn block_quote(out: &mut String, text: &str) {
     for line in sanitize_block(text).lines() {
         if line.trim().is_empty() {
             out.push_str(">\n");
         } else {
             out.push_str("> ");
-            out.push_str(line);
+            out.push_str(&escape_html(line));
             out.push('\n');
         }
     }
     out.push('\n');
+}
+
+fn escape_html(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains(['<', '&']) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(text.replace('&', "&amp;").replace('<', "&lt;"))
 }
 
 /// A fenced code block whose fence is longer than any backtick run in `text`.
@@ -136,6 +145,13 @@ mod tests {
         assert_eq!(code_span("a`b"), "``a`b``");
         assert_eq!(code_span("`x"), "`` `x ``");
         assert_eq!(code_span("plain"), "`plain`");
+    }
+
+    #[test]
+    fn raw_html_in_quoted_text_is_not_live() {
+        let mut out = String::new();
+        block_quote(&mut out, "<script>alert(1)</script> & <img src=x onerror=y>");
+        assert_eq!(out, "> &lt;script>alert(1)&lt;/script> &amp; &lt;img src=x onerror=y>\n\n");
     }
 
     #[test]

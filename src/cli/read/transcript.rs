@@ -72,7 +72,7 @@ fn session_line(facts: &SessionFacts<'_>, today: Today) -> String {
     let mut parts = vec![format!("Session {}", facts.session_id)];
     parts.extend(facts.project.map(str::to_owned));
     parts.extend(facts.client.map(str::to_owned));
-    parts.push(format!("{} turn{}", facts.turns, if facts.turns == 1 { "" } else { "s" }));
+    parts.push(crate::textfmt::counted(facts.turns, "turn"));
     if let (Some(first), Some(last)) = (facts.first, facts.last) {
         parts.push(format!("{} → {}", short_time(&first, today), short_time(&last, today)));
     }

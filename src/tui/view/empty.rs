@@ -21,6 +21,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;
     let dir = sanitize_line(&app.dir.display().to_string()).into_owned();
     let missing = if app.load.dir_exists { "" } else { "  (does not exist yet: it is picked up when created)" };
+    // The hints are meant to be copied and to work as shown: they write to this directory
+    // (quoted for a shell), and curl's --json sends the Content-Type the API requires.
+    let dir_arg = shell_quote(&dir);
     let code = theme.key();
     let lines = vec![
         Line::styled("No records yet.", theme.title()),
@@ -33,11 +36,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Line::styled("   log.log(&InteractionRecord::builder(\"prompt\").response(\"answer\").build())?;", code),
         Line::raw(""),
         Line::styled("2. From any program, pipe JSON to the CLI:", theme.bold()),
+        Line::styled(format!("   export INTERLOG_DIR={dir_arg}"), code),
         Line::styled("   echo '{\"prompt\":\"hi\",\"response\":\"hello\"}' | interlog record", code),
         Line::raw(""),
-        Line::styled("3. Over HTTP:", theme.bold()),
+        Line::styled("3. Over HTTP (in that shell):", theme.bold()),
         Line::styled("   interlog serve   and then", code),
-        Line::styled("   curl -X POST localhost:8377/interactions -d '{\"prompt\":\"hi\"}'", code),
+        Line::styled("   curl --json '{\"prompt\":\"hi\"}' localhost:8377/interactions", code),
         Line::raw(""),
         Line::styled("Want a tour first? Run `interlog demo`.  q quits.", theme.dim()),
     ];
@@ -45,4 +49,25 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .wrap(Wrap { trim: false })
         .block(Block::bordered().title(" interlog ").border_style(theme.border(true)))
         .render(area, buf);
+}
+
+/// `text` as one shell word: bare when it is plainly safe, else in single quotes.
+fn shell_quote(text: &str) -> String {
+    let plain = !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+:@%=,".contains(c));
+    if plain {
+        return text.to_owned();
+    }
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_quote;
+
+    #[test]
+    fn directories_are_quoted_for_a_shell() {
+        assert_eq!(shell_quote("/home/sam/.config/interlog/interactions"), "/home/sam/.config/interlog/interactions");
+        assert_eq!(shell_quote("/tmp/my logs"), "'/tmp/my logs'");
+        assert_eq!(shell_quote("/tmp/it's"), r"'/tmp/it'\''s'");
+    }
 }

@@ -102,7 +102,7 @@ fn bad_lines(app: &App, lines: Option<&[crate::store::BadLine]>, scroll: usize, 
     }
     for (n, bad) in lines.iter().skip(scroll).take(usize::from(inside.height)).enumerate() {
         let y = inside.y + n as u16;
-        let place = format!("{}:{}", bad.file.display(), bad.line);
+        let place = bad.place(&bad.file.display().to_string());
         let text = format!("{}  {}", sanitize_line(&place), sanitize_line(&bad.reason));
         buf.set_stringn(inside.x, y, fit(&text, usize::from(inside.width)), usize::from(inside.width), theme.plain());
     }

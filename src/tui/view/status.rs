@@ -24,7 +24,10 @@ pub fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
         right.push(Span::styled(" searching… ", theme.accent()));
     }
     if app.load.bad_lines > 0 {
-        right.push(Span::styled(format!(" ⚠ {} bad lines (b) ", app.load.bad_lines), theme.error()));
+        right.push(Span::styled(
+            format!(" ⚠ {} (b) ", crate::textfmt::counted(app.load.bad_lines, "bad line")),
+            theme.error(),
+        ));
     }
     right.push(match app.follow {
         Follow::Live => Span::styled(" ● LIVE ", theme.live()),
@@ -34,7 +37,13 @@ pub fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
     let right_width: usize = right.iter().map(|span| span.width()).sum();
 
     let shown = app.results.entries.len();
-    let mut left = format!(" interlog{} │ {shown}/{} records", if app.demo { " demo" } else { "" }, app.load.total);
+    // Fuzzy ranking stops at a cap: a full list there is the best of more, not all there is.
+    let count = if app.fuzzy_active() && shown >= crate::tui::app::FUZZY_LIMIT {
+        format!("top {shown} of {} records", app.load.total)
+    } else {
+        format!("{shown}/{} records", app.load.total)
+    };
+    let mut left = format!(" interlog{} │ {count}", if app.demo { " demo" } else { "" });
     if !app.filters.is_empty() {
         left.push_str(&format!(" │ {}", sanitize_line(&app.filters.describe())));
     }
