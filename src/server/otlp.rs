@@ -17,7 +17,7 @@ use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsPartialSuccess;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTracePartialSuccess;
 
 use super::app::AppState;
-use super::post::read_body;
+use super::post::{declared_length, read_body, LARGE_BODY};
 use crate::otlp::agents::EventJoiner;
 use crate::otlp::wire::{self, Encoding};
 use crate::otlp::{
@@ -158,6 +158,18 @@ async fn read_otlp(state: &AppState, request: Request) -> Result<(Encoding, Vec<
         let found = content_type.unwrap_or_else(|| "none".into());
         let message = format!("expected Content-Type application/x-protobuf or application/json, got {found:?}");
         return Err(failure(Encoding::Json, StatusCode::UNSUPPORTED_MEDIA_TYPE, &message));
+    };
+    // Large bodies take turns, as for `POST /interactions`.
+    let large = declared_length(request.headers()).is_none_or(|length| length > LARGE_BODY);
+    let _turn = match large {
+        true => Some(
+            state
+                .large_bodies
+                .acquire()
+                .await
+                .map_err(|_| failure(encoding, StatusCode::SERVICE_UNAVAILABLE, "the server is stopping"))?,
+        ),
+        false => None,
     };
     let body = read_body(request, state.max_body).await.map_err(|err| failure(encoding, err.status, &err.message))?;
     let body = wire::decompress(body, content_encoding.as_deref(), state.max_body).map_err(|err| {

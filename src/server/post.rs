@@ -99,7 +99,7 @@ async fn drain(mut body: Body, budget: u64) {
     }
 }
 
-fn declared_length(headers: &HeaderMap) -> Option<u64> {
+pub(crate) fn declared_length(headers: &HeaderMap) -> Option<u64> {
     headers.get(header::CONTENT_LENGTH).and_then(|value| value.to_str().ok()).and_then(|text| text.trim().parse().ok())
 }
 
