@@ -23,6 +23,8 @@ pub mod server;
 
 #[cfg(feature = "proxy")]
 pub mod proxy;
+#[cfg(feature = "otlp")]
+pub mod otlp;
 #[cfg(feature = "cli")]
 pub mod textfmt;
 #[cfg(feature = "cli")]

@@ -3,6 +3,8 @@
 
 #[cfg(feature = "proxy")]
 mod proxy;
+#[cfg(feature = "export")]
+mod export;
 mod read;
 mod record;
 #[cfg(feature = "server")]
@@ -72,6 +74,9 @@ pub enum Command {
     /// The terminal UI on a demo data set, with a simulated agent writing live
     #[cfg(feature = "tui")]
     Demo(tui::DemoArgs),
+    /// Send records elsewhere: `export otlp --endpoint URL` to an OpenTelemetry collector
+    #[cfg(feature = "export")]
+    Export(export::ExportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -252,5 +257,7 @@ pub fn run(cli: Cli) -> CliResult {
         Some(Command::Prune) => record::run_prune(&settings),
         #[cfg(feature = "tui")]
         Some(Command::Demo(args)) => tui::run_demo(args),
+        #[cfg(feature = "export")]
+        Some(Command::Export(args)) => export::run_export(&settings, args),
     }
 }

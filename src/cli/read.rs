@@ -33,6 +33,19 @@ use crate::units::tokens_marked;
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// At most this many records, the newest; 0 prints nothing
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// One stored record a line, byte for byte
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `list`'s filters, shared with the commands that take them (`export otlp`).
+#[derive(Debug, Args, Default)]
+pub struct FilterArgs {
     /// Only records of this project (exact)
     #[arg(long)]
     pub project: Option<String>,
@@ -64,12 +77,6 @@ pub struct ListArgs {
     /// Only records that stopped for this reason (end_turn, tool_use, max_tokens, ...)
     #[arg(long, value_name = "REASON")]
     pub stop_reason: Option<String>,
-    /// At most this many records, the newest; 0 prints nothing
-    #[arg(long, default_value_t = 50)]
-    pub limit: usize,
-    /// One stored record a line, byte for byte
-    #[arg(long)]
-    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -101,7 +108,7 @@ pub struct ConversationArgs {
 }
 
 pub fn run_list(sources: &[Source], args: ListArgs, verbose: bool) -> CliResult {
-    let query = list_query(&args, Utc::now())?;
+    let query = args.filters.query(Utc::now(), Some(args.limit))?;
     let store = load(sources)?;
     let result = store.query(&query);
     let mut out = Output::stdout();
@@ -199,26 +206,29 @@ fn read_records(store: &Store, entries: &[EntryId]) -> Result<Vec<InteractionRec
     entries.iter().map(|&entry| store.read_record(entry).map_err(|err| Failure::Failed(err.into()))).collect()
 }
 
-fn list_query(args: &ListArgs, now: chrono::DateTime<Utc>) -> Result<Query, Failure> {
-    let time = |flag: &str, value: &Option<String>| -> Result<Option<Timestamp>, Failure> {
-        value
-            .as_deref()
-            .map(|text| parse_time_arg(text, now).map_err(|err| Failure::Usage(format!("{flag}: {err}"))))
-            .transpose()
-    };
-    Ok(Query {
-        project: given(&args.project),
-        session: given(&args.session),
-        client: given(&args.client),
-        model: given(&args.model),
-        since: time("--since", &args.since)?,
-        until: time("--until", &args.until)?,
-        tags: args.tags.iter().filter(|tag| !tag.trim().is_empty()).cloned().collect(),
-        has_error: args.errors.then_some(true),
-        stop_reason: given(&args.stop_reason),
-        search: args.search.clone().filter(|q| !q.trim().is_empty()),
-        limit: Some(args.limit),
-    })
+impl FilterArgs {
+    /// The store query these flags ask for, with `limit` (`None`: every match).
+    pub fn query(&self, now: chrono::DateTime<Utc>, limit: Option<usize>) -> Result<Query, Failure> {
+        let time = |flag: &str, value: &Option<String>| -> Result<Option<Timestamp>, Failure> {
+            value
+                .as_deref()
+                .map(|text| parse_time_arg(text, now).map_err(|err| Failure::Usage(format!("{flag}: {err}"))))
+                .transpose()
+        };
+        Ok(Query {
+            project: given(&self.project),
+            session: given(&self.session),
+            client: given(&self.client),
+            model: given(&self.model),
+            since: time("--since", &self.since)?,
+            until: time("--until", &self.until)?,
+            tags: self.tags.iter().filter(|tag| !tag.trim().is_empty()).cloned().collect(),
+            has_error: self.errors.then_some(true),
+            stop_reason: given(&self.stop_reason),
+            search: self.search.clone().filter(|q| !q.trim().is_empty()),
+            limit,
+        })
+    }
 }
 
 /// A filter flag's value; an empty (or blank) one is the same as none, as absent, `null` and `""`
@@ -341,21 +351,8 @@ mod tests {
 
     #[test]
     fn time_flags_that_do_not_parse_are_usage_errors_naming_the_value() {
-        let args = ListArgs {
-            project: None,
-            session: None,
-            client: None,
-            model: None,
-            since: Some("yesterday-ish".into()),
-            until: None,
-            search: None,
-            tags: Vec::new(),
-            errors: false,
-            stop_reason: None,
-            limit: 50,
-            json: false,
-        };
-        match list_query(&args, Utc::now()) {
+        let args = FilterArgs { since: Some("yesterday-ish".into()), ..FilterArgs::default() };
+        match args.query(Utc::now(), Some(50)) {
             Err(Failure::Usage(message)) => {
                 assert!(message.starts_with("--since: "), "{message}");
                 assert!(message.contains("\"yesterday-ish\""), "{message}");

@@ -9,15 +9,16 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use tokio::sync::oneshot;
 
 use super::error::ApiError;
 use super::guard::{HostPolicy, Token};
 use super::indexed::IndexSignals;
+use super::otlp::OtlpState;
 use super::write::RecordWriter;
-use super::{conn, post, read, ServerConfig, ServerError};
+use super::{conn, otlp, post, read, ServerConfig, ServerError};
 use crate::capture::InteractionLogger;
 use crate::store::Store;
 
@@ -41,6 +42,7 @@ pub(crate) struct Shared {
     pub(crate) index_wait: Duration,
     /// Bodies larger than [`post::LARGE_BODY`] (or of unknown length) read at once.
     pub(crate) large_bodies: tokio::sync::Semaphore,
+    pub(crate) otlp: OtlpState,
 }
 
 impl Deref for AppState {
@@ -65,6 +67,9 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/interactions/{id}", get(read::get_one))
         .route("/sessions/{id}", get(read::session))
         .route("/healthz", get(read::healthz))
+        .route("/v1/traces", post(otlp::traces))
+        .route("/v1/logs", post(otlp::logs))
+        .route("/v1/metrics", post(otlp::metrics))
         // After the routes: it applies to the routes already added.
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
@@ -137,13 +142,18 @@ pub(crate) fn run(
         request_timeout: config.request_timeout,
         index_wait: config.index_wait,
         large_bodies: tokio::sync::Semaphore::new(post::LARGE_BODIES_AT_ONCE),
+        otlp: OtlpState::new(config.otlp_hold),
     }));
     drop(logger);
-    let app = router(state);
+    let flusher = runtime.spawn(otlp::flush_loop(state.clone()));
+    let app = router(state.clone());
     let drain_limit = config.request_timeout + DRAIN_SLACK;
     // The headers of a request come within its whole timeout, or not at all.
     let header_timeout = conn::HEADER_TIMEOUT.min(config.request_timeout);
     let result = runtime.block_on(serve(listener, app, stopped, config.stop_on_signals, header_timeout, drain_limit));
+    flusher.abort();
+    runtime.block_on(otlp::flush_all(&state));
+    drop(state);
     // Drops the tasks still holding the state (and so the writer's queue) after an overlong drain.
     runtime.shutdown_timeout(Duration::from_secs(1));
     writer_thread.join();

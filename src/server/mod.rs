@@ -11,6 +11,7 @@ mod conn;
 mod error;
 mod guard;
 mod indexed;
+mod otlp;
 mod post;
 mod read;
 mod summary;
@@ -59,6 +60,9 @@ pub struct ServerConfig {
     /// Stop gracefully on Ctrl-C and SIGTERM, and exit the process at once on a second one (the
     /// command line); tests stop through the handle.
     pub stop_on_signals: bool,
+    /// How long the OTLP receiver holds an agent's call open for the events that complete it
+    /// (tool results, bodies) before writing it as it is.
+    pub otlp_hold: Duration,
 }
 
 impl ServerConfig {
@@ -74,6 +78,7 @@ impl ServerConfig {
             request_timeout: Duration::from_secs(30),
             index_wait: Duration::from_secs(1),
             stop_on_signals: false,
+            otlp_hold: Duration::from_secs(10),
         }
     }
 }

@@ -41,7 +41,7 @@ pub(crate) async fn create(State(state): State<AppState>, request: Request) -> R
 /// [`DRAIN_FACTOR`] times the limit) and thrown away before the 413: a client that writes its
 /// whole body before reading the answer (Python's urllib, most simple clients) would otherwise get
 /// a broken pipe instead of the 413.
-async fn read_body(request: Request, max_body: usize) -> Result<Vec<u8>, ApiError> {
+pub(crate) async fn read_body(request: Request, max_body: usize) -> Result<Vec<u8>, ApiError> {
     let declared = declared_length(request.headers());
     let drain_limit = (max_body as u64).saturating_mul(DRAIN_FACTOR);
     if declared.is_some_and(|length| length > max_body as u64) {
@@ -99,7 +99,7 @@ async fn drain(mut body: Body, budget: u64) {
     }
 }
 
-fn declared_length(headers: &HeaderMap) -> Option<u64> {
+pub(crate) fn declared_length(headers: &HeaderMap) -> Option<u64> {
     headers.get(header::CONTENT_LENGTH).and_then(|value| value.to_str().ok()).and_then(|text| text.trim().parse().ok())
 }
 

@@ -81,6 +81,7 @@ pub(crate) async fn healthz(State(state): State<AppState>) -> Response {
         "status": "ok",
         "loading": !state.signals.is_loaded(),
         "records": state.store.len(),
+        "otlp": state.otlp.counts(),
     });
     json_response(StatusCode::OK, body.to_string().into_bytes())
 }

@@ -5,6 +5,8 @@
 mod cli_support;
 #[cfg(feature = "proxy")]
 mod proxy_support;
+#[cfg(all(feature = "server", feature = "export"))]
+mod otlp_support;
 #[cfg(feature = "server")]
 mod server_support;
 #[cfg(feature = "store")]
@@ -19,6 +21,7 @@ mod cli_read_tty;
 mod cli_record;
 mod hardening;
 mod proxy;
+mod otlp;
 mod record_model;
 mod server_api;
 mod server_cli;
