@@ -299,8 +299,9 @@ fn y_copies_the_stored_line_with_osc_52_and_e_pages_and_comes_back() {
             ui.feed(&bytes);
         }
     }
-    ui.wait_for_text("Copied");
+    ui.wait_for_text("needs OSC 52");
 
+    ui.send("4");
     let before_pager = ui.raw.len();
     ui.send("e");
     let deadline = Instant::now() + PATIENCE;
@@ -319,6 +320,9 @@ fn y_copies_the_stored_line_with_osc_52_and_e_pages_and_comes_back() {
     };
     assert!(paged.contains("  \"id\": \"e2e-copy\""), "pretty JSON:\n{paged}");
     assert!(!paged.contains('\x1b'), "no raw ESC reaches the pager");
+    // `cp` returns at once: its output (none here) stays on screen until a key is pressed.
+    ui.wait_for_text("Press any key to return");
+    ui.send("x");
     // Back in the UI: it left the alternate screen for the pager and entered it again (raw mode
     // is on again by then), and redraws; keys still work.
     let deadline = Instant::now() + PATIENCE;
