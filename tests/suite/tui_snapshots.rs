@@ -345,3 +345,25 @@ fn a_capped_fuzzy_list_says_it_is_the_top_of_more() {
     app.load.bad_lines = 1;
     assert!(screen(&app).contains("⚠ 1 bad line (b)"));
 }
+
+#[test]
+fn the_footer_drops_hints_by_rank_and_never_cuts_one() {
+    let records = records();
+    for width in [60u16, 70, 80, 100, 160] {
+        let browse = loaded_app(&records, width, 24);
+        let mut conversation = loaded_app(&records, width, 24);
+        act(&mut conversation, &records, Action::OpenConversation);
+        for (view, app) in [("browse", browse), ("conversation", conversation)] {
+            let text = screen(&app);
+            let footer = text.lines().last().unwrap_or_default().trim_end().to_owned();
+            assert!(footer.starts_with(" ? help"), "{view} at {width}: {footer:?}");
+            assert!(footer.contains("q quit"), "{view} at {width}: {footer:?}");
+            let last_word = footer.rsplit(' ').next().unwrap_or_default();
+            let whole = ["help", "search", "facets", "conversation", "focus", "tabs", "stats", "copy", "pager", "quit"];
+            let whole = whole.iter().chain(&["back", "scroll", "details"]).any(|word| *word == last_word);
+            assert!(whole, "{view} at {width}: the footer ends in a cut hint: {footer:?}");
+        }
+    }
+    let wide = screen(&loaded_app(&records, 160, 24));
+    assert!(wide.lines().last().unwrap_or_default().contains("S stats"), "all hints at 160 columns");
+}
