@@ -18,6 +18,7 @@ const SIZES: [(u16, u16); 2] = [(120, 40), (80, 24)];
 fn each_size(name: &str, build: impl Fn(u16, u16) -> App) {
     for (width, height) in SIZES {
         let app = build(width, height);
+        assert_readable_on_every_palette(&format!("{name}_{width}x{height}"), &app);
         insta::assert_snapshot!(format!("{name}_{width}x{height}"), screen(&app));
     }
 }
