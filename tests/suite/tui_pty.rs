@@ -32,10 +32,14 @@ impl Session {
     }
 
     fn start_with(dir: &Path, config_home: &Path, env: &[(&str, &str)]) -> Session {
+        Session::start_args(&["--dir", dir.to_str().unwrap(), "tui"], config_home, env)
+    }
+
+    fn start_args(args: &[&str], config_home: &Path, env: &[(&str, &str)]) -> Session {
         let pair =
             native_pty_system().openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 }).unwrap();
         let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_interlog"));
-        command.args(["--dir", dir.to_str().unwrap(), "tui"]);
+        command.args(args);
         command.env("TERM", "xterm-256color");
         command.env("XDG_CONFIG_HOME", config_home);
         command.env("HOME", config_home);
@@ -241,6 +245,33 @@ fn sigterm_restores_the_terminal() {
     assert!(Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap().success());
     ui.wait_for_exit();
     ui.assert_restored();
+}
+
+#[test]
+fn the_demo_directory_goes_on_every_way_out() {
+    for (how, signal) in [("q", None), ("SIGHUP", Some("-HUP")), ("SIGTERM", Some("-TERM")), ("SIGINT", Some("-INT"))] {
+        let tmp = tempfile::tempdir().unwrap();
+        let tmp_path = tmp.path().to_str().unwrap();
+        let mut ui = Session::start_args(&["demo"], tmp.path(), &[("TMPDIR", tmp_path)]);
+        ui.wait_for_text("interlog demo");
+        let demo_dirs = || {
+            std::fs::read_dir(tmp.path())
+                .unwrap()
+                .filter_map(Result::ok)
+                .filter(|entry| entry.file_name().to_string_lossy().starts_with("interlog-demo-"))
+                .count()
+        };
+        assert_eq!(demo_dirs(), 1, "{how}: the demo writes into a directory of its own");
+        match signal {
+            None => ui.send("q"),
+            Some(signal) => {
+                let pid = ui.child.process_id().unwrap().to_string();
+                assert!(Command::new("kill").args([signal, &pid]).status().unwrap().success());
+            }
+        }
+        ui.wait_for_exit();
+        assert_eq!(demo_dirs(), 0, "{how}: the demo directory is removed");
+    }
 }
 
 #[test]
