@@ -368,3 +368,27 @@ fn the_footer_drops_hints_by_rank_and_never_cuts_one() {
     let wide = screen(&loaded_app(&records, 160, 24));
     assert!(wide.lines().last().unwrap_or_default().contains("S stats"), "all hints at 160 columns");
 }
+
+/// A flag, a skin tone or a joined emoji is drawn by some terminals at another width than
+/// ratatui counts: what is left in the buffer must be of a width both agree on.
+#[test]
+fn flags_skin_tones_and_joined_emoji_leave_no_cell_of_uncertain_width() {
+    let text = "ship it \u{1F1E9}\u{1F1EA} \u{1F44D}\u{1F3FD} \u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467} done";
+    let mut record = interlog::record::InteractionRecord::builder(text).build();
+    record.response = Some(text.into());
+    record.project = Some("\u{1F1EB}\u{1F1F7}".into());
+    let records = vec![record];
+    let uncertain = |c: char| matches!(c, '\u{1F1E6}'..='\u{1F1FF}' | '\u{1F3FB}'..='\u{1F3FF}' | '\u{200D}');
+    let mut list = loaded_app(&records, 120, 40);
+    let mut conversation = loaded_app(&records, 120, 40);
+    act(&mut conversation, &records, Action::OpenConversation);
+    act(&mut list, &records, Action::SelectTab(Tab::Prompt));
+    for (view, app) in [("browse", list), ("conversation", conversation)] {
+        let buffer = buffer(&app);
+        for cell in &buffer.content {
+            assert!(!cell.symbol().chars().any(uncertain), "{view}: {:?} reached a cell", cell.symbol());
+        }
+        let shown = screen(&app);
+        assert!(shown.contains("ship it [DE] 👍\\u{1f3fd} 👨\\u{200d}👩\\u{200d}👧 done"), "{view}:\n{shown}");
+    }
+}
