@@ -210,7 +210,9 @@ fn facts_line(record: &InteractionRecord) -> String {
     let mut facts = vec![record.timestamp.to_rfc3339()];
     facts.extend(record.model.clone());
     let approximate = record.usage_approximate;
-    facts.push(format!("{} in / {} out", tokens_marked(input, approximate), tokens_marked(output, approximate)));
+    if record.has_usage() {
+        facts.push(format!("{} in / {} out", tokens_marked(input, approximate), tokens_marked(output, approximate)));
+    }
     facts.extend(record.duration_ms.map(duration));
     facts.extend(record.stop_reason.as_ref().map(|reason| reason.as_str().to_owned()));
     if !record.tags.is_empty() {

@@ -392,3 +392,26 @@ fn flags_skin_tones_and_joined_emoji_leave_no_cell_of_uncertain_width() {
         assert!(shown.contains("ship it [DE] 👍\\u{1f3fd} 👨\\u{200d}👩\\u{200d}👧 done"), "{view}:\n{shown}");
     }
 }
+
+#[test]
+fn a_record_without_usage_shows_no_token_counts() {
+    let mut unreported = interlog::record::InteractionRecord::builder("no usage here").build();
+    unreported.model = Some("m".into());
+    let mut zero = interlog::record::InteractionRecord::builder("zero usage here").build();
+    zero.usage =
+        Some(interlog::record::TokenUsage { input_tokens: Some(0), output_tokens: Some(0), ..Default::default() });
+    for (mut record, shown) in [(unreported, false), (zero, true)] {
+        record.session_id = Some("sess-usage".into());
+        let records = vec![record];
+        let app = loaded_app(&records, 120, 40);
+        let text = screen(&app);
+        let row = text.lines().find(|line| line.contains("usage here")).unwrap_or_default();
+        assert_eq!(row.contains("0/0"), shown, "list row: {row:?}");
+        assert_eq!(text.contains("0 in / 0 out"), shown, "facts line:\n{text}");
+        let mut conversation = loaded_app(&records, 120, 40);
+        act(&mut conversation, &records, Action::OpenConversation);
+        let turn = screen(&conversation);
+        assert!(turn.contains("Σ 0 in / 0 out"), "the conversation is shown:\n{turn}");
+        assert_eq!(turn.contains("· 0 in / 0 out ·"), shown, "turn heading:\n{turn}");
+    }
+}

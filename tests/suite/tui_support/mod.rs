@@ -224,6 +224,7 @@ pub fn summary_of(entry: EntryId, record: &InteractionRecord) -> RecordSummary {
         input_tokens,
         output_tokens,
         usage_approximate: record.usage_approximate,
+        has_usage: record.has_usage(),
         duration_ms: record.duration_ms,
         tool_calls: record.tool_calls.len() as u32,
         has_error: record.error.is_some(),
