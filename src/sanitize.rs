@@ -3,6 +3,12 @@
 //! Control characters (C0, DEL, C1), bidirectional overrides and isolates, and other invisible
 //! format characters that can reorder or hide text are replaced by visible escapes such as
 //! `\x1b` or `\u{202e}`. Everything that writes record text to a terminal goes through here.
+//!
+//! Characters whose width terminals disagree on are made certain too, because a UI that counts
+//! one width where the terminal draws another leaves stray glyphs until the next full redraw:
+//! a flag (two regional indicators, one cell each for some, one double cell for others) is shown
+//! as its letters in brackets (`[DE]`), and a skin-tone modifier (two cells alone, none after an
+//! emoji) as an escape.
 
 use std::borrow::Cow;
 use std::fmt::Write;
@@ -21,6 +27,22 @@ pub fn sanitize_block(text: &str) -> Cow<'_, str> {
 /// True for characters that must never reach a terminal as themselves.
 pub fn is_unsafe_char(c: char) -> bool {
     c.is_control() || is_bidi_control(c) || is_invisible_format(c)
+}
+
+const REGIONAL_A: u32 = 0x1F1E6;
+
+fn regional_letter(c: char) -> Option<char> {
+    let offset = u32::from(c).checked_sub(REGIONAL_A).filter(|offset| *offset < 26)?;
+    char::from_u32(u32::from('A') + offset)
+}
+
+fn is_skin_tone(c: char) -> bool {
+    matches!(c, '\u{1F3FB}'..='\u{1F3FF}')
+}
+
+/// True for characters the terminal may draw at another width than the UI counts.
+fn is_uncertain_width(c: char) -> bool {
+    regional_letter(c).is_some() || is_skin_tone(c)
 }
 
 fn is_bidi_control(c: char) -> bool {
@@ -53,7 +75,8 @@ enum Layout {
 }
 
 fn sanitize_with(text: &str, layout: Layout) -> Cow<'_, str> {
-    let needs_work = text.chars().any(|c| is_unsafe_char(c) && !(layout == Layout::Block && c == '\n'));
+    let needs_work =
+        text.chars().any(|c| (is_unsafe_char(c) && !(layout == Layout::Block && c == '\n')) || is_uncertain_width(c));
     if !needs_work {
         return Cow::Borrowed(text);
     }
@@ -67,7 +90,16 @@ fn sanitize_with(text: &str, layout: Layout) -> Cow<'_, str> {
             ('\n', Layout::Line) => out.push_str("\\n"),
             ('\t', Layout::Line) => out.push_str("\\t"),
             ('\r', Layout::Line) => out.push_str("\\r"),
-            (c, _) if is_unsafe_char(c) => push_escape(&mut out, c),
+            (c, _) if is_unsafe_char(c) || is_skin_tone(c) => push_escape(&mut out, c),
+            (c, _) if regional_letter(c).is_some() => {
+                out.push('[');
+                out.extend(regional_letter(c));
+                if let Some(second) = chars.peek().copied().and_then(regional_letter) {
+                    out.push(second);
+                    chars.next();
+                }
+                out.push(']');
+            }
             (c, _) => out.push(c),
         }
     }
@@ -107,6 +139,13 @@ mod tests {
     fn blocks_keep_newlines_and_lines_escape_them() {
         assert_eq!(sanitize_block("a\r\nb\tc\rd"), "a\nb    c\\x0dd");
         assert_eq!(sanitize_line("a\nb\tc"), "a\\nb\\tc");
+    }
+
+    #[test]
+    fn flags_and_skin_tones_get_a_certain_width() {
+        assert_eq!(sanitize_line("go \u{1F1E9}\u{1F1EA}!"), "go [DE]!");
+        assert_eq!(sanitize_line("\u{1F1E9}\u{1F1EA}\u{1F1EB}\u{1F1F7}\u{1F1FA}"), "[DE][FR][U]");
+        assert_eq!(sanitize_block("\u{1F44D}\u{1F3FD} ok"), "\u{1F44D}\\u{1f3fd} ok");
     }
 
     #[test]

@@ -298,6 +298,12 @@ impl InteractionRecord {
     pub fn tokens(&self) -> (u64, u64) {
         self.usage.as_ref().map(|u| (u.input_tokens.unwrap_or(0), u.output_tokens.unwrap_or(0))).unwrap_or((0, 0))
     }
+
+    /// Whether the record reports a token count at all: without one, `tokens()` reads 0/0 for
+    /// "unknown".
+    pub fn has_usage(&self) -> bool {
+        self.usage.as_ref().is_some_and(|u| u.input_tokens.is_some() || u.output_tokens.is_some())
+    }
 }
 
 /// A new record id: a UUID v4 in its hyphenated form.

@@ -43,6 +43,7 @@ pub(crate) struct RawEntry {
     /// The hash of the record's `request_id` (0: none), for showing a call captured twice once.
     pub request_hash: u64,
     pub approximate: bool,
+    pub has_usage: bool,
 }
 
 /// The hash a request id is known by; 0 stands for none.
@@ -122,6 +123,7 @@ impl Batch {
             tags: (tags_start, self.tags.len() as u32 - tags_start),
             request_hash: request_hash(fields.request_id.non_empty_str().unwrap_or_default()),
             approximate: fields.usage_approximate,
+            has_usage: fields.has_usage,
         });
     }
 
@@ -163,6 +165,7 @@ impl Batch {
             tags: (self.tags.len() as u32, 0),
             request_hash: found.request_id.as_deref().map_or(0, request_hash),
             approximate: found.approximate,
+            has_usage: found.input_tokens > 0 || found.output_tokens > 0,
         });
     }
 

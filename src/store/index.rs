@@ -34,6 +34,8 @@ const UUID_ID: u8 = 4;
 const APPROXIMATE: u8 = 8;
 /// Not alive because another entry holds the same request (it may come back if that one goes).
 const DUPLICATE: u8 = 16;
+/// The record reports no token usage (its counts read 0 but are unknown).
+const NO_USAGE: u8 = 32;
 
 /// One record in the index (about 100 bytes; the bodies stay in the file).
 #[derive(Clone, Debug)]
@@ -82,6 +84,10 @@ impl Entry {
 
     pub fn is_approximate(&self) -> bool {
         self.flags & APPROXIMATE != 0
+    }
+
+    pub fn has_usage(&self) -> bool {
+        self.flags & NO_USAGE == 0
     }
 
     pub fn timestamp(&self) -> Timestamp {
@@ -323,6 +329,9 @@ impl Index {
             if raw.approximate {
                 self.entries[entry_id as usize].flags |= APPROXIMATE;
             }
+            if !raw.has_usage {
+                self.entries[entry_id as usize].flags |= NO_USAGE;
+            }
             if self.claim_request(entry_id, &mut killed) {
                 added.push(entry_id);
             }
@@ -433,6 +442,7 @@ impl Index {
         e.len = raw.len;
         e.input_tokens = raw.input_tokens;
         e.output_tokens = raw.output_tokens;
+        e.flags = if raw.has_usage { e.flags & !NO_USAGE } else { e.flags | NO_USAGE };
         e.tool_calls = raw.tool_calls.min(u32::from(u16::MAX)) as u16;
         e.duration_ms = raw.duration_ms.map(|d| d.min(u64::from(u32::MAX - 1)) as u32).unwrap_or(u32::MAX);
         e.stop_reason = stop_reason;
@@ -683,6 +693,7 @@ impl Index {
             input_tokens: e.input_tokens,
             output_tokens: e.output_tokens,
             usage_approximate: e.is_approximate(),
+            has_usage: e.has_usage(),
             duration_ms: (e.duration_ms != u32::MAX).then_some(u64::from(e.duration_ms)),
             tool_calls: u32::from(e.tool_calls),
             has_error: e.has_error(),

@@ -56,6 +56,8 @@ pub struct RecordSummary {
     pub output_tokens: u64,
     /// The counts are a transcript's mid-stream snapshot (`usage_approximate`).
     pub usage_approximate: bool,
+    /// The record reports token usage; without it the counts read 0 and mean "unknown".
+    pub has_usage: bool,
     pub duration_ms: Option<u64>,
     pub tool_calls: u32,
     pub has_error: bool,

@@ -31,6 +31,8 @@ pub(crate) struct LineFields<'a> {
     pub duration_ms: Option<u64>,
     pub input_tokens: u64,
     pub output_tokens: u64,
+    /// A `usage` object with a token count was there (0/0 and "not reported" differ).
+    pub has_usage: bool,
     prompt_line: Option<String>,
     message_line: Option<String>,
     pub tool_calls: u32,
@@ -169,6 +171,7 @@ impl<'de> FieldSink<'de> for LineFields<'de> {
                 let Object(usage) = map.next_value::<Object<Usage>>()?;
                 self.input_tokens = usage.input_tokens;
                 self.output_tokens = usage.output_tokens;
+                self.has_usage = usage.counted;
             }
             "prompt" => {
                 let raw = map.next_value::<&RawValue>()?;
@@ -201,14 +204,15 @@ impl<'de> FieldSink<'de> for LineFields<'de> {
 struct Usage {
     input_tokens: u64,
     output_tokens: u64,
+    counted: bool,
 }
 
 impl<'de> FieldSink<'de> for Usage {
     fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
         let value = map.next_value::<Scalar>()?.unsigned().unwrap_or(0);
         match key {
-            "input_tokens" => self.input_tokens = value,
-            "output_tokens" => self.output_tokens = value,
+            "input_tokens" => (self.input_tokens, self.counted) = (value, true),
+            "output_tokens" => (self.output_tokens, self.counted) = (value, true),
             _ => {}
         }
         Ok(())

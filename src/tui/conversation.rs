@@ -47,7 +47,9 @@ fn heading(label: &str, record: &InteractionRecord, totals: &RunningTotals, offs
     let mut facts = vec![label.to_owned(), time.to_string()];
     facts.extend(record.model.clone());
     let approximate = record.usage_approximate;
-    facts.push(format!("{} in / {} out", tokens_marked(input, approximate), tokens_marked(output, approximate)));
+    if record.has_usage() {
+        facts.push(format!("{} in / {} out", tokens_marked(input, approximate), tokens_marked(output, approximate)));
+    }
     facts.extend(record.duration_ms.map(duration));
     facts.push(format!(
         "Σ {} in / {} out · {}",

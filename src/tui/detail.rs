@@ -98,6 +98,38 @@ impl DetailData {
             Tab::Routing => None,
         }
     }
+
+    /// The tab's text as the pager gets it: the tab as shown (system prompt unfolded), the
+    /// Routing tab as labelled lines, the Raw tab as the pretty JSON.
+    pub fn tab_text(&self, tab: Tab) -> String {
+        match (tab, self.doc(tab)) {
+            (Tab::Raw, _) => self.pretty.clone(),
+            (_, Some(doc)) => doc.plain(&[]),
+            (_, None) => routing_text(self.routing.as_ref()),
+        }
+    }
+}
+
+fn routing_text(routing: Option<&RoutingView>) -> String {
+    let Some(routing) = routing else {
+        return "This record has no routing decision.\n".to_owned();
+    };
+    let confidence = match routing.confidence {
+        Some(confidence) if confidence.is_finite() => format!("{:.0}%", confidence.clamp(0.0, 1.0) * 100.0),
+        _ => "—".to_owned(),
+    };
+    let mut text = format!("profile     {}\nconfidence  {confidence}\n", routing.profile);
+    if !routing.reason.is_empty() {
+        text.push_str(&format!("reason      {}\n", routing.reason));
+    }
+    text.push_str("\nfeatures\n");
+    if routing.features.is_empty() {
+        text.push_str("  (none)\n");
+    }
+    for (key, value) in &routing.features {
+        text.push_str(&format!("  {key}  {value}\n"));
+    }
+    text
 }
 
 /// Builds the detail from a parsed record and its stored bytes.
@@ -191,7 +223,9 @@ fn facts_line(record: &InteractionRecord) -> String {
     facts.extend(record.model.clone());
     facts.extend(record.provider.clone());
     let approximate = record.usage_approximate;
-    facts.push(format!("{} in / {} out", tokens_marked(input, approximate), tokens_marked(output, approximate)));
+    if record.has_usage() {
+        facts.push(format!("{} in / {} out", tokens_marked(input, approximate), tokens_marked(output, approximate)));
+    }
     facts.extend(record.duration_ms.map(duration));
     facts.extend(record.ttft_ms.map(|ms| format!("ttft {}", duration(ms))));
     facts.extend(record.stop_reason.as_ref().map(|reason| reason.as_str().to_owned()));

@@ -24,7 +24,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("S", "statistics over time, by model/project/client"),
     ("b", "bad lines: file:line and reason"),
     ("y", "copy the JSON or the focused text (OSC 52)"),
-    ("e", "the pretty JSON or transcript in $PAGER"),
+    ("e", "the current tab or the transcript in $PAGER"),
     ("Esc", "close the overlay, the search or the view"),
     ("?", "this help (j/k scroll it, other keys close it)"),
     ("Ctrl-L", "redraw the whole screen"),

@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::{FixedOffset, Local, Offset, Utc};
 use crossterm::event::EventStream;
 use futures::{FutureExt, StreamExt};
-use tokio::signal::unix::{signal, SignalKind};
+use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
 use super::action::{Action, Effect, QueryReply};
@@ -53,7 +53,22 @@ pub fn run(options: Options) -> Result<(), TuiError> {
     runtime.block_on(run_async(options))
 }
 
+/// The signals that end the UI like `q` does (so the terminal is restored and a demo's directory
+/// removed).
+struct Signals {
+    terminate: Signal,
+    hangup: Signal,
+    interrupt: Signal,
+}
+
 async fn run_async(options: Options) -> Result<(), TuiError> {
+    // Before anything is drawn: a signal that came between the first frame and the event loop
+    // used to end the process by default, leaving the demo directory behind.
+    let signals = Signals {
+        terminate: signal(SignalKind::terminate())?,
+        hangup: signal(SignalKind::hangup())?,
+        interrupt: signal(SignalKind::interrupt())?,
+    };
     let mut guard = TerminalGuard::enter()?;
     let size = guard.terminal.size()?;
     let offset = Local::now().offset().fix();
@@ -70,7 +85,7 @@ async fn run_async(options: Options) -> Result<(), TuiError> {
     } else {
         Store::follow_sources(&options.sources, crate::store::FollowOptions::default(), send)?
     };
-    let result = event_loop(&mut guard.terminal, &mut app, store, store_rx).await;
+    let result = event_loop(&mut guard.terminal, &mut app, store, store_rx, signals).await;
     drop(guard);
     result
 }
@@ -85,14 +100,13 @@ async fn event_loop(
     app: &mut App,
     store: Store,
     mut store_rx: UnboundedReceiver<StoreEvent>,
+    signals: Signals,
 ) -> Result<(), TuiError> {
     let (reply_tx, mut reply_rx) = unbounded_channel::<Action>();
     let worker = Worker { store, latest_search: Arc::new(AtomicU64::new(0)), replies: reply_tx, offset: app.offset };
     let events = EventStream::new();
     futures::pin_mut!(events);
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut hangup = signal(SignalKind::hangup())?;
-    let mut interrupt = signal(SignalKind::interrupt())?;
+    let Signals { mut terminate, mut hangup, mut interrupt } = signals;
     let mut tick = tokio::time::interval(TICK);
     let mut store_batch = Vec::new();
     let mut reply_batch = Vec::new();

@@ -2,8 +2,10 @@
 //! on every way out (normal exit, error, panic, signal). Also the two things that talk to the
 //! terminal outside ratatui: the OSC 52 clipboard and the pager.
 
+use std::io::Read;
 use std::io::{self, Stdout, Write};
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use base64::Engine;
 use crossterm::cursor::Show;
@@ -86,11 +88,37 @@ pub fn page(terminal: &mut Term, text: &str) -> io::Result<()> {
     let pager = std::env::var("PAGER").ok().filter(|pager| !pager.trim().is_empty()).unwrap_or_else(|| "less".into());
     let mut words = pager.split_whitespace();
     let program = words.next().unwrap_or("less");
+    let started = Instant::now();
     let status = Command::new(program).args(words).arg(file.path()).status();
+    if status.is_ok() && started.elapsed() < PAGER_AT_ONCE {
+        wait_for_a_key(program)?;
+    }
     enter_ui_mode()?;
     full_redraw(terminal)?;
     match status {
         Ok(_) => Ok(()),
         Err(err) => Err(io::Error::new(err.kind(), format!("cannot run the pager `{program}`: {err}"))),
     }
+}
+
+/// A pager that returns sooner than this did not wait for the user (`PAGER=cat`, a pager that
+/// found no terminal): without a pause its output would flash and vanish under the UI. A person
+/// quitting `less` takes longer; if one is that quick, the cost is one more key.
+const PAGER_AT_ONCE: Duration = Duration::from_secs(1);
+
+/// Says why the UI is not back yet and waits for one key (read raw, so any key does; an escape
+/// sequence arrives in one read and is taken whole).
+fn wait_for_a_key(program: &str) -> io::Result<()> {
+    let mut out = io::stdout();
+    write!(
+        out,
+        "\r\n[`{}` returned at once] Press any key to return to interlog…",
+        crate::sanitize::sanitize_line(program)
+    )?;
+    out.flush()?;
+    enable_raw_mode()?;
+    let mut key = [0u8; 64];
+    let read = io::stdin().read(&mut key);
+    disable_raw_mode()?;
+    read.map(|_| ())
 }

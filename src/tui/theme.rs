@@ -1,5 +1,12 @@
 //! Colours and emphasis. Only the 16 named ANSI colours are used, so the terminal's own palette
-//! (dark or light) decides the actual shades; with `NO_COLOR` set, emphasis alone carries meaning.
+//! decides the shades; with `NO_COLOR` set, emphasis alone carries meaning.
+//!
+//! The background may be dark or light (or a dark grey, as in GNOME's Tango), and interlog cannot
+//! ask which. So text is coloured only as an explicit pair of a foreground and a background (black
+//! on green, white on red, …), which reads whatever the terminal's background is; a colour on the
+//! terminal's own background is kept for graphics (the bars of the statistics). Bold, underline,
+//! dim and reverse video do the rest. The suite checks the contrast of every glyph of every
+//! snapshot screen on dark and light palettes.
 
 use ratatui::style::{Color, Modifier, Style};
 
@@ -27,11 +34,24 @@ impl Theme {
         Theme { color: false }
     }
 
-    fn fg(&self, color: Color) -> Style {
+    /// A colour on the terminal's background, for graphics only: as text it would not read on
+    /// every background.
+    fn graphic(&self, color: Color) -> Style {
         if self.color {
             Style::new().fg(color)
         } else {
             Style::new()
+        }
+    }
+
+    /// A badge: `fg` on `bg`, both given, so it reads on any terminal background; bold alone
+    /// without colour. Not reversed by the reverse-video bars it may sit in.
+    fn pair(&self, fg: Color, bg: Color) -> Style {
+        let style = Style::new().add_modifier(Modifier::BOLD).remove_modifier(Modifier::REVERSED);
+        if self.color {
+            style.fg(fg).bg(bg)
+        } else {
+            style
         }
     }
 
@@ -48,12 +68,12 @@ impl Theme {
     }
 
     pub fn title(&self) -> Style {
-        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+        self.bold()
     }
 
     pub fn border(&self, focused: bool) -> Style {
         if focused {
-            self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+            self.bold()
         } else {
             self.dim()
         }
@@ -68,36 +88,45 @@ impl Theme {
     }
 
     pub fn live(&self) -> Style {
-        self.fg(Color::Green).add_modifier(Modifier::BOLD)
+        self.pair(Color::Black, Color::Green)
     }
 
     pub fn paused(&self) -> Style {
-        self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
+        self.pair(Color::Black, Color::Yellow)
     }
 
     pub fn error(&self) -> Style {
-        self.fg(Color::Red).add_modifier(Modifier::BOLD)
+        self.pair(Color::White, Color::Red)
     }
 
     pub fn ok(&self) -> Style {
-        self.fg(Color::Green)
+        self.pair(Color::Black, Color::Green)
+    }
+
+    /// A filled gauge: green on black, so that both the bar and its label read on any background.
+    pub fn gauge(&self) -> Style {
+        if self.color {
+            Style::new().fg(Color::Green).bg(Color::Black)
+        } else {
+            Style::new()
+        }
     }
 
     pub fn key(&self) -> Style {
-        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+        Style::new().add_modifier(Modifier::BOLD)
     }
 
     /// Matched characters in fuzzy search.
     pub fn matched(&self) -> Style {
-        self.fg(Color::Yellow).add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+        Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
     }
 
     pub fn accent(&self) -> Style {
-        self.fg(Color::Magenta)
+        self.bold()
     }
 
     pub fn bar(&self) -> Style {
-        self.fg(Color::Blue)
+        self.graphic(Color::Magenta)
     }
 
     pub fn tone(&self, tone: Tone) -> Style {
@@ -105,13 +134,13 @@ impl Theme {
             Tone::Body => self.plain(),
             Tone::Heading => self.title(),
             Tone::Dim => self.dim(),
-            Tone::User => self.fg(Color::Green).add_modifier(Modifier::BOLD),
-            Tone::Assistant => self.fg(Color::Blue).add_modifier(Modifier::BOLD),
-            Tone::System => self.fg(Color::Magenta).add_modifier(Modifier::BOLD),
-            Tone::Tool => self.fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            Tone::User => self.pair(Color::Black, Color::Green),
+            Tone::Assistant => self.pair(Color::White, Color::Blue),
+            Tone::System => self.pair(Color::White, Color::Magenta),
+            Tone::Tool => self.pair(Color::Black, Color::Yellow),
             Tone::Ok => self.ok(),
             Tone::Error => self.error(),
-            Tone::Key => self.fg(Color::Cyan),
+            Tone::Key => self.bold(),
             Tone::Json => self.plain(),
         }
     }

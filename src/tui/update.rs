@@ -508,7 +508,11 @@ fn focused_text(app: &App) -> Option<String> {
 fn copy(app: &mut App, effects: &mut Vec<Effect>) {
     match focused_text(app) {
         Some(text) => {
-            app.flash = Some(format!("Copied {} bytes to the clipboard (OSC 52).", text.len()));
+            // OSC 52 has no answer: whether the terminal took it cannot be known, so say what was done.
+            app.flash = Some(format!(
+                "Sent {} bytes to the terminal's clipboard (needs OSC 52 support in the terminal).",
+                text.len()
+            ));
             effects.push(Effect::Copy(text));
         }
         None => app.flash = Some("Nothing to copy yet.".into()),
@@ -518,7 +522,7 @@ fn copy(app: &mut App, effects: &mut Vec<Effect>) {
 fn pager(app: &mut App, effects: &mut Vec<Effect>) {
     let text = match &app.view {
         View::Conversation(view) => view.doc.as_ref().map(|doc| doc.plain(&[])),
-        _ => app.detail.data.as_ref().map(|data| data.pretty.clone()),
+        _ => app.detail.data.as_ref().map(|data| data.tab_text(app.detail.tab())),
     };
     match text {
         Some(text) => effects.push(Effect::Pager(text)),

@@ -392,3 +392,22 @@ fn a_repeated_id_finds_the_newest_record_under_it() {
     let found = store.summary(store.find_id("dup").unwrap()).unwrap();
     assert_eq!(found.project.as_deref(), Some("later"));
 }
+
+#[test]
+fn summaries_say_whether_usage_was_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = [
+        r#"{"id":"none","timestamp":"2026-11-21T13:00:00Z"}"#,
+        r#"{"id":"empty","timestamp":"2026-11-21T13:00:01Z","usage":{}}"#,
+        r#"{"id":"zero","timestamp":"2026-11-21T13:00:02Z","usage":{"input_tokens":0,"output_tokens":0}}"#,
+        r#"{"id":"some","timestamp":"2026-11-21T13:00:03Z","usage":{"output_tokens":7}}"#,
+    ];
+    std::fs::write(dir.path().join("interactions-2026-11-21.jsonl"), lines.join("\n") + "\n").unwrap();
+    let store = Store::load(dir.path()).unwrap();
+    for (id, reported) in [("none", false), ("empty", false), ("zero", true), ("some", true)] {
+        let summary = store.summary(store.find_id(id).unwrap()).unwrap();
+        assert_eq!(summary.has_usage, reported, "{id}");
+        let record = store.read_record(store.find_id(id).unwrap()).unwrap();
+        assert_eq!(record.has_usage(), reported, "{id}: the record and its summary agree");
+    }
+}

@@ -32,10 +32,14 @@ impl Session {
     }
 
     fn start_with(dir: &Path, config_home: &Path, env: &[(&str, &str)]) -> Session {
+        Session::start_args(&["--dir", dir.to_str().unwrap(), "tui"], config_home, env)
+    }
+
+    fn start_args(args: &[&str], config_home: &Path, env: &[(&str, &str)]) -> Session {
         let pair =
             native_pty_system().openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 }).unwrap();
         let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_interlog"));
-        command.args(["--dir", dir.to_str().unwrap(), "tui"]);
+        command.args(args);
         command.env("TERM", "xterm-256color");
         command.env("XDG_CONFIG_HOME", config_home);
         command.env("HOME", config_home);
@@ -244,6 +248,33 @@ fn sigterm_restores_the_terminal() {
 }
 
 #[test]
+fn the_demo_directory_goes_on_every_way_out() {
+    for (how, signal) in [("q", None), ("SIGHUP", Some("-HUP")), ("SIGTERM", Some("-TERM")), ("SIGINT", Some("-INT"))] {
+        let tmp = tempfile::tempdir().unwrap();
+        let tmp_path = tmp.path().to_str().unwrap();
+        let mut ui = Session::start_args(&["demo"], tmp.path(), &[("TMPDIR", tmp_path)]);
+        ui.wait_for_text("interlog demo");
+        let demo_dirs = || {
+            std::fs::read_dir(tmp.path())
+                .unwrap()
+                .filter_map(Result::ok)
+                .filter(|entry| entry.file_name().to_string_lossy().starts_with("interlog-demo-"))
+                .count()
+        };
+        assert_eq!(demo_dirs(), 1, "{how}: the demo writes into a directory of its own");
+        match signal {
+            None => ui.send("q"),
+            Some(signal) => {
+                let pid = ui.child.process_id().unwrap().to_string();
+                assert!(Command::new("kill").args([signal, &pid]).status().unwrap().success());
+            }
+        }
+        ui.wait_for_exit();
+        assert_eq!(demo_dirs(), 0, "{how}: the demo directory is removed");
+    }
+}
+
+#[test]
 fn keys_reach_the_views() {
     let dir = tempfile::tempdir().unwrap();
     let lines: Vec<String> =
@@ -299,8 +330,9 @@ fn y_copies_the_stored_line_with_osc_52_and_e_pages_and_comes_back() {
             ui.feed(&bytes);
         }
     }
-    ui.wait_for_text("Copied");
+    ui.wait_for_text("needs OSC 52");
 
+    ui.send("4");
     let before_pager = ui.raw.len();
     ui.send("e");
     let deadline = Instant::now() + PATIENCE;
@@ -319,6 +351,9 @@ fn y_copies_the_stored_line_with_osc_52_and_e_pages_and_comes_back() {
     };
     assert!(paged.contains("  \"id\": \"e2e-copy\""), "pretty JSON:\n{paged}");
     assert!(!paged.contains('\x1b'), "no raw ESC reaches the pager");
+    // `cp` returns at once: its output (none here) stays on screen until a key is pressed.
+    ui.wait_for_text("Press any key to return");
+    ui.send("x");
     // Back in the UI: it left the alternate screen for the pager and entered it again (raw mode
     // is on again by then), and redraws; keys still work.
     let deadline = Instant::now() + PATIENCE;

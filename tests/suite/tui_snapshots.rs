@@ -18,6 +18,7 @@ const SIZES: [(u16, u16); 2] = [(120, 40), (80, 24)];
 fn each_size(name: &str, build: impl Fn(u16, u16) -> App) {
     for (width, height) in SIZES {
         let app = build(width, height);
+        assert_readable_on_every_palette(&format!("{name}_{width}x{height}"), &app);
         insta::assert_snapshot!(format!("{name}_{width}x{height}"), screen(&app));
     }
 }
@@ -344,4 +345,73 @@ fn a_capped_fuzzy_list_says_it_is_the_top_of_more() {
     assert!(shown.contains("top 5000 of 980039 records"), "{shown}");
     app.load.bad_lines = 1;
     assert!(screen(&app).contains("⚠ 1 bad line (b)"));
+}
+
+#[test]
+fn the_footer_drops_hints_by_rank_and_never_cuts_one() {
+    let records = records();
+    for width in [60u16, 70, 80, 100, 160] {
+        let browse = loaded_app(&records, width, 24);
+        let mut conversation = loaded_app(&records, width, 24);
+        act(&mut conversation, &records, Action::OpenConversation);
+        for (view, app) in [("browse", browse), ("conversation", conversation)] {
+            let text = screen(&app);
+            let footer = text.lines().last().unwrap_or_default().trim_end().to_owned();
+            assert!(footer.starts_with(" ? help"), "{view} at {width}: {footer:?}");
+            assert!(footer.contains("q quit"), "{view} at {width}: {footer:?}");
+            let last_word = footer.rsplit(' ').next().unwrap_or_default();
+            let whole = ["help", "search", "facets", "conversation", "focus", "tabs", "stats", "copy", "pager", "quit"];
+            let whole = whole.iter().chain(&["back", "scroll", "details"]).any(|word| *word == last_word);
+            assert!(whole, "{view} at {width}: the footer ends in a cut hint: {footer:?}");
+        }
+    }
+    let wide = screen(&loaded_app(&records, 160, 24));
+    assert!(wide.lines().last().unwrap_or_default().contains("S stats"), "all hints at 160 columns");
+}
+
+/// A flag, a skin tone or a joined emoji is drawn by some terminals at another width than
+/// ratatui counts: what is left in the buffer must be of a width both agree on.
+#[test]
+fn flags_skin_tones_and_joined_emoji_leave_no_cell_of_uncertain_width() {
+    let text = "ship it \u{1F1E9}\u{1F1EA} \u{1F44D}\u{1F3FD} \u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467} done";
+    let mut record = interlog::record::InteractionRecord::builder(text).build();
+    record.response = Some(text.into());
+    record.project = Some("\u{1F1EB}\u{1F1F7}".into());
+    let records = vec![record];
+    let uncertain = |c: char| matches!(c, '\u{1F1E6}'..='\u{1F1FF}' | '\u{1F3FB}'..='\u{1F3FF}' | '\u{200D}');
+    let mut list = loaded_app(&records, 120, 40);
+    let mut conversation = loaded_app(&records, 120, 40);
+    act(&mut conversation, &records, Action::OpenConversation);
+    act(&mut list, &records, Action::SelectTab(Tab::Prompt));
+    for (view, app) in [("browse", list), ("conversation", conversation)] {
+        let buffer = buffer(&app);
+        for cell in &buffer.content {
+            assert!(!cell.symbol().chars().any(uncertain), "{view}: {:?} reached a cell", cell.symbol());
+        }
+        let shown = screen(&app);
+        assert!(shown.contains("ship it [DE] 👍\\u{1f3fd} 👨\\u{200d}👩\\u{200d}👧 done"), "{view}:\n{shown}");
+    }
+}
+
+#[test]
+fn a_record_without_usage_shows_no_token_counts() {
+    let mut unreported = interlog::record::InteractionRecord::builder("no usage here").build();
+    unreported.model = Some("m".into());
+    let mut zero = interlog::record::InteractionRecord::builder("zero usage here").build();
+    zero.usage =
+        Some(interlog::record::TokenUsage { input_tokens: Some(0), output_tokens: Some(0), ..Default::default() });
+    for (mut record, shown) in [(unreported, false), (zero, true)] {
+        record.session_id = Some("sess-usage".into());
+        let records = vec![record];
+        let app = loaded_app(&records, 120, 40);
+        let text = screen(&app);
+        let row = text.lines().find(|line| line.contains("usage here")).unwrap_or_default();
+        assert_eq!(row.contains("0/0"), shown, "list row: {row:?}");
+        assert_eq!(text.contains("0 in / 0 out"), shown, "facts line:\n{text}");
+        let mut conversation = loaded_app(&records, 120, 40);
+        act(&mut conversation, &records, Action::OpenConversation);
+        let turn = screen(&conversation);
+        assert!(turn.contains("Σ 0 in / 0 out"), "the conversation is shown:\n{turn}");
+        assert_eq!(turn.contains("· 0 in / 0 out ·"), shown, "turn heading:\n{turn}");
+    }
 }

@@ -349,8 +349,31 @@ fn copy_and_pager_ask_the_runtime() {
     let mut app = loaded_app(&records, 120, 40);
     let effects = press(&mut app, &records, "y");
     assert!(matches!(&effects[..], [Effect::Copy(text)] if text.contains("\"id\":\"rec-0007-b1c2\"")));
-    let effects = press(&mut app, &records, "e");
-    assert!(matches!(&effects[..], [Effect::Pager(text)] if text.contains("  \"id\": \"rec-0007-b1c2\"")));
+    let flash = app.flash.clone().unwrap_or_default();
+    assert!(flash.contains("needs OSC 52") && !flash.to_lowercase().contains("copied"), "{flash}");
+}
+
+#[test]
+fn the_pager_gets_the_current_tab_s_text() {
+    let records = records();
+    let mut app = loaded_app(&records, 120, 40);
+    let paged = |effects: Vec<Effect>| match &effects[..] {
+        [Effect::Pager(text)] => text.clone(),
+        other => panic!("expected one pager effect, got {other:?}"),
+    };
+    let cases: &[(&str, &[&str], &str)] = &[
+        ("1e", &["▶ Prompt", "Run the tests again", "◀ Response", "You are a careful coding agent."], "\"id\""),
+        ("2e", &["1. ✗ Bash", "\"command\": \"cargo test\"", "2. ✓ Edit"], "▶ Prompt"),
+        ("3e", &["profile     deep-code", "confidence  82%", "multi-file edit", "lang.primary  rust"], "▶ Prompt"),
+        ("4e", &["  \"id\": \"rec-0007-b1c2\""], "▶ Prompt"),
+    ];
+    for (keys, wanted, unwanted) in cases {
+        let text = paged(press(&mut app, &records, keys));
+        for want in *wanted {
+            assert!(text.contains(want), "{keys}: no {want:?} in\n{text}");
+        }
+        assert!(!text.contains(unwanted), "{keys}: {unwanted:?} in\n{text}");
+    }
 }
 
 #[test]

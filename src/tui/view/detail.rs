@@ -69,7 +69,7 @@ fn routing(app: &App, routing: Option<&RoutingView>, area: Rect, buf: &mut Buffe
                 Gauge::default()
                     .ratio(ratio)
                     .label(format!("{:.0}%", ratio * 100.0))
-                    .gauge_style(theme.ok())
+                    .gauge_style(theme.gauge())
                     .use_unicode(true)
                     .render(Rect::new(area.x + 12, y, gauge_width, 1), buf);
             }

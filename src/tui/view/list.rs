@@ -162,6 +162,8 @@ fn cell(app: &App, summary: &RecordSummary, column: Column) -> (String, Style) {
         Column::Project => (text(&summary.project), Style::new()),
         Column::Client => (text(&summary.client), theme.dim()),
         Column::Model => (text(&summary.model), Style::new()),
+        // No usage reported: nothing, rather than a 0/0 that reads as "free".
+        Column::Tokens if !summary.has_usage => ("–".into(), theme.dim()),
         Column::Tokens => {
             let approximate = summary.usage_approximate;
             let text = format!(

@@ -93,28 +93,57 @@ pub fn bottom_line(app: &App, area: Rect, buf: &mut Buffer) {
         buf.set_stringn(area.x, area.y, text, usize::from(area.width), theme.error());
         return;
     }
-    let hints: &[(&str, &str)] = match app.view {
-        View::Browse => &[
-            ("?", "help"),
-            ("/", "search"),
-            ("f", "facets"),
-            ("Enter", "conversation"),
-            ("Tab", "focus"),
-            ("1-4", "tabs"),
-            ("S", "stats"),
-            ("y", "copy"),
-            ("e", "pager"),
-            ("q", "quit"),
-        ],
-        View::Conversation(_) => {
-            &[("Esc", "back"), ("j/k", "scroll"), ("t", "tool details"), ("y", "copy"), ("e", "pager"), ("q", "quit")]
-        }
-        View::Stats(_) => &[("Esc", "back"), ("x", "clear filters"), ("q", "quit")],
-    };
     let mut spans = Vec::new();
-    for (key, what) in hints {
+    for (key, what) in fitting_hints(view_hints(&app.view), usize::from(area.width)) {
         spans.push(Span::styled(format!(" {key}"), theme.key()));
         spans.push(Span::styled(format!(" {what} "), Style::new()));
     }
     Line::from(spans).render(area, buf);
+}
+
+/// A key hint: key, what it does, and its rank (0 first kept when the line is too narrow).
+type Hint = (&'static str, &'static str, u8);
+
+/// The hints of a view in the order shown. `? help` ranks first everywhere: the help lists the rest.
+fn view_hints(view: &View) -> &'static [Hint] {
+    match view {
+        View::Browse => &[
+            ("?", "help", 0),
+            ("/", "search", 2),
+            ("f", "facets", 4),
+            ("Enter", "conversation", 3),
+            ("Tab", "focus", 5),
+            ("1-4", "tabs", 6),
+            ("S", "stats", 9),
+            ("y", "copy", 7),
+            ("e", "pager", 8),
+            ("q", "quit", 1),
+        ],
+        View::Conversation(_) => &[
+            ("?", "help", 0),
+            ("Esc", "back", 1),
+            ("j/k", "scroll", 3),
+            ("t", "tool details", 4),
+            ("y", "copy", 5),
+            ("e", "pager", 6),
+            ("q", "quit", 2),
+        ],
+        View::Stats(_) => &[("?", "help", 0), ("Esc", "back", 1), ("x", "clear filters", 3), ("q", "quit", 2)],
+    }
+}
+
+/// The hints that fit in `width` columns, best ranked first, shown in their own order.
+fn fitting_hints(hints: &[Hint], width: usize) -> Vec<(&'static str, &'static str)> {
+    let cost = |(key, what, _): &Hint| display_width(key) + display_width(what) + 3;
+    let mut ranked: Vec<&Hint> = hints.iter().collect();
+    ranked.sort_by_key(|hint| hint.2);
+    let mut used = 0;
+    let mut kept = Vec::new();
+    for hint in ranked {
+        if used + cost(hint) <= width || hint.2 == 0 {
+            used += cost(hint);
+            kept.push(hint.2);
+        }
+    }
+    hints.iter().filter(|hint| kept.contains(&hint.2)).map(|&(key, what, _)| (key, what)).collect()
 }

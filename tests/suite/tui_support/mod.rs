@@ -2,6 +2,8 @@
 //! runtime would feed it, so tests exercise the real state transitions without a store.
 #![allow(dead_code)]
 
+pub mod palette;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -222,6 +224,7 @@ pub fn summary_of(entry: EntryId, record: &InteractionRecord) -> RecordSummary {
         input_tokens,
         output_tokens,
         usage_approximate: record.usage_approximate,
+        has_usage: record.has_usage(),
         duration_ms: record.duration_ms,
         tool_calls: record.tool_calls.len() as u32,
         has_error: record.error.is_some(),
@@ -306,11 +309,32 @@ pub fn act(app: &mut App, records: &[InteractionRecord], action: Action) -> Vec<
     kept
 }
 
-/// The screen as text, one line a row, trailing blanks trimmed.
-pub fn screen(app: &App) -> String {
+/// The drawn buffer.
+pub fn buffer(app: &App) -> ratatui::buffer::Buffer {
     let mut terminal = Terminal::new(TestBackend::new(app.width, app.height)).unwrap();
     terminal.draw(|frame| frame.render_widget(app, frame.area())).unwrap();
-    let buffer = terminal.backend().buffer();
+    terminal.backend().buffer().clone()
+}
+
+/// Every glyph on screen reads on a dark and on a light terminal.
+pub fn assert_readable_on_every_palette(name: &str, app: &App) {
+    let buffer = buffer(app);
+    for palette in &palette::PALETTES {
+        let low = palette.low_contrast_cells(&buffer);
+        assert!(
+            low.is_empty(),
+            "{name} on {}: {} cells below {}:\n{}",
+            palette.name,
+            low.len(),
+            palette::MIN_CONTRAST,
+            low[..low.len().min(20)].join("\n")
+        );
+    }
+}
+
+/// The screen as text, one line a row, trailing blanks trimmed.
+pub fn screen(app: &App) -> String {
+    let buffer = &buffer(app);
     let mut out = String::new();
     for y in 0..buffer.area.height {
         let mut line = String::new();
