@@ -334,6 +334,12 @@ impl Store {
         self.inner.read().len()
     }
 
+    /// Changes when the store compacts and gives every entry a new id: ids obtained before
+    /// then resolve to nothing. A reader that must not miss records looks again when it changed.
+    pub fn epoch(&self) -> u64 {
+        self.inner.read().epoch()
+    }
+
     /// Index entry slots held (about 128 bytes each): the records indexed, hidden duplicates
     /// and removed entries not yet compacted away. Stays within a small multiple of
     /// [`Store::len`] (plus 10 000) however often files are rewritten.
