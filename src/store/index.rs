@@ -145,6 +145,19 @@ impl Interner {
         sym
     }
 
+    /// Keeps the names `used` marks (`NONE` always), renumbered in their order; returns each
+    /// old name's new symbol.
+    fn keep(&mut self, used: &[bool]) -> Vec<Sym> {
+        let mut moved = vec![NONE; self.names.len()];
+        let old = std::mem::replace(self, Interner::new());
+        for (sym, name) in old.names.into_iter().enumerate().skip(1) {
+            if used.get(sym).copied().unwrap_or(false) {
+                moved[sym] = self.intern(&name);
+            }
+        }
+        moved
+    }
+
     pub fn get(&self, text: &str) -> Option<Sym> {
         if text.is_empty() {
             return Some(NONE);
@@ -661,6 +674,7 @@ impl Index {
             !holders.is_empty()
         });
         self.ids.renumber(&moved);
+        self.compact_names();
         self.rebuild_postings();
         self.base += moved.len() as u32;
         self.dead_slots = 0;
@@ -693,6 +707,33 @@ impl Index {
         *text = kept_text;
         *tag_lists = kept_tags;
         self.dead_with_text = 0;
+    }
+
+    /// Drops the names no kept entry carries (a file rewritten with new sessions or tags each
+    /// time would otherwise grow the interner and the posting lists), once they are the most.
+    fn compact_names(&mut self) {
+        let mut used = vec![false; self.names.len()];
+        for e in &self.entries {
+            for sym in [e.session, e.project, e.client, e.model, e.stop_reason] {
+                used[sym as usize] = true;
+            }
+        }
+        for &tag in &self.tag_lists {
+            used[tag as usize] = true;
+        }
+        if used.iter().filter(|&&u| u).count() * 2 > used.len() {
+            return;
+        }
+        let moved = self.names.keep(&used);
+        for e in &mut self.entries {
+            for sym in [&mut e.session, &mut e.project, &mut e.client, &mut e.model, &mut e.stop_reason] {
+                *sym = moved[*sym as usize];
+            }
+        }
+        for tag in &mut self.tag_lists {
+            *tag = moved[*tag as usize];
+        }
+        self.by_name = Vec::new();
     }
 
     pub fn id_of(&self, entry: u32) -> Cow<'_, str> {
@@ -894,12 +935,15 @@ mod tests {
         let fresh = index.add_batch(hidden, &batch(&[record("d", r#","request_id":"q","tags":["x"]"#)]), 1);
         index.insert_in_order(fresh);
         let old_k = index.entry_id(index.find_id("k").unwrap());
-        let round = |n: usize| -> Vec<String> { (0..2_000).map(|i| record(&format!("r{n}-{i}"), "")).collect() };
+        let round = |n: usize| -> Vec<String> {
+            (0..2_000).map(|i| record(&format!("r{n}-{i}"), &format!(r#","session_id":"s{n}-{i}""#))).collect()
+        };
         for n in 0..40 {
             index.remove_file(rewritten);
             let fresh = index.add_batch(rewritten, &batch(&round(n)), 1);
             index.insert_in_order(fresh);
             assert!(index.slots() <= 2 + COMPACT_AFTER + 2 * 2_000, "{} slots", index.slots());
+            assert!(index.names.len() <= 2 * (3 + COMPACT_AFTER + 2 * 2_000), "{} names", index.names.len());
         }
         assert!(index.epoch() > 0);
         assert!(index.live_entry(old_k).is_none(), "an id from before a compaction resolves to nothing");
@@ -915,7 +959,11 @@ mod tests {
         assert_eq!(index.len(), 2_001);
         assert_eq!(index.order.len(), 2_001);
         let newest = index.find_id("r39-1999").unwrap();
-        assert_eq!(index.summary(index.entry_id(newest)).unwrap().id, "r39-1999");
+        let summary = index.summary(index.entry_id(newest)).unwrap();
+        assert_eq!((summary.id.as_str(), summary.session_id.as_deref()), ("r39-1999", Some("s39-1999")));
+        let session = index.names.get("s39-1999").unwrap();
+        assert_eq!(index.postings(session), [newest]);
+        assert!(index.names.get("s0-5").is_none(), "a name only removed entries carried is gone");
     }
 
     #[test]
