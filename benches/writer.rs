@@ -1,4 +1,5 @@
-//! Writer throughput: records/s for a ~2 KB record, 1 and 2 threads, default and durable.
+//! Writer throughput: records/s for a ~2 KB record, 1 and 2 threads, default and durable, and
+//! with redaction off or hitting a secret.
 //! `cargo bench --bench writer`
 
 use std::time::{Duration, Instant};
@@ -62,6 +63,23 @@ fn writer(c: &mut Criterion) {
             });
         }
     }
+    // The cost of scanning every text for secrets (`redact`, on by default above): the same
+    // record with the scan off, and a record that holds a key (so it is copied and rewritten).
+    for (name, config, secret) in [
+        ("redact-off/1-thread", InteractionsConfig { redact: false, ..Default::default() }, false),
+        ("redact-hit/1-thread", InteractionsConfig::default(), true),
+    ] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let logger = InteractionLogger::open(dir.path(), config).expect("open");
+        let mut record = record.clone();
+        if secret {
+            record.prompt = record.prompt.map(|p| format!("{p} key sk-ant-api03-AbCdEf0123456789_xyzXYZ"));
+        }
+        group.bench_function(name, |b| b.iter_custom(|iters| write_batch(&logger, &record, 1, iters)));
+    }
+    // The scan alone, without the file: what `redact = true` adds to a record with no secret.
+    let redactor = interlog::capture::Redactor::new(true, &[]);
+    group.bench_function("redact-scan-only", |b| b.iter(|| redactor.finds_in_record(std::hint::black_box(&record))));
     group.finish();
 }
 

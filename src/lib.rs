@@ -20,6 +20,9 @@ pub mod cli;
 
 #[cfg(feature = "server")]
 pub mod server;
+
+#[cfg(feature = "proxy")]
+pub mod proxy;
 #[cfg(feature = "cli")]
 pub mod textfmt;
 #[cfg(feature = "cli")]

@@ -25,6 +25,11 @@ pub struct InteractionsConfig {
     pub truncate_tool_results: usize,
     /// `true`: fsync after every record, so it survives a power cut, not just a crash.
     pub durable: bool,
+    /// `true`: secrets inside recorded text (provider API keys, AWS access keys, bearer tokens,
+    /// private key blocks) are replaced by `[REDACTED]` before writing.
+    pub redact: bool,
+    /// Extra literal prefixes to redact, with the token characters that follow each one.
+    pub redact_prefixes: Vec<String>,
 }
 
 impl Default for InteractionsConfig {
@@ -37,6 +42,8 @@ impl Default for InteractionsConfig {
             include_responses: true,
             truncate_tool_results: 2048,
             durable: false,
+            redact: true,
+            redact_prefixes: Vec::new(),
         }
     }
 }

@@ -13,7 +13,7 @@ use std::sync::{Arc, RwLock};
 use chrono::NaiveDate;
 
 use super::guard::{directory_warning, open_private_append, FileIdentity, Refusal};
-use super::{daily_file_name, prune_all, Clock, InteractionsConfig, PruneError, SystemClock};
+use super::{daily_file_name, prune_all, Clock, InteractionsConfig, PruneError, Redactor, SystemClock};
 use crate::record::{InteractionRecord, Message, Role, Timestamp, ValidationError};
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +44,8 @@ pub struct InteractionLogger {
 struct Inner {
     dir: PathBuf,
     config: InteractionsConfig,
+    /// Built once from the config: the first-byte table is not remade per record.
+    redactor: Redactor,
     clock: Arc<dyn Clock>,
     notices: Vec<String>,
     /// Writers share the day's file under the read lock (the kernel serialises `O_APPEND`
@@ -94,7 +96,8 @@ impl InteractionLogger {
         for notice in &notices {
             tracing::warn!(target: "interlog::capture", "{notice}");
         }
-        let inner = Inner { dir, config, clock, notices, day: RwLock::new(None) };
+        let redactor = Redactor::new(config.redact, &config.redact_prefixes);
+        let inner = Inner { dir, config, redactor, clock, notices, day: RwLock::new(None) };
         Ok(InteractionLogger { inner: Arc::new(inner) })
     }
 
@@ -120,7 +123,7 @@ impl InteractionLogger {
         if !self.inner.config.enabled {
             return Ok(record.id.clone());
         }
-        let shaped = apply_policy(record, &self.inner.config);
+        let shaped = apply_policy(record, &self.inner.config, &self.inner.redactor);
         // Dropping messages can leave nothing a reader would call a prompt.
         shaped.validate()?;
         let mut line = Vec::with_capacity(1024);
@@ -327,14 +330,19 @@ fn create_private_dir(dir: &Path) -> Result<(), CaptureError> {
 
 /// The record as the config says to store it, with its timestamp in the writer's form (UTC,
 /// milliseconds, `Z`); borrowed when that changes nothing.
-fn apply_policy<'a>(record: &'a InteractionRecord, config: &InteractionsConfig) -> Cow<'a, InteractionRecord> {
+fn apply_policy<'a>(
+    record: &'a InteractionRecord,
+    config: &InteractionsConfig,
+    redactor: &Redactor,
+) -> Cow<'a, InteractionRecord> {
     let restamp = !record.timestamp.is_writer_form();
     let drop_messages = !config.include_messages && (!record.messages.is_empty() || record.system_prompt.is_some());
     let drop_response = !config.include_responses && record.response.is_some();
     let limit = config.truncate_tool_results;
     let truncate =
         limit > 0 && record.tool_calls.iter().any(|call| call.result.as_ref().is_some_and(|r| r.len() > limit));
-    if !(restamp || drop_messages || drop_response || truncate) {
+    let redact = redactor.finds_in_record(record);
+    if !(restamp || drop_messages || drop_response || truncate || redact) {
         return Cow::Borrowed(record);
     }
     let mut shaped = record.clone();
@@ -346,6 +354,10 @@ fn apply_policy<'a>(record: &'a InteractionRecord, config: &InteractionsConfig) 
     }
     if drop_response {
         shaped.response = None;
+    }
+    if redact {
+        // Before truncation: a cut must not leave half a secret that no longer matches.
+        redactor.redact_record(&mut shaped);
     }
     if truncate {
         for call in &mut shaped.tool_calls {

@@ -1,6 +1,8 @@
 //! The command line (docs/format.md §3): argument parsing and dispatch. This is the binary's edge,
 //! where library errors become one stderr line and an exit status.
 
+#[cfg(feature = "proxy")]
+mod proxy;
 mod read;
 mod record;
 #[cfg(feature = "server")]
@@ -59,6 +61,12 @@ pub enum Command {
     /// The HTTP API (127.0.0.1:8377 unless --listen)
     #[cfg(feature = "server")]
     Serve(serve::ServeArgs),
+    /// A recording reverse proxy for LLM APIs (127.0.0.1:8378 unless --listen)
+    #[cfg(feature = "proxy")]
+    Proxy(proxy::ProxyArgs),
+    /// Run CMD with a recording proxy, ANTHROPIC_BASE_URL and OPENAI_BASE_URL pointing at it
+    #[cfg(feature = "proxy")]
+    Run(proxy::RunArgs),
     /// Delete the daily files older than `retention_days` now
     Prune,
     /// The terminal UI on a demo data set, with a simulated agent writing live
@@ -206,6 +214,10 @@ fn default_log_filter(command: &Option<Command>) -> &'static str {
     match command {
         #[cfg(feature = "server")]
         Some(Command::Serve(_)) => serve::LOG_FILTER,
+        #[cfg(feature = "proxy")]
+        Some(Command::Run(_)) => proxy::RUN_LOG_FILTER,
+        #[cfg(feature = "proxy")]
+        Some(Command::Proxy(_)) => proxy::PROXY_LOG_FILTER,
         _ => "warn",
     }
 }
@@ -233,6 +245,10 @@ pub fn run(cli: Cli) -> CliResult {
         Some(Command::Record(_)) => record::run_record(&settings),
         #[cfg(feature = "server")]
         Some(Command::Serve(args)) => serve::run_serve(&settings, args),
+        #[cfg(feature = "proxy")]
+        Some(Command::Proxy(args)) => proxy::run_proxy(&settings, args),
+        #[cfg(feature = "proxy")]
+        Some(Command::Run(args)) => proxy::run_run(&settings, args),
         Some(Command::Prune) => record::run_prune(&settings),
         #[cfg(feature = "tui")]
         Some(Command::Demo(args)) => tui::run_demo(args),

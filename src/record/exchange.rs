@@ -94,7 +94,8 @@ fn last_user_text(messages: &[Message]) -> Option<String> {
         .filter(|text| !text.trim().is_empty())
 }
 
-fn response_text(content: &[ContentBlock]) -> String {
+/// The text blocks, joined by newlines.
+pub(crate) fn response_text(content: &[ContentBlock]) -> String {
     let texts: Vec<&str> = content
         .iter()
         .filter_map(|block| match block {
@@ -105,11 +106,12 @@ fn response_text(content: &[ContentBlock]) -> String {
     texts.join("\n")
 }
 
-fn tool_calls(content: &[ContentBlock]) -> Vec<ToolCallRecord> {
+/// One tool call per named `tool_use` block (a nameless one would make the record unwritable).
+pub(crate) fn tool_calls(content: &[ContentBlock]) -> Vec<ToolCallRecord> {
     content
         .iter()
         .filter_map(|block| match block {
-            ContentBlock::ToolUse { id, name, input } => Some(ToolCallRecord {
+            ContentBlock::ToolUse { id, name, input } if !name.trim().is_empty() => Some(ToolCallRecord {
                 name: name.clone(),
                 call_id: Some(id.clone()).filter(|id| !id.is_empty()),
                 arguments: Some(input.clone()),

@@ -3,7 +3,7 @@
 //! Reading is lenient (a reader never fails on a field it does not understand: the field is kept
 //! as raw JSON among the unknown fields), writing is strict ([`InteractionRecord::validate`]).
 
-mod exchange;
+pub(crate) mod exchange;
 mod lenient_json;
 mod message;
 mod parse;

@@ -188,7 +188,7 @@ async fn wait_for_stop(stopped: oneshot::Receiver<()>, on_signals: bool) {
 }
 
 /// Ctrl-C or, on Unix, SIGTERM. A signal handler that cannot be installed never fires.
-async fn termination_signal() {
+pub(crate) async fn termination_signal() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;

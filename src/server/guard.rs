@@ -114,7 +114,7 @@ impl Token {
 }
 
 /// Touches every byte of the longer input whatever the contents; only the lengths' equality leaks.
-fn constant_time_eq(presented: &[u8], expected: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(presented: &[u8], expected: &[u8]) -> bool {
     let longest = presented.len().max(expected.len());
     let mut difference = u8::from(presented.len() != expected.len());
     for i in 0..longest {

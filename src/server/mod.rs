@@ -6,7 +6,7 @@
 //! through a [`Store`] that follows the directory, so records written by other processes show up
 //! without a restart.
 
-mod app;
+pub(crate) mod app;
 mod conn;
 mod error;
 mod guard;
@@ -14,7 +14,7 @@ mod indexed;
 mod post;
 mod read;
 mod summary;
-mod write;
+pub(crate) mod write;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -27,6 +27,8 @@ use tokio::sync::oneshot;
 use crate::capture::{CaptureError, InteractionLogger, InteractionsConfig};
 use crate::store::{Store, StoreError};
 
+#[cfg(feature = "proxy")]
+pub(crate) use guard::constant_time_eq;
 pub use guard::{is_local_host, HostPolicy};
 
 /// The contract's default body limit: 8 MiB.

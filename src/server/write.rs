@@ -10,9 +10,16 @@ use crate::record::InteractionRecord;
 
 use super::error::ApiError;
 
-struct WriteJob {
-    record: InteractionRecord,
-    done: oneshot::Sender<Result<String, CaptureError>>,
+/// A record to write, and who hears how it went.
+enum WriteJob {
+    Answered {
+        record: Box<InteractionRecord>,
+        done: oneshot::Sender<Result<String, CaptureError>>,
+    },
+    /// Built on the writer thread (the proxy's exchanges) (parsing a request can take milliseconds that must not run on
+    /// an async worker); nobody waits, so a failure is logged.
+    #[cfg_attr(not(feature = "proxy"), allow(dead_code))]
+    Deferred(Box<dyn FnOnce() -> InteractionRecord + Send>),
 }
 
 /// Hands records to the writer thread; cheap to clone.
@@ -39,7 +46,17 @@ impl RecordWriter {
         let thread = std::thread::Builder::new().name("interlog-writer".into()).spawn(move || {
             // Ends when every sender is dropped, after the queue is empty: nothing accepted is skipped.
             for job in queue {
-                let _ = job.done.send(logger.log(&job.record));
+                match job {
+                    WriteJob::Answered { record, done } => {
+                        let _ = done.send(logger.log(&record));
+                    }
+                    WriteJob::Deferred(build) => {
+                        let record = build();
+                        if let Err(err) = logger.log(&record) {
+                            tracing::error!(target: "interlog::capture", id = %record.id, "the record was not written: {err}");
+                        }
+                    }
+                }
             }
         })?;
         Ok((RecordWriter(jobs), WriterThread(thread)))
@@ -48,7 +65,7 @@ impl RecordWriter {
     /// Writes the record; returns its id once the line is in the day's file.
     pub(crate) async fn write(&self, record: InteractionRecord) -> Result<String, ApiError> {
         let (done, written) = oneshot::channel();
-        self.0.send(WriteJob { record, done }).map_err(|_| writer_gone())?;
+        self.0.send(WriteJob::Answered { record: Box::new(record), done }).map_err(|_| writer_gone())?;
         let result = written.await.map_err(|_| writer_gone())?;
         result.map_err(|err| match err {
             CaptureError::Invalid(reason) => ApiError::bad_request(format!("invalid record: {reason}")),
@@ -57,6 +74,15 @@ impl RecordWriter {
                 ApiError::internal(format!("the record was not written: {other}"))
             }
         })
+    }
+}
+
+#[cfg(feature = "proxy")]
+impl RecordWriter {
+    /// Queues a record to be built and written on the writer thread, without waiting: callable
+    /// from a `Drop`. Returns false when the writer has stopped.
+    pub(crate) fn write_later(&self, build: impl FnOnce() -> InteractionRecord + Send + 'static) -> bool {
+        self.0.send(WriteJob::Deferred(Box::new(build))).is_ok()
     }
 }
 

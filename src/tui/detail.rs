@@ -131,6 +131,13 @@ fn pretty_stored(stored: &str) -> String {
 fn prompt_doc(record: &InteractionRecord) -> Doc {
     let mut doc = Doc::new();
     doc.line(Tone::Dim, &facts_line(record));
+    let ids: Vec<String> = [("request", &record.request_id), ("response", &record.response_id)]
+        .into_iter()
+        .filter_map(|(label, id)| id.as_ref().map(|id| format!("{label} {id}")))
+        .collect();
+    if !ids.is_empty() {
+        doc.line(Tone::Dim, &ids.join(" · "));
+    }
     if let Some(error) = &record.error {
         doc.line(Tone::Error, "✗ error");
         doc.text(Tone::Error, 2, error);
@@ -155,6 +162,11 @@ fn prompt_doc(record: &InteractionRecord) -> Doc {
     }
     doc.blank();
     doc.line(Tone::Assistant, "◀ Response");
+    // The proxy keeps the response's reasoning in an extra field (docs/proxy.md).
+    if let Some(thinking) = record.extra.get("response_thinking").and_then(Value::as_str) {
+        doc.line_in(Tone::Dim, 2, None, "∴ thinking");
+        doc.text(Tone::Dim, 4, thinking);
+    }
     match (&record.response, &record.response_summary) {
         (Some(response), _) => doc.text(Tone::Body, 2, response),
         (None, Some(summary)) => {
@@ -177,9 +189,11 @@ fn facts_line(record: &InteractionRecord) -> String {
     let (input, output) = record.tokens();
     let mut facts = vec![record.timestamp.to_rfc3339()];
     facts.extend(record.model.clone());
+    facts.extend(record.provider.clone());
     let approximate = record.usage_approximate;
     facts.push(format!("{} in / {} out", tokens_marked(input, approximate), tokens_marked(output, approximate)));
     facts.extend(record.duration_ms.map(duration));
+    facts.extend(record.ttft_ms.map(|ms| format!("ttft {}", duration(ms))));
     facts.extend(record.stop_reason.as_ref().map(|reason| reason.as_str().to_owned()));
     if !record.tags.is_empty() {
         facts.push(format!("tags: {}", record.tags.join(", ")));

@@ -19,6 +19,8 @@ fn a_missing_section_means_the_defaults() {
         include_responses: true,
         truncate_tool_results: 2048,
         durable: false,
+        redact: true,
+        redact_prefixes: Vec::new(),
     };
     assert_eq!(InteractionsConfig::default(), defaults);
     assert_eq!(parse("").unwrap(), defaults);
@@ -36,6 +38,8 @@ include_messages = false
 include_responses = false
 truncate_tool_results = 0
 durable = true
+redact = false
+redact_prefixes = ["corp_", "tok-"]
 "#;
     let config = parse(text).unwrap();
     assert_eq!(
@@ -48,6 +52,8 @@ durable = true
             include_responses: false,
             truncate_tool_results: 0,
             durable: true,
+            redact: false,
+            redact_prefixes: vec!["corp_".into(), "tok-".into()],
         }
     );
 }

@@ -3,6 +3,8 @@
 
 #[cfg(feature = "cli")]
 mod cli_support;
+#[cfg(feature = "proxy")]
+mod proxy_support;
 #[cfg(feature = "server")]
 mod server_support;
 #[cfg(feature = "store")]
@@ -16,6 +18,7 @@ mod cli_read;
 mod cli_read_tty;
 mod cli_record;
 mod hardening;
+mod proxy;
 mod record_model;
 mod server_api;
 mod server_cli;

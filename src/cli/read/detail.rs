@@ -38,7 +38,11 @@ fn header_facts(doc: &mut Doc<'_>, record: &InteractionRecord, location: Option<
     doc.fact("project", record.project.as_deref().unwrap_or(""));
     doc.fact("client", record.client.as_deref().unwrap_or(""));
     doc.fact("model", record.model.as_deref().unwrap_or(""));
+    doc.fact("provider", record.provider.as_deref().unwrap_or(""));
     doc.fact("duration", &record.duration_ms.map(|ms| format!("{} ({ms} ms)", duration(ms))).unwrap_or_default());
+    doc.fact("ttft", &record.ttft_ms.map(|ms| format!("{} ({ms} ms)", duration(ms))).unwrap_or_default());
+    doc.fact("request id", record.request_id.as_deref().unwrap_or(""));
+    doc.fact("response id", record.response_id.as_deref().unwrap_or(""));
     if let Some(usage) = &record.usage {
         let approximate =
             if record.usage_approximate { " (approximate: a transcript's mid-stream snapshot)" } else { "" };
