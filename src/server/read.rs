@@ -27,7 +27,7 @@ pub(crate) async fn list(
     }
     state.signals.wait_loaded().await;
     let store = state.store.clone();
-    let body = blocking(move || summaries_json(&store, &query)).await??;
+    let body = blocking(move || same_ids(&store, || summaries_json(&store, &query))).await??;
     Ok(json_response(StatusCode::OK, body))
 }
 
@@ -57,8 +57,23 @@ async fn answer_for_id(
     let Path(id) = id.map_err(|err| ApiError::bad_request(err.body_text()))?;
     state.signals.wait_loaded().await;
     let store = state.store.clone();
-    let body = blocking(move || answer(&store, &id)).await??;
+    let body = blocking(move || same_ids(&store, || answer(&store, &id))).await??;
     Ok(json_response(StatusCode::OK, body))
+}
+
+/// Runs `answer` again when the store renumbered its entries meanwhile (a compaction makes the
+/// ids it got read as gone, though the records are still there). Compactions are at least
+/// 10 000 removals apart, so a third try is for a store rewritten faster than it is read.
+fn same_ids<T>(store: &Store, mut answer: impl FnMut() -> Result<T, ApiError>) -> Result<T, ApiError> {
+    let mut tries = 1;
+    loop {
+        let epoch = store.epoch();
+        let result = answer();
+        if store.epoch() == epoch || tries == 3 {
+            return result;
+        }
+        tries += 1;
+    }
 }
 
 fn stored_record(store: &Store, id: &str) -> Result<Vec<u8>, ApiError> {
@@ -201,6 +216,39 @@ mod tests {
     fn parse(query: &[(&str, &str)]) -> Result<store::Query, ApiError> {
         let now = DateTime::parse_from_rfc3339("2026-11-21T12:00:00Z").unwrap().with_timezone(&Utc);
         parse_list_query(query.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), now)
+    }
+
+    #[test]
+    fn a_read_that_a_compaction_interrupts_is_answered_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let line = |id: &str| format!("{{\"id\":\"{id}\",\"timestamp\":\"2026-11-21T01:00:00Z\"}}\n");
+        std::fs::write(dir.path().join("interactions-2026-11-20.jsonl"), line("keep")).unwrap();
+        let many: String = (0..10_001).map(|n| line(&format!("r{n}"))).collect();
+        let doomed = dir.path().join("interactions-2026-11-21.jsonl");
+        std::fs::write(&doomed, many).unwrap();
+        let store = Store::follow(dir.path(), |_| {}).unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let wait = |done: &dyn Fn() -> bool| {
+            while !done() {
+                assert!(std::time::Instant::now() < deadline, "the store did not get there");
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+        };
+        wait(&|| !store.is_loading() && store.len() == 10_002);
+        let mut calls = 0;
+        let answer = same_ids(&store, || {
+            calls += 1;
+            let entry = store.find_id("keep").ok_or_else(|| ApiError::not_found("keep"))?;
+            if calls == 1 {
+                // Removing more than 10 000 entries compacts: `entry` is stale from here on.
+                let epoch = store.epoch();
+                std::fs::remove_file(&doomed).unwrap();
+                wait(&|| store.epoch() != epoch);
+            }
+            store.read_raw(entry).map_err(|err| ApiError::not_found(err.to_string()))
+        });
+        assert_eq!(calls, 2);
+        assert_eq!(answer.unwrap(), line("keep").trim_end().as_bytes());
     }
 
     #[test]

@@ -117,6 +117,7 @@ impl Follower {
                 Err(RecvTimeoutError::Disconnected) => return,
             };
             let Some(shared) = self.shared.upgrade() else { return };
+            let epoch = shared.read().epoch();
             let mut changes = Changes::default();
             match first {
                 Some(first) => {
@@ -127,6 +128,8 @@ impl Follower {
                 None => {}
             }
             self.age_tails(&shared);
+            // A compaction (here or in a transcript tree's thread) renumbered every entry.
+            changes.reset |= shared.read().epoch() != epoch;
             self.report(changes);
         }
     }
@@ -456,8 +459,10 @@ impl Follower {
             |_, batch, first_line| fresh.extend(shared.write().add_batch(id, &batch, first_line)),
             |_, result| end = Some(result),
         );
-        shared.write().insert_in_order(fresh.clone());
-        changes.appended.extend(fresh.into_iter().map(super::EntryId));
+        let mut index = shared.write();
+        index.insert_in_order(fresh.clone());
+        changes.appended.extend(fresh.into_iter().map(|e| index.entry_id(e)));
+        drop(index);
         match end {
             Some(Ok(end)) => {
                 self.note_tail(shared, id, unfinished_tail(&end, size));

@@ -38,8 +38,9 @@ struct FileState {
     inode: (u64, u64),
     stop: Stop,
     partition: Box<dyn Partition>,
-    /// The calls still open at the end (a chain's last): where each range starts, and its entry.
-    open: Vec<(u64, u32)>,
+    /// The calls still open at the end (a chain's last): where each range starts, and its
+    /// entry's id (found again by place should a compaction have renumbered it).
+    open: Vec<(u64, EntryId)>,
 }
 
 /// A file read from `stop` to its end, not yet applied.
@@ -82,9 +83,9 @@ fn apply(
     shared: &Shared,
     kind: SourceKind,
     read: Read,
-    previous: Option<(u32, Vec<(u64, u32)>)>,
+    previous: Option<(u32, Vec<(u64, EntryId)>)>,
     unordered: &mut Vec<u32>,
-) -> (FileState, Vec<u32>) {
+) -> (FileState, Vec<EntryId>) {
     let mut index = shared.write();
     let (file, open_before) = match previous {
         Some((id, open)) => (id, open),
@@ -97,8 +98,9 @@ fn apply(
     let mut open_at = Vec::new();
     let all = read.region.closed.iter().map(|f| (f, false)).chain(read.open.iter().map(|f| (f, true)));
     for (found, is_open) in all {
-        match open_before.iter().find(|(offset, _)| *offset == found.offset) {
-            Some(&(_, entry)) => {
+        let before = open_before.iter().find(|(offset, _)| *offset == found.offset);
+        match before.and_then(|&(offset, id)| index.slot(id).or_else(|| index.slot_at(file, offset))) {
+            Some(entry) => {
                 grown.push_found(found, found.line.saturating_sub(1));
                 grown_entries.push(entry);
                 if is_open {
@@ -118,19 +120,19 @@ fn apply(
     }
     let mut changed = Vec::new();
     for (at, &entry) in grown_entries.iter().enumerate() {
-        if index.update_entry(entry, &grown, at) && index.live_entry(EntryId(entry)).is_some() {
-            changed.push(entry);
+        if index.update_entry(entry, &grown, at) && index.live_entry(index.entry_id(entry)).is_some() {
+            changed.push(index.entry_id(entry));
         }
     }
     let base = index.entries.len() as u32;
     let added = index.add_batch(file, &fresh, 1);
-    changed.extend(added.iter().copied());
+    changed.extend(added.iter().map(|&e| index.entry_id(e)));
     unordered.extend(added);
     let open = open_at
         .into_iter()
         .map(|(offset, at)| match at {
-            Ok(at) => (offset, base + at as u32),
-            Err(entry) => (offset, entry),
+            Ok(at) => (offset, index.entry_id(base + at as u32)),
+            Err(entry) => (offset, index.entry_id(entry)),
         })
         .collect();
     (FileState { id: file, inode: read.inode, stop: read.stop, partition: read.partition, open }, changed)
@@ -209,6 +211,7 @@ impl TreeFollower {
             if watcher.is_none() && !polling {
                 watcher = self.watch(sender.clone());
             }
+            let epoch = shared.read().epoch();
             let mut changed = Vec::new();
             let mut reset = false;
             match first {
@@ -243,10 +246,11 @@ impl TreeFollower {
                 None if polling || watcher.is_none() => self.sync_all(&shared, &mut changed, &mut reset),
                 None => continue,
             }
-            if reset {
+            // A compaction (here or in another follower's thread) renumbered every entry.
+            if reset || shared.read().epoch() != epoch {
                 (self.listener)(StoreEvent::Reset);
             } else if !changed.is_empty() {
-                (self.listener)(StoreEvent::Appended { entries: changed.into_iter().map(EntryId).collect() });
+                (self.listener)(StoreEvent::Appended { entries: changed });
             }
         }
     }
@@ -325,7 +329,7 @@ impl TreeFollower {
         (self.listener)(StoreEvent::Loaded { records, bad_lines });
     }
 
-    fn sync_all(&mut self, shared: &Shared, changed: &mut Vec<u32>, reset: &mut bool) {
+    fn sync_all(&mut self, shared: &Shared, changed: &mut Vec<EntryId>, reset: &mut bool) {
         let listed = match transcript_files(&self.source.root) {
             Ok(listed) => listed,
             Err(error) => {
@@ -344,7 +348,7 @@ impl TreeFollower {
 
     /// Reads one file on from where it stopped; again from its start when it shrank or was
     /// replaced; drops it when it is gone.
-    fn sync_file(&mut self, shared: &Shared, path: &Path, changed: &mut Vec<u32>, reset: &mut bool) {
+    fn sync_file(&mut self, shared: &Shared, path: &Path, changed: &mut Vec<EntryId>, reset: &mut bool) {
         let meta = match super::follow::file_meta(path) {
             Ok(meta) => meta,
             Err(error) => {

@@ -61,7 +61,9 @@ pub(crate) fn rank(
         return Vec::new();
     }
     let candidates: Vec<u32> = match within {
-        Some(entries) => entries.iter().filter(|e| index.live_entry(**e).is_some()).map(|e| e.0).collect(),
+        Some(entries) => {
+            entries.iter().filter(|e| index.live_entry(**e).is_some()).filter_map(|&e| index.slot(e)).collect()
+        }
         None if last.narrows(text, index.generation()) => std::mem::take(&mut last.entries),
         None => index.order.iter().rev().copied().collect(),
     };
@@ -71,7 +73,7 @@ pub(crate) fn rank(
         return candidates
             .into_iter()
             .take(limit)
-            .map(|e| FuzzyHit { entry: EntryId(e), score: 0, positions: Vec::new() })
+            .map(|e| FuzzyHit { entry: index.entry_id(e), score: 0, positions: Vec::new() })
             .collect();
     }
     let scorer = Scorer::new(&pattern);
@@ -124,7 +126,7 @@ pub(crate) fn rank(
         .map(|((score, Reverse(position)), mut positions)| {
             positions.sort_unstable();
             positions.dedup();
-            FuzzyHit { entry: EntryId(candidates[position]), score, positions }
+            FuzzyHit { entry: index.entry_id(candidates[position]), score, positions }
         })
         .collect()
 }

@@ -81,6 +81,15 @@ impl IdMap {
         self.settle();
     }
 
+    /// After a compaction: `moved[old]` is the new slot, `u32::MAX` for one dropped.
+    pub fn renumber(&mut self, moved: &[u32]) {
+        self.pairs.retain(|&(_, entry)| moved.get(entry as usize).is_some_and(|&to| to != u32::MAX));
+        for pair in &mut self.pairs {
+            pair.1 = moved[pair.1 as usize];
+        }
+        self.settle();
+    }
+
     /// Every entry whose id hashes like `id` (callers compare the ids).
     pub fn candidates(&self, id: &str) -> impl Iterator<Item = u32> + '_ {
         let hash = id_hash(id);

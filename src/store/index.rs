@@ -151,6 +151,19 @@ impl Interner {
         sym
     }
 
+    /// Keeps the names `used` marks (`NONE` always), renumbered in their order; returns each
+    /// old name's new symbol.
+    fn keep(&mut self, used: &[bool]) -> Vec<Sym> {
+        let mut moved = vec![NONE; self.names.len()];
+        let old = std::mem::replace(self, Interner::new());
+        for (sym, name) in old.names.into_iter().enumerate().skip(1) {
+            if used.get(sym).copied().unwrap_or(false) {
+                moved[sym] = self.intern(&name);
+            }
+        }
+        moved
+    }
+
     pub fn get(&self, text: &str) -> Option<Sym> {
         if text.is_empty() {
             return Some(NONE);
@@ -218,6 +231,16 @@ pub(crate) struct Index {
     request_keys: Vec<u64>,
     requests: HashMap<u64, Vec<u32>, BuildHasherDefault<Fnv>>,
     live: usize,
+    /// Removed entries whose slots are not yet freed.
+    dead_slots: usize,
+    /// Entries handed out by `add_batch` and not yet given back to `insert_in_order`: while
+    /// any are, slots must not move.
+    unplaced: usize,
+    /// The public id of slot 0. Compaction moves the live entries to fresh ids above every id
+    /// handed out before, so an old id resolves to nothing instead of to another record.
+    base: u32,
+    /// Counts compactions: a follower that sees it change announces a reset.
+    epoch: u64,
     /// Counts changes, so that derived results (the last fuzzy matches) know when they are stale.
     generation: u64,
 }
@@ -233,6 +256,35 @@ impl Index {
 
     pub fn generation(&self) -> u64 {
         self.generation
+    }
+
+    /// How many compactions renumbered the entries.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// Entry slots held: live, hidden duplicates and removed ones not yet freed.
+    pub fn slots(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The public id of a slot.
+    pub fn entry_id(&self, slot: u32) -> EntryId {
+        EntryId(self.base.saturating_add(slot))
+    }
+
+    /// The slot of a public id; `None` for an id from before a compaction (or never issued).
+    pub fn slot(&self, entry: EntryId) -> Option<u32> {
+        entry.0.checked_sub(self.base).filter(|&slot| (slot as usize) < self.entries.len())
+    }
+
+    /// The slot of the entry of `file` whose record starts at `offset` (alive or hidden), for
+    /// holders whose id went stale in a compaction. A scan: compactions are rare.
+    pub fn slot_at(&self, file: u32, offset: u64) -> Option<u32> {
+        self.entries
+            .iter()
+            .position(|e| e.file == file && e.offset == offset && e.flags & (ALIVE | DUPLICATE) != 0)
+            .map(|at| at as u32)
     }
 
     /// The file's slot, added (in name order) when new.
@@ -338,6 +390,7 @@ impl Index {
         }
         self.live += added.len();
         self.live -= killed.len();
+        self.unplaced += added.len();
         if !killed.is_empty() {
             self.drop_from_order(&killed);
         }
@@ -449,8 +502,16 @@ impl Index {
         true
     }
 
+    /// Puts what [`Index::add_batch`] returned into the time order; every caller gives back all
+    /// it got (slots may move once none are out).
+    pub fn insert_in_order(&mut self, fresh: Vec<u32>) {
+        self.unplaced = self.unplaced.saturating_sub(fresh.len());
+        self.place(fresh);
+        self.reclaim();
+    }
+
     /// Puts new entries into the time order (they usually all land at the newest end).
-    pub fn insert_in_order(&mut self, mut fresh: Vec<u32>) {
+    fn place(&mut self, mut fresh: Vec<u32>) {
         // An entry replaced by its request's exact copy since it was read stays out.
         fresh.retain(|&e| self.entries[e as usize].is_alive());
         self.ids.tidy();
@@ -578,12 +639,57 @@ impl Index {
         let entries = &self.entries;
         self.ids.retain(|e| entries[e as usize].is_alive() || entries[e as usize].flags & DUPLICATE != 0);
         if !revived.is_empty() {
-            self.insert_in_order(revived);
+            self.place(revived);
         }
         self.dead_with_text += removed.len();
-        if self.dead_with_text > COMPACT_AFTER.max(self.live) {
+        self.dead_slots += removed.len();
+        self.reclaim();
+    }
+
+    /// Once removed entries outnumber `COMPACT_AFTER` and the live ones, frees them: their
+    /// slots too when no slot is out with a caller and fresh ids remain, else their text.
+    fn reclaim(&mut self) {
+        let due = |dead: usize| dead > COMPACT_AFTER.max(self.live);
+        let ids_left = u64::from(self.base) + 2 * self.entries.len() as u64 <= u64::from(u32::MAX / 2);
+        if due(self.dead_slots) && self.unplaced == 0 && ids_left {
+            self.compact();
+        } else if due(self.dead_with_text) {
             self.compact_text();
         }
+    }
+
+    /// Moves live entries and hidden duplicates to the front, under fresh ids, and drops the
+    /// rest; everything holding slots is renumbered.
+    fn compact(&mut self) {
+        self.compact_text();
+        let mut moved = vec![u32::MAX; self.entries.len()];
+        let mut kept = 0;
+        for (at, e) in self.entries.iter().enumerate() {
+            if e.flags & (ALIVE | DUPLICATE) != 0 {
+                moved[at] = kept;
+                kept += 1;
+            }
+        }
+        keep_moved(&mut self.entries, &moved);
+        keep_moved(&mut self.uuids, &moved);
+        keep_moved(&mut self.request_keys, &moved);
+        for entry in &mut self.order {
+            *entry = moved[*entry as usize];
+        }
+        self.requests.retain(|_, holders| {
+            holders.retain(|&e| moved[e as usize] != u32::MAX);
+            for e in holders.iter_mut() {
+                *e = moved[*e as usize];
+            }
+            !holders.is_empty()
+        });
+        self.ids.renumber(&moved);
+        self.compact_names();
+        self.rebuild_postings();
+        self.base += moved.len() as u32;
+        self.dead_slots = 0;
+        self.epoch += 1;
+        self.generation += 1;
     }
 
     /// Gives back the text and tag lists of removed entries (a file rewritten again and again
@@ -611,6 +717,33 @@ impl Index {
         *text = kept_text;
         *tag_lists = kept_tags;
         self.dead_with_text = 0;
+    }
+
+    /// Drops the names no kept entry carries (a file rewritten with new sessions or tags each
+    /// time would otherwise grow the interner and the posting lists), once they are the most.
+    fn compact_names(&mut self) {
+        let mut used = vec![false; self.names.len()];
+        for e in &self.entries {
+            for sym in [e.session, e.project, e.client, e.model, e.stop_reason] {
+                used[sym as usize] = true;
+            }
+        }
+        for &tag in &self.tag_lists {
+            used[tag as usize] = true;
+        }
+        if used.iter().filter(|&&u| u).count() * 2 > used.len() {
+            return;
+        }
+        let moved = self.names.keep(&used);
+        for e in &mut self.entries {
+            for sym in [&mut e.session, &mut e.project, &mut e.client, &mut e.model, &mut e.stop_reason] {
+                *sym = moved[*sym as usize];
+            }
+        }
+        for tag in &mut self.tag_lists {
+            *tag = moved[*tag as usize];
+        }
+        self.by_name = Vec::new();
     }
 
     pub fn id_of(&self, entry: u32) -> Cow<'_, str> {
@@ -649,7 +782,7 @@ impl Index {
     }
 
     pub fn live_entry(&self, entry: EntryId) -> Option<&Entry> {
-        self.entries.get(entry.0 as usize).filter(|e| e.is_alive())
+        self.entries.get(self.slot(entry)? as usize).filter(|e| e.is_alive())
     }
 
     /// The pieces of the headline: first line, session, project, client, model, tool names
@@ -680,11 +813,12 @@ impl Index {
 
     pub fn summary(&self, entry: EntryId) -> Option<RecordSummary> {
         let e = self.live_entry(entry)?;
+        let slot = self.slot(entry)?;
         let mut headline = String::new();
-        self.write_headline(entry.0, &mut headline);
+        self.write_headline(slot, &mut headline);
         Some(RecordSummary {
             entry,
-            id: self.id_of(entry.0).into_owned(),
+            id: self.id_of(slot).into_owned(),
             timestamp: e.timestamp(),
             session_id: self.names.optional(e.session),
             project: self.names.optional(e.project),
@@ -698,7 +832,7 @@ impl Index {
             tool_calls: u32::from(e.tool_calls),
             has_error: e.has_error(),
             stop_reason: self.names.optional(e.stop_reason),
-            first_line: self.first_line_of(entry.0).to_owned(),
+            first_line: self.first_line_of(slot).to_owned(),
             headline,
             file: self.files[e.file as usize].path.clone(),
             line: u64::from(e.line),
@@ -749,6 +883,12 @@ impl Index {
     }
 }
 
+/// Keeps the items whose slot `moved` keeps (in order, so they land at their new slots).
+fn keep_moved<T>(items: &mut Vec<T>, moved: &[u32]) {
+    let mut kept = moved.iter();
+    items.retain(|_| kept.next().is_some_and(|&to| to != u32::MAX));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -789,5 +929,68 @@ mod tests {
         assert_eq!(index.tool_names_of(found), "read");
         assert_eq!(index.names.name(index.tags_of(found)[0]), "t1999");
         assert!(index.find_id("r0-5").is_none());
+    }
+
+    fn record(id: &str, extra: &str) -> String {
+        format!(r#"{{"id":"{id}","timestamp":"2026-12-01T00:00:00Z","prompt":"prompt of {id}"{extra}}}"#)
+    }
+
+    #[test]
+    fn compaction_frees_slots_and_renumbers_everything_that_points_at_entries() {
+        let mut index = Index::new();
+        let kept = index.file_id(Path::new("/logs/interactions-2026-11-29.jsonl"));
+        let hidden = index.file_id(Path::new("/logs/interactions-2026-11-30.jsonl"));
+        let rewritten = index.file_id(Path::new("/logs/interactions-2026-12-01.jsonl"));
+        let fresh = index.add_batch(kept, &batch(&[record("k", r#","request_id":"q","tags":["x"]"#)]), 1);
+        index.insert_in_order(fresh);
+        let fresh = index.add_batch(hidden, &batch(&[record("d", r#","request_id":"q","tags":["x"]"#)]), 1);
+        index.insert_in_order(fresh);
+        let old_k = index.entry_id(index.find_id("k").unwrap());
+        let round = |n: usize| -> Vec<String> {
+            (0..2_000).map(|i| record(&format!("r{n}-{i}"), &format!(r#","session_id":"s{n}-{i}""#))).collect()
+        };
+        for n in 0..40 {
+            index.remove_file(rewritten);
+            let fresh = index.add_batch(rewritten, &batch(&round(n)), 1);
+            index.insert_in_order(fresh);
+            assert!(index.slots() <= 2 + COMPACT_AFTER + 2 * 2_000, "{} slots", index.slots());
+            assert!(index.names.len() <= 2 * (3 + COMPACT_AFTER + 2 * 2_000), "{} names", index.names.len());
+        }
+        assert!(index.epoch() > 0);
+        assert!(index.live_entry(old_k).is_none(), "an id from before a compaction resolves to nothing");
+        let k = index.find_id("k").unwrap();
+        assert_eq!(index.first_line_of(k), "prompt of k");
+        let x = index.names.get("x").unwrap();
+        assert_eq!(index.postings(x), [k]);
+        // The duplicate `k` hides was renumbered with it, and shows once `k` goes.
+        index.remove_file(kept);
+        let d = index.find_id("d").unwrap();
+        assert_eq!(index.first_line_of(d), "prompt of d");
+        assert_eq!(index.postings(x), [d]);
+        assert_eq!(index.len(), 2_001);
+        assert_eq!(index.order.len(), 2_001);
+        let newest = index.find_id("r39-1999").unwrap();
+        let summary = index.summary(index.entry_id(newest)).unwrap();
+        assert_eq!((summary.id.as_str(), summary.session_id.as_deref()), ("r39-1999", Some("s39-1999")));
+        let session = index.names.get("s39-1999").unwrap();
+        assert_eq!(index.postings(session), [newest]);
+        assert!(index.names.get("s0-5").is_none(), "a name only removed entries carried is gone");
+    }
+
+    #[test]
+    fn slots_do_not_move_while_added_entries_wait_for_their_place() {
+        let mut index = Index::new();
+        let file = index.file_id(Path::new("/logs/interactions-2026-12-01.jsonl"));
+        let other = index.file_id(Path::new("/logs/interactions-2026-12-02.jsonl"));
+        let many: Vec<String> = (0..COMPACT_AFTER + 10).map(|i| record(&format!("a{i}"), "")).collect();
+        let fresh = index.add_batch(file, &batch(&many), 1);
+        index.insert_in_order(fresh);
+        let waiting = index.add_batch(other, &batch(&[record("w", "")]), 1);
+        index.remove_file(file);
+        assert_eq!(index.epoch(), 0, "no compaction while entries are out");
+        index.insert_in_order(waiting);
+        assert_eq!(index.epoch(), 1, "compacted once they are placed");
+        assert_eq!(index.slots(), 1);
+        assert_eq!(index.first_line_of(index.order[0]), "prompt of w");
     }
 }

@@ -99,8 +99,9 @@ pub(crate) fn load_all(shared: &Shared, listing: &Listing) {
         },
     );
     for (plan, reason) in failed {
+        // Its entries are no longer alive; they still go back to `insert_in_order`, which
+        // leaves them out (entries handed out and never given back would block compaction).
         index.remove_file(file_ids[plan]);
-        fresh[plan].clear();
         notes.push((file_ids[plan], Some((0, reason))));
     }
     index.insert_in_order(fresh.into_iter().flatten().collect());

@@ -36,9 +36,10 @@ use index::Index;
 use crate::record::{InteractionRecord, Timestamp};
 use crate::source::{ParsedLines, Source, SourceKind};
 
-/// A record's place in the store. Stable for the life of the `Store` value: entries of a
-/// deleted or truncated file are removed (queries stop returning them, `summary` gives `None`),
-/// but ids are never reused for another record.
+/// A record's place in the store. Entries of a deleted or truncated file are removed (queries
+/// stop returning them, `summary` gives `None`), and ids are never reused for another record.
+/// When removed entries pile up the store compacts: the live ones get new ids, an old id
+/// resolves to nothing, and followers announce [`StoreEvent::Reset`] so views re-query.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct EntryId(pub u32);
 
@@ -335,6 +336,19 @@ impl Store {
         self.inner.read().len()
     }
 
+    /// Changes when the store compacts and gives every entry a new id: ids obtained before
+    /// then resolve to nothing. A reader that must not miss records looks again when it changed.
+    pub fn epoch(&self) -> u64 {
+        self.inner.read().epoch()
+    }
+
+    /// Index entry slots held (about 128 bytes each): the records indexed, hidden duplicates
+    /// and removed entries not yet compacted away. Stays within a small multiple of
+    /// [`Store::len`] (plus 10 000) however often files are rewritten.
+    pub fn entry_slots(&self) -> usize {
+        self.inner.read().slots()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -357,7 +371,7 @@ impl Store {
                     return QueryResult::default();
                 };
                 let (entries, total_matched) = filter.collect(&index, query.limit);
-                QueryResult { entries: entries.into_iter().map(EntryId).collect(), total_matched }
+                QueryResult { entries: entries.into_iter().map(|e| index.entry_id(e)).collect(), total_matched }
             }
         }
     }
@@ -384,7 +398,8 @@ impl Store {
     }
 
     pub fn find_id(&self, id: &str) -> Option<EntryId> {
-        self.inner.read().find_id(id).map(EntryId)
+        let index = self.inner.read();
+        index.find_id(id).map(|e| index.entry_id(e))
     }
 
     /// The stored line, byte for byte, without its line ending; for a record read from another
@@ -395,10 +410,10 @@ impl Store {
         }
         let (path, offset, len, id) = {
             let index = self.inner.read();
-            let (path, offset, len, _) = index
-                .location(entry)
-                .ok_or_else(|| StoreError::Gone { id: format!("#{}", entry.0), path: self.inner.dir.clone() })?;
-            (path, offset, len, index.id_of(entry.0).into_owned())
+            let gone = || StoreError::Gone { id: format!("#{}", entry.0), path: self.inner.dir.clone() };
+            let (path, offset, len, _) = index.location(entry).ok_or_else(gone)?;
+            let slot = index.slot(entry).ok_or_else(gone)?;
+            (path, offset, len, index.id_of(slot).into_owned())
         };
         let bytes =
             scan::read_line_at(&path, offset, len).map_err(|source| StoreError::Io { path: path.clone(), source })?;
@@ -430,7 +445,7 @@ impl Store {
     fn read_foreign(&self, entry: EntryId) -> Result<Option<InteractionRecord>, StoreError> {
         let (kind, path, offset, len, id) = {
             let index = self.inner.read();
-            let Some(e) = index.live_entry(entry) else {
+            let (Some(e), Some(slot)) = (index.live_entry(entry), index.slot(entry)) else {
                 return Err(StoreError::Gone { id: format!("#{}", entry.0), path: self.inner.dir.clone() });
             };
             let kind = index.file_kind(e.file);
@@ -442,7 +457,7 @@ impl Store {
                 index.files[e.file as usize].path.clone(),
                 e.offset,
                 u64::from(e.len),
-                index.id_of(entry.0).into_owned(),
+                index.id_of(slot).into_owned(),
             )
         };
         let lines = self.prefix_of(&path, offset + len)?;

@@ -295,7 +295,9 @@ struct Chunk {
 
 /// Runs a query that has search terms.
 pub(crate) fn query(shared: &Shared, query: &Query, terms: &Terms) -> QueryResult {
-    let (mut candidates, paths, foreign) = {
+    // Slots are turned into ids as of this read: should a compaction renumber them while the
+    // files are searched, those ids resolve to nothing rather than to other records.
+    let (mut candidates, paths, foreign, first_id) = {
         let index = shared.read();
         let Some(filter) = Filter::resolve(&index, query) else {
             return QueryResult::default();
@@ -314,7 +316,7 @@ pub(crate) fn query(shared: &Shared, query: &Query, terms: &Terms) -> QueryResul
         });
         let paths: Vec<PathBuf> = index.files.iter().map(|f| f.path.clone()).collect();
         let foreign = Foreign { kinds, paths: paths.clone(), ids };
-        (candidates, paths, foreign)
+        (candidates, paths, foreign, index.entry_id(0))
     };
     candidates.sort_unstable_by_key(|c| (c.file, c.offset));
     let chunks = plan_chunks(&candidates);
@@ -322,7 +324,10 @@ pub(crate) fn query(shared: &Shared, query: &Query, terms: &Terms) -> QueryResul
     matched.sort_unstable_by_key(|&(rank, _)| rank);
     let total_matched = matched.len();
     let keep = query.limit.unwrap_or(usize::MAX);
-    QueryResult { entries: matched.into_iter().take(keep).map(|(_, entry)| EntryId(entry)).collect(), total_matched }
+    QueryResult {
+        entries: matched.into_iter().take(keep).map(|(_, entry)| EntryId(first_id.0 + entry)).collect(),
+        total_matched,
+    }
 }
 
 fn plan_chunks(candidates: &[Candidate]) -> Vec<Chunk> {

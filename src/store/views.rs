@@ -11,7 +11,12 @@ impl Index {
         let Some(sym) = self.names.get(session).filter(|&s| s != NONE) else {
             return Vec::new();
         };
-        self.order.iter().copied().filter(|&e| self.entries[e as usize].session == sym).map(EntryId).collect()
+        self.order
+            .iter()
+            .copied()
+            .filter(|&e| self.entries[e as usize].session == sym)
+            .map(|e| self.entry_id(e))
+            .collect()
     }
 
     pub fn sessions(&self) -> Vec<SessionSummary> {

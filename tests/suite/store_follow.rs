@@ -288,3 +288,58 @@ fn an_older_file_arriving_later_merges_into_time_order() {
     let by_project = query_ids(&followed.store, &Query { project: Some("p".into()), ..Query::default() });
     assert_eq!(by_project, ["three", "two", "one"]);
 }
+
+/// One round of a file rewritten whole (replaced by rename, as an editor or a rotation does).
+fn rewrite(dir: &Path, round: usize, records: usize) {
+    let text: String = (0..records)
+        .map(|n| {
+            format!("{}\n", line(&format!("r{round}-{n}"), "2026-11-21T01:00:00Z", &format!(r#""tags":["t{n}"]"#)))
+        })
+        .collect();
+    let staged = dir.join("staging.tmp");
+    std::fs::write(&staged, text).unwrap();
+    std::fs::rename(&staged, dir.join(format!("interactions-{DAY}.jsonl"))).unwrap();
+}
+
+impl Followed {
+    /// Waits on notifications until `id` is indexed and the store holds `records`.
+    fn wait_until_indexed(&self, id: &str, records: usize) {
+        let deadline = Instant::now() + WAIT;
+        while self.store.find_id(id).is_none() || self.store.len() != records {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if self.events.recv_timeout(left).is_err() {
+                panic!("{id} not indexed with {records} records (have {})", self.store.len());
+            }
+        }
+    }
+}
+
+#[test]
+fn a_file_rewritten_forty_times_keeps_the_store_s_entry_slots_bounded() {
+    const RECORDS: usize = 5_000;
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), "2026-11-20", &[line("kept", "2026-11-20T01:00:00Z", r#""tags":["t7"]"#)]);
+    rewrite(dir.path(), 0, RECORDS);
+    let followed = follow(dir.path());
+    let first_kept = followed.store.find_id("kept").unwrap();
+    let first_gone = followed.store.find_id("r0-7").unwrap();
+    let mut most = 0;
+    for round in 1..40 {
+        rewrite(dir.path(), round, RECORDS);
+        followed.wait_until_indexed(&format!("r{round}-{}", RECORDS - 1), RECORDS + 1);
+        most = most.max(followed.store.entry_slots());
+    }
+    // Without compaction 40 rounds hold 200 001 slots; it runs once removed entries pass
+    // max(10 000, live), so at most 10 000 + one round's stay dead.
+    assert!(most <= 10_000 + 3 * RECORDS, "{most} entry slots for {} records", followed.store.len());
+    let kept = followed.store.find_id("kept").unwrap();
+    assert_ne!(kept, first_kept, "compaction gave the surviving record a new id");
+    // An id from before the compaction reads nothing, never another record.
+    assert!(followed.store.summary(first_kept).is_none());
+    assert!(followed.store.summary(first_gone).is_none());
+    assert!(matches!(followed.store.read_raw(first_kept), Err(interlog::store::StoreError::Gone { .. })));
+    assert_eq!(followed.store.summary(kept).unwrap().id, "kept");
+    let tagged = Query { tags: vec!["t7".into()], ..Query::default() };
+    assert_eq!(query_ids(&followed.store, &tagged), ["r39-7", "kept"]);
+    assert_eq!(store_common::search(&followed.store, "prompt of r39-4999"), ["r39-4999"]);
+}
