@@ -21,10 +21,10 @@ pub mod cli;
 #[cfg(feature = "server")]
 pub mod server;
 
-#[cfg(feature = "proxy")]
-pub mod proxy;
 #[cfg(feature = "otlp")]
 pub mod otlp;
+#[cfg(feature = "proxy")]
+pub mod proxy;
 #[cfg(feature = "cli")]
 pub mod textfmt;
 #[cfg(feature = "cli")]

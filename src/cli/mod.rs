@@ -1,10 +1,10 @@
 //! The command line (docs/format.md §3): argument parsing and dispatch. This is the binary's edge,
 //! where library errors become one stderr line and an exit status.
 
-#[cfg(feature = "proxy")]
-mod proxy;
 #[cfg(feature = "export")]
 mod export;
+#[cfg(feature = "proxy")]
+mod proxy;
 mod read;
 mod record;
 #[cfg(feature = "server")]

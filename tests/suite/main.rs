@@ -3,10 +3,10 @@
 
 #[cfg(feature = "cli")]
 mod cli_support;
-#[cfg(feature = "proxy")]
-mod proxy_support;
 #[cfg(all(feature = "server", feature = "export"))]
 mod otlp_support;
+#[cfg(feature = "proxy")]
+mod proxy_support;
 #[cfg(feature = "server")]
 mod server_support;
 #[cfg(feature = "store")]
@@ -20,8 +20,8 @@ mod cli_read;
 mod cli_read_tty;
 mod cli_record;
 mod hardening;
-mod proxy;
 mod otlp;
+mod proxy;
 mod record_model;
 mod server_api;
 mod server_cli;
