@@ -18,10 +18,14 @@ mod load;
 mod parse;
 mod scan;
 mod search;
+mod searcher;
+mod slot;
 mod text;
 mod time_arg;
 mod views;
 
+pub use searcher::{FuzzyRequest, SearchAnswer, SearchRequest, SearchSink, Searcher, FIRST_PASS};
+pub use slot::{NewestWins, Superseded};
 pub use time_arg::{parse_time_arg, TimeArgError};
 
 pub(crate) use scan::read_full;
@@ -384,8 +388,23 @@ impl Store {
     /// is matched only against the previous matches. Ranking: nucleo's greedy score picks
     /// 4 × `limit` candidates, its optimal score orders them; ties go to the newer record.
     pub fn fuzzy(&self, pattern: &str, within: Option<&[EntryId]>, limit: usize) -> Vec<FuzzyHit> {
+        match within {
+            Some(entries) => fuzzy::rank(&self.inner.read(), fuzzy::Among::Entries(entries), pattern, limit),
+            None => self.fuzzy_among(pattern, &Query::default(), limit),
+        }
+    }
+
+    /// [`Store::fuzzy`] over the headlines of `base`'s result (its limit aside), reusing the
+    /// previous call's matches when the pattern extends its pattern under the same `base`.
+    pub(crate) fn fuzzy_among(&self, pattern: &str, base: &Query, limit: usize) -> Vec<FuzzyHit> {
+        let base = Query { limit: None, ..base.clone() };
+        if base.search.is_some() {
+            // Keyword search reads the files: its answer is the candidates, not cached.
+            let entries = self.query(&base).entries;
+            return self.fuzzy(pattern, Some(&entries), limit);
+        }
         let mut last = self.inner.last_fuzzy.lock().unwrap_or_else(PoisonError::into_inner);
-        fuzzy::rank(&self.inner.read(), &mut last, pattern, within, limit)
+        fuzzy::rank(&self.inner.read(), fuzzy::Among::Cached { last: &mut last, base: &base }, pattern, limit)
     }
 
     pub fn summary(&self, entry: EntryId) -> Option<RecordSummary> {
