@@ -70,7 +70,7 @@ pub(crate) struct Batch {
 const TOOL_NAMES_MAX: usize = 80;
 
 impl Batch {
-    pub fn span(&self, span: Span) -> &str {
+    pub(crate) fn span(&self, span: Span) -> &str {
         &self.text[span.start as usize..(span.start + span.len) as usize]
     }
 
@@ -80,7 +80,7 @@ impl Batch {
         Span { start, len: text.len() as u32 }
     }
 
-    pub fn push_record(&mut self, parsed: &ParsedLine, offset: u64, len: usize, line_in_batch: u64) {
+    pub(crate) fn push_record(&mut self, parsed: &ParsedLine, offset: u64, len: usize, line_in_batch: u64) {
         let fields = &parsed.fields;
         let uuid = uuid_bits(parsed.id());
         let id_hash = id_hash_of(parsed.id(), uuid);
@@ -129,7 +129,7 @@ impl Batch {
 
     /// A record found in another agent's transcript; `line_in_batch` counts from the batch's
     /// first line.
-    pub fn push_found(&mut self, found: &Found, line_in_batch: u64) {
+    pub(crate) fn push_found(&mut self, found: &Found, line_in_batch: u64) {
         let uuid = uuid_bits(&found.id);
         let id_hash = id_hash_of(&found.id, uuid);
         let id = if uuid.is_some() { Span::default() } else { self.push_text(&found.id) };

@@ -25,7 +25,7 @@ mod time_arg;
 mod views;
 
 pub use searcher::{FuzzyRequest, SearchAnswer, SearchRequest, SearchSink, Searcher, FIRST_PASS};
-pub use slot::{NewestWins, Superseded};
+pub(crate) use slot::NewestWins;
 pub use time_arg::{parse_time_arg, TimeArgError};
 
 pub(crate) use scan::read_full;
@@ -173,16 +173,27 @@ pub enum StoreEvent {
     Error { message: String },
 }
 
+impl StoreEvent {
+    /// A file or directory that could not be read (the store kept going), worded as
+    /// [`StoreError::Io`].
+    pub(crate) fn cannot_read(path: &Path, source: std::io::Error) -> StoreEvent {
+        StoreEvent::Error { message: StoreError::Io { path: path.to_path_buf(), source }.to_string() }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("cannot read {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("record {id} is no longer in {path}")]
     Gone { id: String, path: PathBuf },
-    #[error("{path}:{line}: {reason}")]
-    BadRecord { path: PathBuf, line: u64, reason: String },
-    #[error("cannot watch {path}: {reason}")]
-    Watch { path: PathBuf, reason: String },
+    #[error("{path}:{line}: {source}")]
+    BadRecord { path: PathBuf, line: u64, source: crate::record::RecordError },
+    #[error("{path}:{line}: invalid UTF-8")]
+    NotUtf8 { path: PathBuf, line: u64, source: std::string::FromUtf8Error },
+    /// The thread that watches could not be started.
+    #[error("cannot watch {path}: {source}")]
+    Watch { path: PathBuf, source: std::io::Error },
 }
 
 /// How [`Store::follow_with`] watches.
@@ -452,12 +463,9 @@ impl Store {
             let index = self.inner.read();
             index.location(entry).map(|(path, _, _, line)| (path, u64::from(line))).unwrap_or_default()
         };
-        let text = String::from_utf8(bytes).map_err(|_| StoreError::BadRecord {
-            path: path.clone(),
-            line,
-            reason: "invalid UTF-8".into(),
-        })?;
-        InteractionRecord::from_json(&text).map_err(|e| StoreError::BadRecord { path, line, reason: e.to_string() })
+        let text =
+            String::from_utf8(bytes).map_err(|source| StoreError::NotUtf8 { path: path.clone(), line, source })?;
+        InteractionRecord::from_json(&text).map_err(|source| StoreError::BadRecord { path, line, source })
     }
 
     /// Rebuilds a record indexed from a transcript (`None`: the entry is interlog's own).

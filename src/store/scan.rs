@@ -269,7 +269,7 @@ impl RangeReader {
                     self.batch.bad.push((self.batch.lines, torn_reason(at)));
                 }
                 None if !terminated => return false,
-                None => self.batch.bad.push((self.batch.lines, reason)),
+                None => self.batch.bad.push((self.batch.lines, reason.to_string())),
             },
         }
         self.batch.lines += 1;

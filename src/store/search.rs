@@ -46,7 +46,7 @@ pub(crate) struct Terms {
 }
 
 impl Terms {
-    pub fn new(query: &str) -> Terms {
+    pub(crate) fn new(query: &str) -> Terms {
         let mut folded: Vec<String> = query.split_whitespace().map(fold).collect();
         folded.sort();
         folded.dedup();
@@ -56,22 +56,22 @@ impl Terms {
         Terms { terms }
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.terms.is_empty()
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.terms.len()
     }
 
     /// Whether `folded_text` contains term `i`.
-    pub fn found_in(&self, i: usize, folded_text: &[u8]) -> bool {
+    pub(crate) fn found_in(&self, i: usize, folded_text: &[u8]) -> bool {
         self.terms[i].finder.find(folded_text).is_some()
     }
 
     /// Whether term `i` occurs in the lowered raw text of a JSON string's content, not counting
     /// occurrences that start inside an escape (`\\n` + "ame" is not "name").
-    pub fn found_literally(&self, i: usize, lowered_content: &[u8]) -> bool {
+    pub(crate) fn found_literally(&self, i: usize, lowered_content: &[u8]) -> bool {
         self.terms[i]
             .finder
             .find_iter(lowered_content)
@@ -81,7 +81,7 @@ impl Terms {
     /// Whether term `i` occurs in a string field, judged on the field's lowered raw content
     /// alone; `None` when the content must be decoded and folded to tell (a `\\u` escape, or a
     /// term with characters whose case varies outside ASCII).
-    pub fn found_in_raw(&self, i: usize, lowered_content: &[u8]) -> Option<bool> {
+    pub(crate) fn found_in_raw(&self, i: usize, lowered_content: &[u8]) -> Option<bool> {
         let term = &self.terms[i];
         let specials = term.specials.as_ref().filter(|_| term.literal)?;
         // One Teddy pass: a real `\\u` escape means only the decoded string can tell (its hex

@@ -22,13 +22,13 @@ struct State {
 
 /// See the module documentation. Clones share the slot.
 #[derive(Clone, Default)]
-pub struct NewestWins {
+pub(crate) struct NewestWins {
     state: Arc<Mutex<State>>,
 }
 
 /// Tells a running job whether a newer one has been submitted since (its answer would then be
 /// dropped by whoever asked, so slow work that remains may be skipped).
-pub struct Superseded {
+pub(crate) struct Superseded {
     state: Arc<Mutex<State>>,
     generation: u64,
 }

@@ -30,7 +30,7 @@ pub(crate) struct TextFields {
 impl TextFields {
     /// Whether every term occurs in one of the line's text fields; `lowered` is the line with
     /// ASCII lowered.
-    pub fn matches(&mut self, line: &[u8], lowered: &[u8], terms: &Terms) -> bool {
+    pub(crate) fn matches(&mut self, line: &[u8], lowered: &[u8], terms: &Terms) -> bool {
         self.found.clear();
         self.found.resize(terms.len(), false);
         let mut checker =
