@@ -13,14 +13,15 @@ mod foreign;
 mod fuzzy;
 mod ids;
 mod index;
+mod keyword;
 mod lenient;
+mod line_fields;
 mod load;
-mod parse;
 mod scan;
-mod search;
 mod searcher;
 mod slot;
-mod text;
+mod terms;
+mod text_fields;
 mod time_arg;
 mod views;
 
@@ -378,8 +379,8 @@ impl Store {
             let total = Filter::resolve(&index, query).map(|f| f.collect(&index, Some(0)).1).unwrap_or(0);
             return QueryResult { entries: Vec::new(), total_matched: total };
         }
-        match query.search.as_deref().map(search::Terms::new) {
-            Some(terms) if !terms.is_empty() => search::query(&self.inner, query, &terms),
+        match query.search.as_deref().map(terms::Terms::new) {
+            Some(terms) if !terms.is_empty() => keyword::query(&self.inner, query, &terms),
             _ => {
                 let index = self.inner.read();
                 let Some(filter) = Filter::resolve(&index, query) else {
@@ -448,7 +449,7 @@ impl Store {
         let bytes =
             scan::read_line_at(&path, offset, len).map_err(|source| StoreError::Io { path: path.clone(), source })?;
         // The file may have been replaced since it was indexed: make sure this is still the record.
-        match parse::parse_line(&bytes) {
+        match line_fields::parse_line(&bytes) {
             Ok(parsed) if parsed.id() == id => Ok(bytes),
             _ => Err(StoreError::Gone { id, path }),
         }

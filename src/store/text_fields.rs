@@ -14,7 +14,7 @@ use serde_json::value::RawValue;
 
 use super::fold::fold_into;
 use super::lenient::{skip_all_but_arrays, visit_object, FieldSink};
-use super::search::Terms;
+use super::terms::Terms;
 use crate::record::lenient_json;
 
 /// The message that stops the parser when every term was found.
