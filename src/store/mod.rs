@@ -26,6 +26,7 @@ mod time_arg;
 mod views;
 
 pub use searcher::{FuzzyRequest, SearchAnswer, SearchRequest, SearchSink, Searcher, FIRST_PASS};
+#[cfg(feature = "tui")]
 pub(crate) use slot::NewestWins;
 pub use time_arg::{parse_time_arg, TimeArgError};
 
