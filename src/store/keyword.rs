@@ -28,7 +28,8 @@ struct Candidate {
     file: u32,
     offset: u64,
     len: u32,
-    entry: u32,
+    /// Its id as of the read of the index (not its slot: see [`query`]).
+    entry: EntryId,
     /// Position in the newest-first filter result.
     rank: u32,
     line: u32,
@@ -38,7 +39,7 @@ struct Candidate {
 struct Foreign {
     kinds: Vec<SourceKind>,
     paths: Vec<PathBuf>,
-    ids: HashMap<u32, String>,
+    ids: HashMap<EntryId, String>,
 }
 
 struct Chunk {
@@ -52,7 +53,7 @@ struct Chunk {
 pub(crate) fn query(shared: &Shared, query: &Query, terms: &Terms) -> QueryResult {
     // Slots are turned into ids as of this read: should a compaction renumber them while the
     // files are searched, those ids resolve to nothing rather than to other records.
-    let (mut candidates, paths, foreign, first_id) = {
+    let (mut candidates, paths, foreign) = {
         let index = shared.read();
         let Some(filter) = Filter::resolve(&index, query) else {
             return QueryResult::default();
@@ -60,18 +61,19 @@ pub(crate) fn query(shared: &Shared, query: &Query, terms: &Terms) -> QueryResul
         let mut candidates = Vec::new();
         let kinds: Vec<SourceKind> = index.files.iter().map(|f| f.kind).collect();
         let mut ids = HashMap::new();
-        filter.scan(&index, |entry| {
-            let e = &index.entries[entry as usize];
+        filter.scan(&index, |slot| {
+            let e = &index.entries[slot as usize];
             let rank = candidates.len() as u32;
+            let entry = index.entry_id(slot);
             candidates.push(Candidate { file: e.file, offset: e.offset, len: e.len, entry, rank, line: e.line });
             if kinds[e.file as usize].is_foreign() {
-                ids.insert(entry, index.id_of(entry).into_owned());
+                ids.insert(entry, index.id_of(slot).into_owned());
             }
             true
         });
         let paths: Vec<PathBuf> = index.files.iter().map(|f| f.path.clone()).collect();
         let foreign = Foreign { kinds, paths: paths.clone(), ids };
-        (candidates, paths, foreign, index.entry_id(0))
+        (candidates, paths, foreign)
     };
     candidates.sort_unstable_by_key(|c| (c.file, c.offset));
     let chunks = plan_chunks(&candidates);
@@ -79,10 +81,7 @@ pub(crate) fn query(shared: &Shared, query: &Query, terms: &Terms) -> QueryResul
     matched.sort_unstable_by_key(|&(rank, _)| rank);
     let total_matched = matched.len();
     let keep = query.limit.unwrap_or(usize::MAX);
-    QueryResult {
-        entries: matched.into_iter().take(keep).map(|(_, entry)| EntryId(first_id.0 + entry)).collect(),
-        total_matched,
-    }
+    QueryResult { entries: matched.into_iter().take(keep).map(|(_, entry)| entry).collect(), total_matched }
 }
 
 fn plan_chunks(candidates: &[Candidate]) -> Vec<Chunk> {
@@ -108,7 +107,7 @@ fn search_chunks(
     paths: &[PathBuf],
     terms: &Terms,
     foreign: &Foreign,
-) -> Vec<(u32, u32)> {
+) -> Vec<(u32, EntryId)> {
     let next = AtomicUsize::new(0);
     let threads = reader_threads().min(chunks.len()).max(1);
     std::thread::scope(|scope| {
@@ -132,7 +131,7 @@ struct Worker<'f> {
     foreign: Option<&'f Foreign>,
     raw: Vec<u8>,
     lowered: Vec<u8>,
-    matched: Vec<(u32, u32)>,
+    matched: Vec<(u32, EntryId)>,
     fields: TextFields,
 }
 
