@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use super::ids::{id_hash_of, uuid_bits};
 use super::line_fields::ParsedLine;
+use super::turn_shape::Trailing;
 use crate::source::Found;
 
 /// A byte range in a batch's (or the index's) text arena.
@@ -46,6 +47,13 @@ pub(crate) struct RawEntry {
     pub request_hash: u64,
     pub approximate: bool,
     pub has_usage: bool,
+    /// A range of `Batch::marks`: the request's message marks (store/turn_shape.rs).
+    pub marks: (u32, u32),
+    /// Request messages up to and including the last reply.
+    pub replied: u32,
+    pub trailing: Trailing,
+    /// A transcript's account instead of marks: messages in the request, chain segment.
+    pub chain: Option<(u32, u32)>,
 }
 
 /// One record's index fields as a reader saw them (a stored line or a transcript's call), with
@@ -73,6 +81,10 @@ struct Seen<'a> {
     has_error: bool,
     approximate: bool,
     has_usage: bool,
+    marks: &'a [u32],
+    replied: u32,
+    trailing: Trailing,
+    chain: Option<(u32, u32)>,
 }
 
 /// The hash a request id is known by; 0 stands for none.
@@ -89,6 +101,7 @@ pub(crate) struct Batch {
     pub records: Vec<RawEntry>,
     pub text: String,
     pub tags: Vec<Span>,
+    pub marks: Vec<u32>,
     /// Bad lines: (lines before it within the batch, reason).
     pub bad: Vec<(u64, String)>,
     /// Lines consumed (counting blank and bad ones), so the next batch knows where it starts.
@@ -99,6 +112,11 @@ pub(crate) struct Batch {
 const TOOL_NAMES_MAX: usize = 80;
 
 impl Batch {
+    pub(crate) fn marks_of(&self, raw: &RawEntry) -> &[u32] {
+        let (start, len) = (raw.marks.0 as usize, raw.marks.1 as usize);
+        self.marks.get(start..start + len).unwrap_or_default()
+    }
+
     pub(crate) fn span(&self, span: Span) -> &str {
         &self.text[span.start as usize..(span.start + span.len) as usize]
     }
@@ -135,6 +153,10 @@ impl Batch {
             has_error: fields.error.non_empty_str().is_some(),
             approximate: fields.usage_approximate,
             has_usage: fields.has_usage,
+            marks: &fields.shape.marks,
+            replied: fields.shape.replied,
+            trailing: fields.shape.trailing,
+            chain: None,
         });
     }
 
@@ -165,6 +187,10 @@ impl Batch {
             has_error: false,
             approximate: found.approximate,
             has_usage: found.input_tokens > 0 || found.output_tokens > 0,
+            marks: &[],
+            replied: found.chain.replied,
+            trailing: if found.chain.tool_results { Trailing::ToolResults } else { Trailing::Prompt },
+            chain: Some((found.chain.request, found.chain.segment)),
         });
     }
 
@@ -186,6 +212,8 @@ impl Batch {
             let span = self.push_text(tag);
             self.tags.push(span);
         }
+        let marks_start = self.marks.len() as u32;
+        self.marks.extend_from_slice(seen.marks);
         self.records.push(RawEntry {
             offset: seen.offset,
             len: seen.len,
@@ -211,6 +239,10 @@ impl Batch {
             request_hash: request_hash(seen.request_id),
             approximate: seen.approximate,
             has_usage: seen.has_usage,
+            marks: (marks_start, seen.marks.len() as u32),
+            replied: seen.replied,
+            trailing: seen.trailing,
+            chain: seen.chain,
         });
     }
 

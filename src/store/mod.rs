@@ -23,12 +23,15 @@ mod slot;
 mod terms;
 mod text_fields;
 mod time_arg;
+mod turn_shape;
+mod turns;
 mod views;
 
 pub use searcher::{FuzzyRequest, SearchAnswer, SearchRequest, SearchSink, Searcher, FIRST_PASS};
 #[cfg(feature = "tui")]
 pub(crate) use slot::NewestWins;
 pub use time_arg::{parse_time_arg, TimeArgError};
+pub use turns::{Turn, TurnKind};
 
 pub(crate) use scan::read_full;
 
@@ -520,6 +523,12 @@ impl Store {
         }
         cached.push(Prefix { path: path.to_path_buf(), inode, end: upto, lines: lines.clone() });
         Ok(lines)
+    }
+
+    /// The record as a turn of its session: its previous turn, how many of its request
+    /// messages are history and how many are new, and what kind of turn it is.
+    pub fn turn(&self, entry: EntryId) -> Option<Turn> {
+        self.inner.read().turn(entry)
     }
 
     /// The session's entries oldest first (ties: file order); empty when unknown.

@@ -16,9 +16,10 @@ use super::action::{Action, Effect, QueryReply};
 use super::app::{App, FUZZY_LIMIT};
 
 use super::stats::StatsBuilder;
-use super::terminal::{self, Term, TerminalGuard};
 use super::theme::Theme;
-use super::{conversation, detail, keymap, update};
+use super::tty::{self, Term, TerminalGuard};
+use super::update::update;
+use super::{conversation, detail, keymap};
 pub use crate::store::FIRST_PASS;
 use crate::store::{
     FuzzyRequest, NewestWins, Query, SearchAnswer, SearchRequest, SearchSink, Searcher, Store, StoreError, StoreEvent,
@@ -130,7 +131,7 @@ async fn event_loop(
                             // pager is done, so the pager gets the keystrokes. Dropping and
                             // recreating the stream instead leaves a pending wake-up that can hide
                             // the next key (crossterm drops a tty readiness seen together with it).
-                            if let Err(err) = terminal::page(terminal, &text) {
+                            if let Err(err) = tty::page(terminal, &text) {
                                 pending.push(Action::Flash(err.to_string()));
                             }
                             // Ctrl-C inside the pager (cooked mode) signalled us too; it was meant
@@ -194,7 +195,7 @@ impl Worker {
             // In-memory lookups for a screenful of rows: cheaper than a thread hop.
             Effect::Summaries(_) => execute(store, effect, self.offset),
             Effect::Copy(text) => {
-                terminal::copy_to_clipboard(&text).err().map(|err| Action::Flash(format!("Cannot copy: {err}")))
+                tty::copy_to_clipboard(&text).err().map(|err| Action::Flash(format!("Cannot copy: {err}")))
             }
             Effect::Pager(_) | Effect::Redraw => None,
             Effect::Query { .. } | Effect::Fuzzy { .. } => {

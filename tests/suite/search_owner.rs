@@ -158,8 +158,7 @@ mod through_the_tui {
     use super::*;
     use crate::tui_support::{new_app, utc};
     use interlog::store::StoreEvent;
-    use interlog::tui::action::Action;
-    use interlog::tui::{execute, update, App};
+    use interlog::tui::testing::{execute, update, Action, App};
 
     /// Applies `action` and answers every effect from `store`, as the runtime does.
     fn drive(app: &mut App, store: &Store, action: Action) {
@@ -180,7 +179,7 @@ mod through_the_tui {
                 drive(&mut app, store, Action::SearchInput(c));
             }
         }
-        ids(store, &app.results.entries)
+        ids(store, &app.results().entries)
     }
 
     #[test]
