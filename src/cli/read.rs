@@ -65,9 +65,13 @@ pub struct FilterArgs {
     /// Exclusive; same forms as --since
     #[arg(long, value_name = "T", allow_hyphen_values = true)]
     pub until: Option<String>,
-    /// Every white-space separated term must occur (case-insensitive) in the record's text
+    /// Every white-space separated term must occur (case-insensitive) in the record's own text
+    /// (not in the history it re-sends from the session's previous turn)
     #[arg(long, value_name = "Q")]
     pub search: Option<String>,
+    /// --search also looks in the history each record re-sends
+    #[arg(long, requires = "search")]
+    pub search_history: bool,
     /// Records carrying this tag (repeat for several: every one must be there)
     #[arg(long = "tag", value_name = "TAG")]
     pub tags: Vec<String>,
@@ -226,6 +230,7 @@ impl FilterArgs {
             has_error: self.errors.then_some(true),
             stop_reason: given(&self.stop_reason),
             search: self.search.clone().filter(|q| !q.trim().is_empty()),
+            search_history: self.search_history,
             limit,
         })
     }

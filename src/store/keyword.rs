@@ -33,6 +33,8 @@ struct Candidate {
     /// Position in the newest-first filter result.
     rank: u32,
     line: u32,
+    /// Leading request messages not searched: history re-sent from the previous turn.
+    history: u32,
 }
 
 /// What a worker needs to check a record converted from another agent's transcript.
@@ -65,7 +67,18 @@ pub(crate) fn query(shared: &Shared, query: &Query, terms: &Terms) -> QueryResul
             let e = &index.entries[slot as usize];
             let rank = candidates.len() as u32;
             let entry = index.entry_id(slot);
-            candidates.push(Candidate { file: e.file, offset: e.offset, len: e.len, entry, rank, line: e.line });
+            // A transcript's record is rebuilt from its own lines only: no history to skip.
+            let own = !kinds[e.file as usize].is_foreign() && !query.search_history;
+            let history = if own { index.history_of(slot) } else { 0 };
+            candidates.push(Candidate {
+                file: e.file,
+                offset: e.offset,
+                len: e.len,
+                entry,
+                rank,
+                line: e.line,
+                history,
+            });
             if kinds[e.file as usize].is_foreign() {
                 ids.insert(entry, index.id_of(slot).into_owned());
             }
@@ -190,12 +203,12 @@ impl Worker<'_> {
             let Some(record) = crate::source::convert(kind, &wanted) else { return };
             let line = record.to_json();
             let lowered: Vec<u8> = line.bytes().map(|b| b.to_ascii_lowercase()).collect();
-            if terms.may_match(&lowered) && self.fields.matches(line.as_bytes(), &lowered, terms) {
+            if terms.may_match(&lowered) && self.fields.matches(line.as_bytes(), &lowered, terms, 0) {
                 self.matched.push((c.rank, c.entry));
             }
             return;
         }
-        if self.fields.matches(&self.raw[range], lowered, terms) {
+        if self.fields.matches(&self.raw[range], lowered, terms, c.history) {
             self.matched.push((c.rank, c.entry));
         }
     }

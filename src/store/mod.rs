@@ -20,6 +20,7 @@ mod load;
 mod scan;
 mod searcher;
 mod slot;
+mod snippet;
 mod terms;
 mod text_fields;
 mod time_arg;
@@ -30,6 +31,7 @@ mod views;
 pub use searcher::{FuzzyRequest, SearchAnswer, SearchRequest, SearchSink, Searcher, FIRST_PASS};
 #[cfg(feature = "tui")]
 pub(crate) use slot::NewestWins;
+pub use snippet::{Snippet, SNIPPET_CHARS};
 pub use time_arg::{parse_time_arg, TimeArgError};
 pub use turns::{Turn, TurnKind};
 
@@ -100,6 +102,9 @@ pub struct Query {
     pub stop_reason: Option<String>,
     /// Keyword search: every white-space separated term, case-folded, as a substring of the text fields.
     pub search: Option<String>,
+    /// Keyword search also looks at the request messages a record re-sends from its session's
+    /// previous turn (its history); by default only the record's own content counts.
+    pub search_history: bool,
     /// `None`: no limit. `Some(0)`: nothing.
     pub limit: Option<usize>,
 }

@@ -252,9 +252,10 @@ impl<E: FnMut(Action)> SearchSink for Replies<E> {
 fn search_request(effect: Effect) -> Option<(u64, SearchRequest)> {
     match effect {
         Effect::Query { generation, query } => Some((generation, SearchRequest::keyword(query))),
-        Effect::Fuzzy { generation, pattern, base } => {
-            Some((generation, SearchRequest { query: base, fuzzy: Some(FuzzyRequest { pattern, limit: FUZZY_LIMIT }) }))
-        }
+        Effect::Fuzzy { generation, pattern, base } => Some((
+            generation,
+            SearchRequest { query: base, fuzzy: Some(FuzzyRequest { pattern, limit: FUZZY_LIMIT }), snippets: false },
+        )),
         _ => None,
     }
 }

@@ -24,6 +24,7 @@ mod otlp;
 mod proxy;
 mod record_model;
 mod search_owner;
+mod search_scope;
 mod server_api;
 mod server_cli;
 mod server_load;
