@@ -7,14 +7,12 @@
 
 pub mod action;
 pub mod app;
-pub mod conversation;
 pub mod demo;
 pub mod detail;
 pub mod keymap;
 mod runtime;
 pub mod stats;
 mod terminal;
-pub mod text;
 pub mod theme;
 pub mod update;
 pub mod view;

@@ -21,7 +21,9 @@ pub const FIRST_PASS: usize = 5_000;
 use super::stats::StatsBuilder;
 use super::terminal::{self, Term, TerminalGuard};
 use super::theme::Theme;
-use super::{conversation, detail, keymap, update};
+use super::{detail, keymap, update};
+use crate::present::session::transcript;
+use crate::present::time::Clock;
 use crate::store::{EntryId, Query, Store, StoreError, StoreEvent};
 
 /// Summaries read per batch when computing statistics.
@@ -280,7 +282,10 @@ pub fn execute(store: &Store, effect: Effect, offset: FixedOffset) -> Option<Act
             let records: Result<Vec<_>, _> =
                 store.conversation(&session).into_iter().map(|entry| store.read_record(entry)).collect();
             let data = records
-                .map(|records| (Arc::new(conversation::transcript(&session, &records, offset)), records.len()))
+                .map(|records| {
+                    let clock = Clock::fixed(offset, chrono::Utc::now());
+                    (Arc::new(transcript(&session, &records, &clock)), records.len())
+                })
                 .map_err(|err| err.to_string());
             Action::Conversation { generation, session, data }
         }

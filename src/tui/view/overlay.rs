@@ -6,11 +6,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Widget};
 
 use super::layout;
+use crate::present::text::fit;
 use crate::sanitize::sanitize_line;
 use crate::store::Facet;
 use crate::tui::app::{App, FacetPicker, Overlay};
 use crate::tui::keymap::KEYS;
-use crate::tui::text::fit;
 
 pub fn render(app: &App, overlay: &Overlay, area: Rect, buf: &mut Buffer) {
     match overlay {

@@ -6,9 +6,10 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
+use crate::present::text::display_width;
+use crate::present::text::fit;
 use crate::sanitize::sanitize_line;
 use crate::tui::app::{App, Follow, SearchMode, View};
-use crate::tui::text::{display_width, fit};
 
 pub fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;
@@ -25,7 +26,7 @@ pub fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
     }
     if app.load.bad_lines > 0 {
         right.push(Span::styled(
-            format!(" ⚠ {} (b) ", crate::textfmt::counted(app.load.bad_lines, "bad line")),
+            format!(" ⚠ {} (b) ", crate::present::text::counted(app.load.bad_lines, "bad line")),
             theme.error(),
         ));
     }

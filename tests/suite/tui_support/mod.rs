@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use interlog::present::session::transcript;
+use interlog::present::time::Clock;
 use interlog::record::{
     ContentBlock, InteractionRecord, Message, MessageContent, Role, RoutingMetadata, StopReason, Timestamp, TokenUsage,
     ToolCallRecord,
@@ -16,7 +18,7 @@ use interlog::store::{EntryId, RecordSummary, StoreEvent};
 use interlog::tui::action::{Action, Effect, QueryReply};
 use interlog::tui::app::App;
 use interlog::tui::theme::Theme;
-use interlog::tui::{conversation, detail, update};
+use interlog::tui::{detail, update};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use serde_json::json;
@@ -292,7 +294,7 @@ pub fn serve(app: &mut App, records: &[InteractionRecord], effects: Vec<Effect>)
                 let mut turns: Vec<InteractionRecord> =
                     records.iter().filter(|r| r.session_id.as_deref() == Some(&session)).cloned().collect();
                 turns.reverse();
-                let doc = conversation::transcript(&session, &turns, utc());
+                let doc = transcript(&session, &turns, &Clock::fixed(utc(), now()));
                 update(app, Action::Conversation { generation, session, data: Ok((Arc::new(doc), turns.len())) })
             }
             _ => Vec::new(),
