@@ -14,7 +14,7 @@ use clap::Args;
 
 use crate::record::{InteractionRecord, Timestamp};
 use crate::sanitize::sanitize_line;
-use crate::store::{parse_time_arg, EntryId, Query, RecordSummary, SessionSummary, Store};
+use crate::store::{parse_time_arg, EntryId, Query, RecordSummary, SearchRequest, SessionSummary, Store};
 
 use self::bad_lines::report_bad_lines;
 use self::format::{duration, short_id, short_time, tokens, Today};
@@ -110,7 +110,7 @@ pub struct ConversationArgs {
 pub fn run_list(sources: &[Source], args: ListArgs, verbose: bool) -> CliResult {
     let query = args.filters.query(Utc::now(), Some(args.limit))?;
     let store = load(sources)?;
-    let result = store.query(&query);
+    let result = store.search(&SearchRequest::keyword(query));
     let mut out = Output::stdout();
     if args.json {
         for &entry in &result.entries {
