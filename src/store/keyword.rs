@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::collections::HashMap;
 
 use super::filter::Filter;
+use super::index::Index;
 use super::load::reader_threads;
 use super::terms::{first_real_hit, Terms};
 use super::text_fields::TextFields;
@@ -51,6 +52,13 @@ struct Chunk {
     candidates: std::ops::Range<usize>,
 }
 
+/// The leading request messages of a slot that keyword search skips: history re-sent from a
+/// previous turn the store holds. When that turn is missing (or the record has no session), the
+/// context it carries is the only copy there is, and is searched.
+pub(crate) fn unsearched_history(index: &Index, slot: u32) -> u32 {
+    index.turn(index.entry_id(slot)).filter(|turn| turn.previous.is_some()).map_or(0, |turn| turn.history)
+}
+
 /// Runs a query that has search terms.
 pub(crate) fn query(shared: &Shared, query: &Query, terms: &Terms) -> QueryResult {
     // Slots are turned into ids as of this read: should a compaction renumber them while the
@@ -69,7 +77,7 @@ pub(crate) fn query(shared: &Shared, query: &Query, terms: &Terms) -> QueryResul
             let entry = index.entry_id(slot);
             // A transcript's record is rebuilt from its own lines only: no history to skip.
             let own = !kinds[e.file as usize].is_foreign() && !query.search_history;
-            let history = if own { index.history_of(slot) } else { 0 };
+            let history = if own { unsearched_history(&index, slot) } else { 0 };
             candidates.push(Candidate {
                 file: e.file,
                 offset: e.offset,

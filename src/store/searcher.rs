@@ -111,7 +111,7 @@ impl Store {
             true => 0,
             false => {
                 let index = self.inner.read();
-                index.history_of(index.slot(entry)?)
+                super::keyword::unsearched_history(&index, index.slot(entry)?)
             }
         };
         let line = self.read_raw(entry).ok()?;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::detail::{DetailData, Tab};
 use super::stats::StatsData;
-use super::text::Doc;
+use crate::present::doc::Doc;
 use crate::store::{BadLine, EntryId, Facet, FuzzyHit, Query, RecordSummary, StoreEvent};
 
 #[derive(Clone, Debug)]

@@ -11,12 +11,10 @@
 
 mod action;
 mod app;
-mod conversation;
 mod detail;
 mod keymap;
 mod runtime;
 mod stats;
-mod text;
 mod theme;
 mod tty;
 mod untrusted;

@@ -19,7 +19,9 @@ use super::stats::StatsBuilder;
 use super::theme::Theme;
 use super::tty::{self, Term, TerminalGuard};
 use super::update::update;
-use super::{conversation, detail, keymap};
+use super::{detail, keymap};
+use crate::present::session::transcript;
+use crate::present::time::Clock;
 pub use crate::store::FIRST_PASS;
 use crate::store::{
     FuzzyRequest, NewestWins, Query, SearchAnswer, SearchRequest, SearchSink, Searcher, Store, StoreError, StoreEvent,
@@ -301,7 +303,10 @@ pub fn execute(store: &Store, effect: Effect, offset: FixedOffset) -> Option<Act
             let records: Result<Vec<_>, _> =
                 store.conversation(&session).into_iter().map(|entry| store.read_record(entry)).collect();
             let data = records
-                .map(|records| (Arc::new(conversation::transcript(&session, &records, offset)), records.len()))
+                .map(|records| {
+                    let clock = Clock::fixed(offset, chrono::Utc::now());
+                    (Arc::new(transcript(&session, &records, &clock)), records.len())
+                })
                 .map_err(|err| err.to_string());
             Action::Conversation { generation, session, data }
         }

@@ -8,8 +8,8 @@ use super::app::{
     App, Asked, ConversationView, FacetPicker, Focus, Follow, Overlay, SearchMode, StatsView, View, ROW_MARGIN,
 };
 use super::detail::Tab;
-use super::text::DocLayout;
 use super::view::layout::{self, Areas};
+use crate::present::layout::DocLayout;
 use crate::store::{Facet, StoreEvent};
 
 /// Rows the mouse wheel moves.

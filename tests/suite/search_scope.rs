@@ -88,3 +88,13 @@ fn a_snippet_is_on_one_line() {
     assert_eq!(t2.text, "why does it fail?");
     assert_eq!(&t2.text[t2.matched[0].0..t2.matched[0].1], "does");
 }
+
+#[test]
+fn history_whose_turn_is_missing_is_the_only_copy_and_is_searched() {
+    let u1 = user("fix the failing test");
+    let lines = [turn("t2", 2, &[u1, assistant("Running the tests."), user("again")], "ok")];
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), DAY, &lines);
+    let store = Store::load(dir.path()).unwrap();
+    assert_eq!(found(&store, "failing", false), ["t2"]);
+}

@@ -412,7 +412,8 @@ fn a_record_without_usage_shows_no_token_counts() {
         let mut conversation = loaded_app(&records, 120, 40);
         act(&mut conversation, &records, Action::OpenConversation);
         let turn = screen(&conversation);
-        assert!(turn.contains("Σ 0 in / 0 out"), "the conversation is shown:\n{turn}");
-        assert_eq!(turn.contains("· 0 in / 0 out ·"), shown, "turn heading:\n{turn}");
+        assert!(turn.contains("── Turn 1 ·"), "the conversation is shown:\n{turn}");
+        assert_eq!(turn.contains("0 in / 0 out · id"), shown, "turn facts:\n{turn}");
+        assert_eq!(turn.contains("Σ 0 in / 0 out"), shown, "running totals:\n{turn}");
     }
 }

@@ -373,7 +373,7 @@ fn the_pager_gets_the_current_tab_s_text() {
     let cases: &[(&str, &[&str], &str)] = &[
         ("1e", &["▶ Prompt", "Run the tests again", "◀ Response", "You are a careful coding agent."], "\"id\""),
         ("2e", &["1. ✗ Bash", "\"command\": \"cargo test\"", "2. ✓ Edit"], "▶ Prompt"),
-        ("3e", &["profile     deep-code", "confidence  82%", "multi-file edit", "lang.primary  rust"], "▶ Prompt"),
+        ("3e", &["profile    deep-code", "confidence 82%", "multi-file edit", "lang.primary  rust"], "▶ Prompt"),
         ("4e", &["  \"id\": \"rec-0007-b1c2\""], "▶ Prompt"),
     ];
     for (keys, wanted, unwanted) in cases {

@@ -6,9 +6,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
+use crate::present::text::{display_width, fit};
 use crate::tui::app::{App, Follow, SearchMode};
 use crate::tui::keymap::{self, Screen, ShownHint};
-use crate::tui::text::{display_width, fit};
 use crate::tui::untrusted;
 
 pub fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
@@ -26,7 +26,7 @@ pub fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
     }
     if app.load.bad_lines > 0 {
         right.push(Span::styled(
-            format!(" ⚠ {} (b) ", crate::textfmt::counted(app.load.bad_lines, "bad line")),
+            format!(" ⚠ {} (b) ", crate::present::text::counted(app.load.bad_lines, "bad line")),
             theme.error(),
         ));
     }
