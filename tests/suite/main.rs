@@ -23,6 +23,7 @@ mod hardening;
 mod otlp;
 mod proxy;
 mod record_model;
+mod search_fronts;
 mod search_owner;
 mod search_scope;
 mod server_api;
