@@ -37,6 +37,8 @@ pub enum Action {
     SearchInput(char),
     SearchBackspace,
     SearchToggleMode,
+    /// Keyword search also looks in the history each record re-sends (or stops).
+    SearchToggleHistory,
     /// Enter in the search line: keep the search, give the keyboard back to the list.
     SearchSubmit,
     OpenFacets,

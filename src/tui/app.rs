@@ -49,11 +49,13 @@ pub struct Search {
     pub mode: SearchMode,
     /// The search line has the keyboard.
     pub editing: bool,
+    /// Keyword search also looks in the history each record re-sends.
+    pub history: bool,
 }
 
 impl Default for Search {
     fn default() -> Self {
-        Search { text: String::new(), mode: SearchMode::Fuzzy, editing: false }
+        Search { text: String::new(), mode: SearchMode::Fuzzy, editing: false, history: false }
     }
 }
 
@@ -309,6 +311,7 @@ impl App {
             client: self.filters.client.clone(),
             model: self.filters.model.clone(),
             search: keyword.then(|| self.search.text.trim().to_owned()),
+            search_history: keyword && self.search.history,
             ..Query::default()
         }
     }

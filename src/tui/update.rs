@@ -75,6 +75,12 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 refresh(app, Ask::Anew, &mut effects);
             }
         }
+        Action::SearchToggleHistory => {
+            app.search.history = !app.search.history;
+            if app.search.is_active() && app.search.mode == SearchMode::Keyword {
+                refresh(app, Ask::Anew, &mut effects);
+            }
+        }
         Action::SearchSubmit => app.search.editing = false,
         Action::OpenFacets => {
             app.overlay = Some(Overlay::Facets(FacetPicker::new(Facet::Project)));

@@ -459,3 +459,22 @@ fn clicking_a_tab_title_selects_it() {
         assert_eq!(app.focus(), Focus::Detail);
     }
 }
+
+#[test]
+fn ctrl_r_toggles_searching_history_and_asks_again_in_keyword_mode() {
+    let records = records();
+    let mut app = loaded_app(&records, 120, 40);
+    press(&mut app, &records, "/ab");
+    let ctrl_r = Event::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL));
+    // In fuzzy mode there is no history to search: the toggle is kept for keyword mode.
+    let effects = send(&mut app, &records, ctrl_r.clone());
+    assert!(app.search().history);
+    assert_eq!(query_generation(&effects), None, "fuzzy ranks headlines: nothing to ask again");
+    assert_eq!(app.search().text, "ab", "not typed into the search");
+    let effects = send(&mut app, &records, key(KeyCode::Tab));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Query { query, .. } if query.search_history)));
+    let effects = send(&mut app, &records, ctrl_r);
+    assert!(!app.search().history);
+    assert!(effects.iter().any(|e| matches!(e, Effect::Query { query, .. } if !query.search_history)));
+    assert!(!screen(&app).contains("+history"));
+}

@@ -53,7 +53,8 @@ pub fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
             SearchMode::Fuzzy => "fuzzy",
             SearchMode::Keyword => "keyword",
         };
-        left.push_str(&format!(" │ {mode} \"{}\"", untrusted::line(app.search.text.trim())));
+        let history = if app.search.history && app.search.mode == SearchMode::Keyword { " +history" } else { "" };
+        left.push_str(&format!(" │ {mode}{history} \"{}\"", untrusted::line(app.search.text.trim())));
     }
     let room = usize::from(area.width).saturating_sub(right_width + 1);
     let dir = app.dir.display().to_string();
