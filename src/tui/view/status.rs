@@ -74,8 +74,9 @@ pub fn bottom_line(app: &App, area: Rect, buf: &mut Buffer) {
         };
         let cursor = if app.search.editing { "▏" } else { "" };
         let screen = if app.search.editing { Screen::Searching } else { Screen::Searched };
-        let help = format!("  {}", search_hints(screen));
         let query = fit(&app.search.text, usize::from(area.width).saturating_sub(40).max(10));
+        let used = 1 + display_width(&query) + cursor.len() + 4 + mode.len() + 2;
+        let help = format!("  {}", search_hints(screen, usize::from(area.width).saturating_sub(used)));
         Line::from(vec![
             Span::styled("/", theme.key()),
             Span::raw(query),
@@ -121,7 +122,18 @@ fn fitting_hints(hints: Vec<ShownHint>, width: usize) -> Vec<ShownHint> {
     hints.into_iter().filter(|hint| kept.contains(&hint.rank)).collect()
 }
 
-/// The search line's own hints (`Tab: fuzzy/keyword · Enter: keep · Esc: clear`).
-fn search_hints(screen: Screen) -> String {
-    keymap::hints(screen).iter().map(|hint| format!("{}: {}", hint.keys, hint.word)).collect::<Vec<_>>().join(" · ")
+/// The search line's own hints (`Tab: fuzzy/keyword · Enter: keep · Esc: clear`), the least
+/// important left out first when they do not fit in `width`.
+fn search_hints(screen: Screen, width: usize) -> String {
+    let mut hints = keymap::hints(screen);
+    loop {
+        let line = hints.iter().map(|hint| format!("{}: {}", hint.keys, hint.word)).collect::<Vec<_>>().join(" · ");
+        let least = hints.iter().enumerate().max_by_key(|(_, hint)| hint.rank).map(|(at, _)| at);
+        match least {
+            Some(at) if display_width(&line) > width && hints.len() > 1 => {
+                hints.remove(at);
+            }
+            _ => return line,
+        }
+    }
 }
