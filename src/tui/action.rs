@@ -1,6 +1,7 @@
 //! What can happen to the UI (a key, a click, a reply from a background task) and what the UI
 //! asks the runtime to do in return.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -8,7 +9,7 @@ use chrono::{DateTime, Utc};
 use super::detail::{DetailData, Tab};
 use super::stats::StatsData;
 use crate::present::doc::Doc;
-use crate::store::{BadLine, EntryId, Facet, FuzzyHit, Query, RecordSummary, StoreEvent};
+use crate::store::{BadLine, EntryId, Facet, FuzzyHit, Query, RecordSummary, Snippet, StoreEvent};
 
 #[derive(Clone, Debug)]
 pub enum Action {
@@ -72,6 +73,11 @@ pub enum Action {
     Store(StoreEvent),
     Results(QueryReply),
     Summaries(Vec<RecordSummary>),
+    /// Where rows matched a keyword search, for the question of `generation`.
+    Snippets {
+        generation: u64,
+        snippets: HashMap<EntryId, Snippet>,
+    },
     Detail {
         entry: EntryId,
         data: Result<Arc<DetailData>, String>,
@@ -124,6 +130,12 @@ pub enum Effect {
     },
     /// Summaries of rows about to be shown.
     Summaries(Vec<EntryId>),
+    /// Where rows about to be shown matched `query`'s keyword search.
+    Snippets {
+        generation: u64,
+        query: Query,
+        entries: Vec<EntryId>,
+    },
     /// The record's detail, laid out for a pane `width` columns wide.
     Detail {
         entry: EntryId,

@@ -13,7 +13,7 @@ use super::stats::StatsData;
 use super::theme::Theme;
 use crate::present::doc::{Doc, Fold};
 use crate::present::layout::DocLayout;
-use crate::store::{BadLine, EntryId, Facet, LoadProgress, Query, RecordSummary};
+use crate::store::{BadLine, EntryId, Facet, LoadProgress, Query, RecordSummary, Snippet};
 
 /// Most fuzzy hits asked for: more than anyone scrolls through, few enough to rank fast.
 pub const FUZZY_LIMIT: usize = 5_000;
@@ -141,6 +141,8 @@ pub struct Results {
     pub asked: Asked,
     /// The user changed the question since the last reply shown: the next one resets the selection.
     pub reset: bool,
+    /// In keyword search, where the rows near the window matched (`None`: asked, or no snippet).
+    pub snippets: HashMap<EntryId, Option<Snippet>>,
     /// At least one reply has arrived.
     pub received: bool,
 }

@@ -283,6 +283,9 @@ pub fn execute_in_passes(store: &Store, effect: Effect, offset: FixedOffset, emi
 pub fn execute(store: &Store, effect: Effect, offset: FixedOffset) -> Option<Action> {
     let action = match effect {
         Effect::Summaries(entries) => Action::Summaries(store.summaries(&entries)),
+        Effect::Snippets { generation, query, entries } => {
+            Action::Snippets { generation, snippets: store.snippets(&entries, &query) }
+        }
         search @ (Effect::Query { .. } | Effect::Fuzzy { .. }) => {
             let (generation, request) = search_request(search)?;
             results(store, generation, store.search(&request))
