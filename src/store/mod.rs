@@ -484,13 +484,7 @@ impl Store {
             if !kind.is_foreign() {
                 return Ok(None);
             }
-            (
-                kind,
-                index.files[e.file as usize].path.clone(),
-                e.offset,
-                u64::from(e.len),
-                index.id_of(slot).into_owned(),
-            )
+            (kind, index.files[e.file.index()].path.clone(), e.offset, u64::from(e.len), index.id_of(slot).into_owned())
         };
         let lines = self.prefix_of(&path, offset + len)?;
         let wanted = crate::source::Wanted { path: &path, lines: &lines, offset, len, id: &id, with_history: true };
