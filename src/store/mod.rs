@@ -20,7 +20,7 @@ mod scan;
 mod search;
 mod text;
 mod time_arg;
-mod turn_shape;
+pub(crate) mod turn_shape;
 mod turns;
 mod views;
 
