@@ -54,6 +54,9 @@ struct Envelope<'a> {
     request_id: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     subtype: Option<Cow<'a, str>>,
+    /// A `summary` line's text: Claude Code's title for the session.
+    #[serde(borrow, default)]
+    summary: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     message: Option<LightMessage<'a>>,
 }
@@ -198,6 +201,8 @@ impl Open {
         let mut found = self.found.clone();
         found.input_tokens = self.usage.input_tokens;
         found.output_tokens = self.usage.output_tokens;
+        found.cache_read_tokens = self.usage.cache_read_input_tokens;
+        found.cache_creation_tokens = self.usage.cache_creation_input_tokens;
         if let Some(results) = &self.handed_back {
             let shown: Vec<ShownResult> =
                 results.iter().map(|(tool, failed)| ShownResult { tool, failed: *failed }).collect();
@@ -232,6 +237,8 @@ pub(crate) struct Partitioner {
     /// Per line (its uuid, hashed): where the chain stands after it.
     depths: HashMap<u64, Depth>,
     segments: u32,
+    /// The session's title: the text of the file's latest `summary` line.
+    title: String,
 }
 
 impl Partitioner {
@@ -244,6 +251,7 @@ impl Partitioner {
             side: Chain::default(),
             depths: HashMap::new(),
             segments: 0,
+            title: String::new(),
         }
     }
 }
@@ -266,8 +274,29 @@ pub(crate) fn subagent_type(path: &Path) -> Option<String> {
 
 impl Partition for Partitioner {
     fn line(&mut self, bytes: &[u8], offset: u64, line: u64, closed: &mut Vec<Found>) -> Result<(), String> {
+        let before = closed.len();
+        let cut = self.cut(bytes, offset, line, closed);
+        for found in &mut closed[before..] {
+            found.title.clone_from(&self.title);
+        }
+        cut
+    }
+
+    fn open(&self) -> Vec<Found> {
+        let open = [self.main.open.as_ref(), self.side.open.as_ref()].into_iter().flatten();
+        open.map(|o| Found { title: self.title.clone(), ..o.found() }).collect()
+    }
+}
+
+impl Partitioner {
+    fn cut(&mut self, bytes: &[u8], offset: u64, line: u64, closed: &mut Vec<Found>) -> Result<(), String> {
         let text = std::str::from_utf8(bytes).map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))?;
         let envelope: Envelope = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+        if envelope.kind.as_deref() == Some("summary") {
+            if let Some(title) = envelope.summary.as_deref().map(|t| first_line(t, FIRST_LINE_MAX)) {
+                self.title = title;
+            }
+        }
         if let Some(session) = envelope.session.as_deref().filter(|s| !s.is_empty()) {
             if session != self.session {
                 self.session = session.to_owned();
@@ -400,10 +429,6 @@ impl Partition for Partitioner {
             _ => extend(chain, end),
         }
         Ok(())
-    }
-
-    fn open(&self) -> Vec<Found> {
-        [self.main.open.as_ref(), self.side.open.as_ref()].into_iter().flatten().map(Open::found).collect()
     }
 }
 

@@ -391,6 +391,7 @@ impl Partition for Partitioner {
                     if !open.done {
                         let converted = usage.converted();
                         open.found.input_tokens = converted.input_tokens.unwrap_or(0);
+                        open.found.cache_read_tokens = converted.cache_read_tokens.unwrap_or(0);
                         open.found.output_tokens = usage.output_tokens;
                         if let Some((nanos, _)) = when {
                             open.found.duration_ms = u64::try_from((nanos - open.first_nanos) / 1_000_000).ok();

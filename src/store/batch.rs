@@ -52,6 +52,10 @@ pub(crate) struct RawEntry {
     pub trailing: Trailing,
     /// A transcript's account instead of marks: messages in the request, chain segment.
     pub chain: Option<(u32, u32)>,
+    pub cache_read_tokens: u64,
+    pub cache_creation_tokens: u64,
+    /// The title a transcript gives the record's session (empty: none).
+    pub title: Span,
 }
 
 /// The hash a request id is known by; 0 stands for none.
@@ -144,6 +148,9 @@ impl Batch {
             replied: fields.shape.replied,
             trailing: fields.shape.trailing,
             chain: None,
+            cache_read_tokens: fields.cache_read_tokens,
+            cache_creation_tokens: fields.cache_creation_tokens,
+            title: Span::default(),
         });
     }
 
@@ -161,6 +168,7 @@ impl Batch {
         let client = self.push_text(found.client);
         let model = self.push_text(&found.model);
         let stop_reason = self.push_text(&found.stop_reason);
+        let title = self.push_text(&found.title);
         self.records.push(RawEntry {
             offset: found.offset,
             len: found.len.min(u64::from(u32::MAX)) as u32,
@@ -190,6 +198,9 @@ impl Batch {
             replied: found.chain.replied,
             trailing: if found.chain.tool_results { Trailing::ToolResults } else { Trailing::Prompt },
             chain: Some((found.chain.request, found.chain.segment)),
+            cache_read_tokens: found.cache_read_tokens,
+            cache_creation_tokens: found.cache_creation_tokens,
+            title,
         });
     }
 

@@ -18,12 +18,16 @@ mod load;
 mod parse;
 mod scan;
 mod search;
+mod sessions;
+mod stats;
 mod text;
 mod time_arg;
 pub(crate) mod turn_shape;
 mod turns;
 mod views;
 
+pub use sessions::SessionQuery;
+pub use stats::{ContextPoint, Stats, StatsTally, TokenRow};
 pub use time_arg::{parse_time_arg, TimeArgError};
 pub use turns::{Turn, TurnKind};
 
@@ -118,6 +122,11 @@ pub struct FuzzyHit {
 #[derive(Clone, Debug, PartialEq)]
 pub struct SessionSummary {
     pub session_id: String,
+    /// What to call it: the title its agent gave it, else its first prompt's first line (raw:
+    /// callers sanitise before display).
+    pub name: Option<String>,
+    /// `name` is the agent's title (not a prompt).
+    pub titled: bool,
     pub project: Option<String>,
     pub client: Option<String>,
     pub turns: usize,
@@ -510,6 +519,11 @@ impl Store {
     /// Every session, most recently active first.
     pub fn sessions(&self) -> Vec<SessionSummary> {
         self.inner.read().sessions()
+    }
+
+    /// The sessions matching `query`, most recently active first.
+    pub fn sessions_where(&self, query: &SessionQuery) -> Vec<SessionSummary> {
+        self.inner.read().sessions_where(query)
     }
 
     /// Distinct values with record counts, most frequent first: for facet pickers.
