@@ -5,9 +5,9 @@ use serde_json::Value;
 
 use super::text::{Doc, DocLayout, Fold, Tone};
 use crate::record::{ContentBlock, InteractionRecord, Message, MessageContent, Role, ToolCallRecord};
-use crate::sanitize::sanitize_line;
 use crate::store::EntryId;
 use crate::textfmt::pretty_json;
+use crate::tui::untrusted;
 
 /// The tabs of the detail pane.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -339,10 +339,10 @@ fn routing_view(record: &InteractionRecord) -> Option<RoutingView> {
         flatten("", value, &mut features);
     }
     for (key, value) in &routing.extra {
-        features.push((format!("({key})"), sanitize_line(&value.to_string()).into_owned()));
+        features.push((format!("({key})"), untrusted::line(&value.to_string()).into_owned()));
     }
     Some(RoutingView {
-        profile: sanitize_line(routing.profile.as_deref().unwrap_or("—")).into_owned(),
+        profile: untrusted::line(routing.profile.as_deref().unwrap_or("—")).into_owned(),
         reason: routing.reason.clone().unwrap_or_default(),
         confidence: routing.confidence,
         features,
@@ -357,8 +357,8 @@ fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
                 flatten(&key, inner, out);
             }
         }
-        Value::String(text) => out.push((sanitize_line(prefix).into_owned(), sanitize_line(text).into_owned())),
-        other => out.push((sanitize_line(prefix).into_owned(), sanitize_line(&other.to_string()).into_owned())),
+        Value::String(text) => out.push((untrusted::line(prefix).into_owned(), untrusted::line(text).into_owned())),
+        other => out.push((untrusted::line(prefix).into_owned(), untrusted::line(&other.to_string()).into_owned())),
     }
 }
 

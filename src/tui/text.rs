@@ -1,14 +1,14 @@
 //! Record text made ready for a terminal: every pane's record text goes through [`Doc`] (multi-line)
-//! or [`fit`] (cells), both of which sanitise with `crate::sanitize`, and long text is wrapped
+//! or [`fit`] (cells), both of which sanitise through `tui::untrusted`, and long text is wrapped
 //! lazily: a [`DocLayout`] knows how many rows each line takes, and only the visible rows are cut.
 
 use std::ops::Range;
 
 use unicode_width::UnicodeWidthChar;
 
-use crate::sanitize::{sanitize_block, sanitize_line};
 use crate::textfmt::cut_to_width;
 pub use crate::textfmt::display_width;
+use crate::tui::untrusted;
 
 /// Longer logical lines are split into pieces of this many chars, so that cutting the visible rows
 /// out of a 10 MB single-line response never walks more than one piece.
@@ -16,7 +16,7 @@ const MAX_PIECE_CHARS: usize = 4096;
 
 /// The first `max_width` columns of record text, sanitised to one line, with `…` when cut.
 pub fn fit(text: &str, max_width: usize) -> String {
-    cut_to_width(&sanitize_line(text), max_width)
+    cut_to_width(&untrusted::line(text), max_width)
 }
 
 /// How a line is shown; the theme maps it to a style.
@@ -73,7 +73,7 @@ impl Doc {
     }
 
     pub fn text_in(&mut self, tone: Tone, indent: u16, fold: Option<Fold>, text: &str) {
-        let clean = sanitize_block(text);
+        let clean = untrusted::block(text);
         for line in clean.split('\n') {
             self.push_pieces(tone, indent, fold, line);
         }
@@ -82,11 +82,11 @@ impl Doc {
     /// One line of text the UI wrote itself (labels, headings); still sanitised, as labels often
     /// quote record fields.
     pub fn line(&mut self, tone: Tone, text: &str) {
-        self.push_pieces(tone, 0, None, &sanitize_line(text));
+        self.push_pieces(tone, 0, None, &untrusted::line(text));
     }
 
     pub fn line_in(&mut self, tone: Tone, indent: u16, fold: Option<Fold>, text: &str) {
-        self.push_pieces(tone, indent, fold, &sanitize_line(text));
+        self.push_pieces(tone, indent, fold, &untrusted::line(text));
     }
 
     pub fn blank(&mut self) {

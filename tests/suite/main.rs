@@ -33,6 +33,7 @@ mod store_search;
 mod store_search_oracle;
 mod store_stats;
 mod store_turns;
+mod tui_keys;
 mod tui_pty;
 mod tui_snapshots;
 mod tui_update;

@@ -6,10 +6,10 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Gauge, Paragraph, Tabs, Widget, Wrap};
 
 use super::{doc, layout};
-use crate::sanitize::sanitize_line;
 use crate::tui::app::{App, Focus};
 use crate::tui::detail::{RoutingView, Tab};
 use crate::tui::text::fit;
+use crate::tui::untrusted;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;
@@ -34,7 +34,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             (None, Some(_)) => "Loading…".to_owned(),
             (None, None) => "No record selected.".to_owned(),
         };
-        Paragraph::new(sanitize_line(&message).into_owned()).style(theme.dim()).render(text, buf);
+        Paragraph::new(untrusted::line(&message).into_owned()).style(theme.dim()).render(text, buf);
         return;
     };
     match data.doc(tab) {
@@ -81,7 +81,7 @@ fn routing(app: &App, routing: Option<&RoutingView>, area: Rect, buf: &mut Buffe
     }
     if y < bottom && !routing.reason.is_empty() {
         label(buf, y, "reason");
-        let reason = sanitize_line(&routing.reason).into_owned();
+        let reason = untrusted::line(&routing.reason).into_owned();
         let lines = reason.chars().count() / usize::from(area.width.saturating_sub(12).max(1)) + 1;
         let height = (lines as u16).min(bottom - y).min(4);
         Paragraph::new(reason)
