@@ -257,6 +257,8 @@ pub(crate) struct Index {
     generation: u64,
     /// Per entry: its request's shape and its turn (store/turns.rs).
     pub(crate) turns: Turns,
+    /// The titles transcripts give their sessions, by session id (store/sessions.rs).
+    pub(crate) titles: HashMap<String, String>,
 }
 
 impl Index {
@@ -393,6 +395,8 @@ impl Index {
             self.ids.push(raw.id_hash, entry_id);
             self.request_keys.push(raw.request_hash);
             self.turns.push(raw, batch.marks_of(raw));
+            let session = self.entries[entry_id as usize].session;
+            self.note_title(session, batch.span(raw.title));
             if raw.approximate {
                 self.entries[entry_id as usize].flags |= APPROXIMATE;
             }
@@ -515,6 +519,7 @@ impl Index {
         e.duration_ms = raw.duration_ms.map(|d| d.min(u64::from(u32::MAX - 1)) as u32).unwrap_or(u32::MAX);
         e.stop_reason = stop_reason;
         self.turns.replace(entry, raw, batch.marks_of(raw));
+        self.note_title(self.entries[entry as usize].session, batch.span(raw.title));
         true
     }
 
@@ -864,6 +869,12 @@ impl Index {
             file: self.files[e.file.index()].path.clone(),
             line: u64::from(e.line),
         })
+    }
+
+    /// The record's `duration_ms`.
+    pub fn duration_of(&self, slot: u32) -> Option<u64> {
+        let duration = self.entries[slot as usize].duration_ms;
+        (duration != u32::MAX).then_some(u64::from(duration))
     }
 
     /// Records (or clears) what is wrong with `file` as a whole: an unfinished last line, or
