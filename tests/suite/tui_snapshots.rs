@@ -133,30 +133,27 @@ fn stats_view() {
     });
 }
 
+/// The app of `records` with "cart" typed into a keyword search.
+fn searching_cart(records: &[interlog::InteractionRecord], width: u16, height: u16) -> App {
+    let mut app = loaded_app(records, width, height);
+    act(&mut app, records, Action::OpenSearch);
+    act(&mut app, records, Action::SearchToggleMode);
+    for c in "cart".chars() {
+        act(&mut app, records, Action::SearchInput(c));
+    }
+    app
+}
+
 #[test]
 fn search_line_in_keyword_mode() {
-    each_size("search", |width, height| {
-        let records = records();
-        let mut app = loaded_app(&records, width, height);
-        act(&mut app, &records, Action::OpenSearch);
-        act(&mut app, &records, Action::SearchToggleMode);
-        for c in "cart".chars() {
-            act(&mut app, &records, Action::SearchInput(c));
-        }
-        app
-    });
+    each_size("search", |width, height| searching_cart(&records(), width, height));
 }
 
 #[test]
 fn keyword_hits_show_where_they_matched() {
     each_size("keyword_snippets", |width, height| {
         let records = records();
-        let mut app = loaded_app(&records, width, height);
-        act(&mut app, &records, Action::OpenSearch);
-        act(&mut app, &records, Action::SearchToggleMode);
-        for c in "cart".chars() {
-            act(&mut app, &records, Action::SearchInput(c));
-        }
+        let mut app = searching_cart(&records, width, height);
         let generation = app.results().asked.generation;
         let entries = vec![EntryId(1), EntryId(3)];
         let store_len = records.len();
