@@ -142,6 +142,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 for (entry, snippet) in snippets {
                     app.results.snippets.insert(entry, Some(snippet));
                 }
+                prune_rows(app);
             }
         }
         Action::Summaries(summaries) => {
@@ -353,9 +354,11 @@ fn request_snippets(app: &mut App, effects: &mut Vec<Effect>) {
 /// Summaries are kept only near the window, so memory stays flat however long the list is.
 fn prune_rows(app: &mut App) {
     let window = row_window(app);
-    if app.rows.len() > 4 * window.len().max(1) {
+    let most = 4 * window.len().max(1);
+    if app.rows.len() > most || app.results.snippets.len() > most {
         let keep: HashSet<_> = app.results.entries[window].iter().copied().collect();
         app.rows.retain(|entry, _| keep.contains(entry));
+        app.results.snippets.retain(|entry, _| keep.contains(entry));
     }
 }
 
