@@ -22,10 +22,7 @@ use chrono::{FixedOffset, Utc};
 use interlog::capture::{daily_file_name, InteractionLogger, InteractionsConfig, ManualClock};
 use interlog::record::InteractionRecord;
 use interlog::store::{Store, StoreEvent};
-use interlog::tui::action::{Action, Effect};
-use interlog::tui::app::App;
-use interlog::tui::theme::Theme;
-use interlog::tui::{execute, execute_in_passes, update, FIRST_PASS};
+use interlog::tui::testing::{execute, execute_in_passes, update, Action, App, Effect, Theme, FIRST_PASS};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
@@ -53,7 +50,7 @@ impl Harness {
                 if matches!(effect, Effect::Detail { .. }) {
                     self.deferred.push(effect);
                 } else {
-                    queue.extend(execute(&self.store, effect, self.app.offset));
+                    queue.extend(execute(&self.store, effect, self.app.time_offset()));
                 }
             }
         }
@@ -61,7 +58,7 @@ impl Harness {
 
     fn finish_deferred(&mut self) {
         for effect in std::mem::take(&mut self.deferred) {
-            if let Some(action) = execute(&self.store, effect, self.app.offset) {
+            if let Some(action) = execute(&self.store, effect, self.app.time_offset()) {
                 self.pump(action);
             }
         }
@@ -73,7 +70,7 @@ impl Harness {
     }
 
     fn shows_rows(&self) -> bool {
-        self.app.selected_entry().is_some_and(|entry| self.app.rows.contains_key(&entry))
+        self.app.selected_entry().is_some_and(|entry| self.app.rows().contains_key(&entry))
     }
 }
 
@@ -87,7 +84,7 @@ fn follow(dir: &Path) -> (Store, Receiver<StoreEvent>) {
 }
 
 fn wait_loaded(harness: &mut Harness, events: &Receiver<StoreEvent>) {
-    while harness.store.is_loading() || harness.app.load.loading {
+    while harness.store.is_loading() || harness.app.load().loading {
         match events.recv_timeout(Duration::from_secs(300)) {
             Ok(event) => harness.pump(Action::Store(event)),
             Err(_) => panic!("the store did not finish loading"),
@@ -128,7 +125,7 @@ fn launch(dir: &Path) {
     }
     harness.draw();
     let newest_shown = start.elapsed();
-    let shown_then = harness.app.results.entries.len();
+    let shown_then = harness.app.results().entries.len();
     wait_loaded(&mut harness, &events);
     harness.draw();
     let loaded = start.elapsed();
@@ -138,7 +135,7 @@ fn launch(dir: &Path) {
         "  first frame with the newest records:   {:8.1} ms ({shown_then} records indexed by then)",
         ms(newest_shown)
     );
-    println!("  everything indexed ({} records):      {:8.1} ms", harness.app.load.total, ms(loaded));
+    println!("  everything indexed ({} records):      {:8.1} ms", harness.app.load().total, ms(loaded));
 }
 
 fn at_a_million(dir: &Path) {
@@ -147,7 +144,7 @@ fn at_a_million(dir: &Path) {
     harness.pump(Action::Refresh);
     wait_loaded(&mut harness, &events);
     harness.finish_deferred();
-    println!("{} records in view", harness.app.results.entries.len());
+    println!("{} records in view", harness.app.results().entries.len());
 
     for (width, height) in [(240u16, 70u16), (120, 40)] {
         harness.pump(Action::Resize { width, height });
@@ -188,7 +185,7 @@ fn at_a_million(dir: &Path) {
             let start = Instant::now();
             let effects = update(&mut harness.app, Action::SearchInput(c));
             let store = harness.store.clone();
-            let offset = harness.app.offset;
+            let offset = harness.app.time_offset();
             let mut frames = Vec::new();
             for effect in effects {
                 execute_in_passes(&store, effect, offset, &|_| false, &mut |action| {
@@ -201,7 +198,7 @@ fn at_a_million(dir: &Path) {
             full_frames.extend(frames.last().copied());
             harness.finish_deferred();
         }
-        let matched = harness.app.results.entries.len();
+        let matched = harness.app.results().entries.len();
         Figures(first_frames)
             .line(&format!("keystroke → first updated frame (newest {FIRST_PASS} searched), {mode} {text:?}"));
         Figures(full_frames).line(&format!("keystroke → complete answer on screen, {mode} {text:?} ({matched} shown)"));
@@ -257,7 +254,7 @@ fn appends(corpus: &Path, count: usize) {
         harness.finish_deferred();
         std::thread::sleep(Duration::from_millis(20));
     }
-    Figures(latencies).line(&format!("append → visible while following ({} records)", harness.app.load.total));
+    Figures(latencies).line(&format!("append → visible while following ({} records)", harness.app.load().total));
 }
 
 /// A record with a 10 MB response, as one line and as prose: preparing it (off the UI loop),
@@ -281,9 +278,9 @@ fn huge_record() {
         record.response = Some(text);
         let stored = record.to_json();
         let start = Instant::now();
-        let mut data = interlog::tui::detail::prepare(interlog::store::EntryId(0), record, stored.as_bytes());
-        let text_width = interlog::tui::view::layout::areas(120, 40)
-            .map_or(0, |areas| interlog::tui::view::layout::detail_text(areas.detail).width);
+        let mut data = interlog::tui::testing::prepare(interlog::store::EntryId(0), record, stored.as_bytes());
+        let text_width = interlog::tui::testing::areas(120, 40)
+            .map_or(0, |areas| interlog::tui::testing::detail_text(areas.detail).width);
         data.lay_out(text_width);
         let prepared = start.elapsed();
         let mut app = App::new(
@@ -296,13 +293,12 @@ fn huge_record() {
         let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test backend");
         update(
             &mut app,
-            Action::Results(interlog::tui::QueryReply {
+            Action::Results(interlog::tui::testing::QueryReply {
                 generation: 0,
                 entries: vec![interlog::store::EntryId(0)],
                 ..Default::default()
             }),
         );
-        app.detail.entry = Some(interlog::store::EntryId(0));
         let start = Instant::now();
         update(&mut app, Action::Detail { entry: interlog::store::EntryId(0), data: Ok(std::sync::Arc::new(data)) });
         let laid_out = start.elapsed();
@@ -316,7 +312,7 @@ fn huge_record() {
             frames.push(start.elapsed());
         }
         let start = Instant::now();
-        update(&mut app, Action::SelectTab(interlog::tui::detail::Tab::Raw));
+        update(&mut app, Action::SelectTab(interlog::tui::testing::Tab::Raw));
         let raw_layout = start.elapsed();
         println!(
             "10 MB response ({shape}): prepare and lay out {:.1} ms (background) · on arrival {:.1} ms · Raw tab {:.1} ms (UI loop)",

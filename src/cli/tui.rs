@@ -1,12 +1,14 @@
 //! `tui` and `demo`: the terminal UI on the log directory, or on the demo data set.
 
+mod demo;
+
 use std::io::IsTerminal;
 
 use clap::Args;
 
+use self::demo::Demo;
 use super::{CliResult, Failure, Settings};
 use crate::source::Source;
-use crate::tui::demo::Demo;
 use crate::tui::{run, Options};
 
 #[derive(Debug, Default, Args)]

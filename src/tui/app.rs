@@ -1,4 +1,6 @@
-//! The UI's whole state. Only `update` changes it; drawing reads it.
+//! The UI's whole state. Only `update` changes it; drawing reads it. `App`'s fields are private
+//! to the `tui` module: outside it (tests included) the state is read through `tui::testing`'s
+//! accessors and changed only by sending actions to `update`.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -242,30 +244,30 @@ pub enum Overlay {
 /// The whole UI state.
 #[derive(Clone, Debug)]
 pub struct App {
-    pub dir: PathBuf,
-    pub now: DateTime<Utc>,
+    pub(in crate::tui) dir: PathBuf,
+    pub(in crate::tui) now: DateTime<Utc>,
     /// The offset local times are shown in (fixed in tests so snapshots are stable).
-    pub offset: FixedOffset,
-    pub theme: Theme,
-    pub width: u16,
-    pub height: u16,
-    pub load: LoadState,
-    pub filters: Filters,
-    pub search: Search,
-    pub results: Results,
-    pub rows: HashMap<EntryId, RecordSummary>,
-    pub list: ListState,
-    pub follow: Follow,
-    pub focus: Focus,
-    pub detail: DetailState,
-    pub view: View,
-    pub overlay: Option<Overlay>,
+    pub(in crate::tui) offset: FixedOffset,
+    pub(in crate::tui) theme: Theme,
+    pub(in crate::tui) width: u16,
+    pub(in crate::tui) height: u16,
+    pub(in crate::tui) load: LoadState,
+    pub(in crate::tui) filters: Filters,
+    pub(in crate::tui) search: Search,
+    pub(in crate::tui) results: Results,
+    pub(in crate::tui) rows: HashMap<EntryId, RecordSummary>,
+    pub(in crate::tui) list: ListState,
+    pub(in crate::tui) follow: Follow,
+    pub(in crate::tui) focus: Focus,
+    pub(in crate::tui) detail: DetailState,
+    pub(in crate::tui) view: View,
+    pub(in crate::tui) overlay: Option<Overlay>,
     /// A one-off message for the bottom line ("copied …").
-    pub flash: Option<String>,
-    pub demo: bool,
-    pub quit: bool,
+    pub(in crate::tui) flash: Option<String>,
+    pub(in crate::tui) demo: bool,
+    pub(in crate::tui) quit: bool,
     /// Source of request generations (queries, transcripts, stats).
-    pub counter: u64,
+    pub(in crate::tui) counter: u64,
 }
 
 impl App {

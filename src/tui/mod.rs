@@ -1,23 +1,26 @@
-//! The terminal UI (issue 4): Event → [`Action`] → [`update`] → render of `&App`.
+//! The terminal UI (issue 4): Event → [`Action`](testing::Action) → `update` → render of `&App`.
 //!
-//! `keymap` turns terminal events into actions; `update` is the only place state changes and
-//! answers with [`Effect`]s; the runtime performs those off the UI loop (store queries, record
-//! loading) and feeds the results back as actions through one `tokio::select!` loop; `view`
-//! draws the state and does nothing else.
+//! `keymap` turns terminal events into actions by the one key table; `update` is the only place
+//! state changes and answers with effects; the runtime performs those off the UI loop (store
+//! queries, record loading) and feeds the results back as actions through one `tokio::select!`
+//! loop; `view` draws the state and does nothing else.
+//!
+//! For embedders the UI is [`run`] with its [`Options`]; everything else is private to the crate
+//! (the modules are private, `App`'s fields private to this module), so "only `update` changes
+//! state" holds by type. The tests and benchmarks drive it through [`testing`].
 
-pub mod action;
-pub mod app;
-pub mod demo;
-pub mod detail;
-pub mod keymap;
+mod action;
+mod app;
+mod detail;
+mod keymap;
 mod runtime;
-pub mod stats;
-mod terminal;
-pub mod theme;
-pub mod update;
-pub mod view;
+mod stats;
+mod theme;
+mod tty;
+mod untrusted;
+mod update;
+mod view;
 
-pub use action::{Action, Effect, QueryReply};
-pub use app::App;
-pub use runtime::{execute, execute_in_passes, run, Options, TuiError, FIRST_PASS};
-pub use update::update;
+pub mod testing;
+
+pub use runtime::{run, Options, TuiError};

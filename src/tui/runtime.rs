@@ -19,9 +19,10 @@ use super::app::{App, FUZZY_LIMIT};
 /// Records a search's first pass looks at (see [`execute_in_passes`]).
 pub const FIRST_PASS: usize = 5_000;
 use super::stats::StatsBuilder;
-use super::terminal::{self, Term, TerminalGuard};
 use super::theme::Theme;
-use super::{detail, keymap, update};
+use super::tty::{self, Term, TerminalGuard};
+use super::update::update;
+use super::{detail, keymap};
 use crate::present::session::transcript;
 use crate::present::time::Clock;
 use crate::store::{EntryId, Query, Store, StoreError, StoreEvent};
@@ -126,7 +127,7 @@ async fn event_loop(
                             // pager is done, so the pager gets the keystrokes. Dropping and
                             // recreating the stream instead leaves a pending wake-up that can hide
                             // the next key (crossterm drops a tty readiness seen together with it).
-                            if let Err(err) = terminal::page(terminal, &text) {
+                            if let Err(err) = tty::page(terminal, &text) {
                                 pending.push(Action::Flash(err.to_string()));
                             }
                             // Ctrl-C inside the pager (cooked mode) signalled us too; it was meant
@@ -189,7 +190,7 @@ impl Worker {
             // In-memory lookups for a screenful of rows: cheaper than a thread hop.
             Effect::Summaries(_) => execute(&self.store, effect, self.offset),
             Effect::Copy(text) => {
-                terminal::copy_to_clipboard(&text).err().map(|err| Action::Flash(format!("Cannot copy: {err}")))
+                tty::copy_to_clipboard(&text).err().map(|err| Action::Flash(format!("Cannot copy: {err}")))
             }
             Effect::Pager(_) | Effect::Redraw => None,
             slow => {

@@ -255,7 +255,7 @@ fn step(app: &mut App, delta: isize, effects: &mut Vec<Effect>) {
             return;
         }
         Some(Overlay::Help { scroll }) => {
-            *scroll = offset_by(*scroll, delta, crate::tui::keymap::KEYS.len());
+            *scroll = offset_by(*scroll, delta, crate::tui::keymap::help_lines().len());
             return;
         }
         None => {}

@@ -6,11 +6,7 @@ use crate::tui_support;
 use std::sync::Arc;
 
 use interlog::store::{BadLine, EntryId, Facet, LoadProgress, StoreEvent};
-use interlog::tui::action::Action;
-use interlog::tui::app::{App, Overlay};
-use interlog::tui::detail::Tab;
-use interlog::tui::stats;
-use interlog::tui::update;
+use interlog::tui::testing::{compute_stats, update, Action, App, Overlay, QueryReply, Tab, Theme};
 use tui_support::*;
 
 const SIZES: [(u16, u16); 2] = [(120, 40), (80, 24)];
@@ -73,13 +69,8 @@ fn paused_with_new_arrivals() {
         let effects = update(&mut app, Action::Store(StoreEvent::Appended { entries: vec![EntryId(0), EntryId(1)] }));
         let generation = query_generation(&effects).unwrap();
         let entries = (0..records.len() as u32).map(EntryId).collect();
-        let reply = interlog::tui::QueryReply {
-            generation,
-            entries,
-            store_len: records.len(),
-            dir_exists: true,
-            ..Default::default()
-        };
+        let reply =
+            QueryReply { generation, entries, store_len: records.len(), dir_exists: true, ..Default::default() };
         let effects = update(&mut app, Action::Results(reply));
         serve(&mut app, &records, effects);
         app
@@ -130,13 +121,13 @@ fn stats_view() {
         let generation = effects
             .iter()
             .find_map(|effect| match effect {
-                interlog::tui::Effect::Stats { generation, .. } => Some(*generation),
+                interlog::tui::testing::Effect::Stats { generation, .. } => Some(*generation),
                 _ => None,
             })
             .unwrap();
         let summaries: Vec<_> =
             records.iter().enumerate().map(|(n, record)| summary_of(EntryId(n as u32), record)).collect();
-        let data = Arc::new(stats::compute(&summaries));
+        let data = Arc::new(compute_stats(&summaries));
         act(&mut app, &records, Action::Stats { generation, data });
         app
     });
@@ -191,7 +182,7 @@ fn empty_directory() {
         let mut app = new_app(width, height);
         let effects = update(&mut app, Action::Store(StoreEvent::Loaded { records: 0, bad_lines: 0 }));
         let generation = query_generation(&effects).unwrap();
-        let reply = interlog::tui::QueryReply { generation, dir_exists: false, ..Default::default() };
+        let reply = QueryReply { generation, dir_exists: false, ..Default::default() };
         update(&mut app, Action::Results(reply));
         app
     });
@@ -261,10 +252,10 @@ fn hostile_record_shows_escapes_never_control_chars() {
     act(&mut app, &records, Action::ToggleToolDetail);
     assert_no_control_chars(&screen(&app));
     let mut app = loaded_app(&records, 120, 40);
-    app.overlay = Some(Overlay::BadLines {
-        lines: Some(vec![BadLine { file: "/l/\x1b[31m.jsonl".into(), line: 1, reason: "bad \x07".into() }]),
-        scroll: 0,
-    });
+    act(&mut app, &records, Action::ShowBadLines);
+    let lines = vec![BadLine { file: "/l/\x1b[31m.jsonl".into(), line: 1, reason: "bad \x07".into() }];
+    act(&mut app, &records, Action::BadLines(lines));
+    assert!(matches!(app.overlay(), Some(Overlay::BadLines { lines: Some(_), .. })));
     assert_no_control_chars(&screen(&app));
 }
 
@@ -273,10 +264,8 @@ fn no_color_uses_no_colour_at_all() {
     use ratatui::style::Color;
     let records = records();
     for monochrome in [false, true] {
-        let mut app = loaded_app(&records, 120, 40);
-        if monochrome {
-            app.theme = interlog::tui::theme::Theme::monochrome();
-        }
+        let theme = if monochrome { Theme::monochrome() } else { Theme::default() };
+        let app = loaded_app_themed(&records, 120, 40, theme);
         let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
         terminal.draw(|frame| frame.render_widget(&app, frame.area())).unwrap();
         let buffer = terminal.backend().buffer();
@@ -301,7 +290,7 @@ fn fuzzy_matches_are_highlighted_in_the_headline() {
     let generation = query_generation(&effects).unwrap();
     // "Run the tests…": R(0) and t(4) matched.
     let hits = vec![FuzzyHit { entry: EntryId(0), score: 9, positions: vec![0, 4] }];
-    let reply = interlog::tui::QueryReply { generation, entries: vec![EntryId(0)], hits, ..Default::default() };
+    let reply = QueryReply { generation, entries: vec![EntryId(0)], hits, ..Default::default() };
     act(&mut app, &records, Action::Results(reply));
     let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
     terminal.draw(|frame| frame.render_widget(&app, frame.area())).unwrap();
@@ -322,12 +311,13 @@ fn every_key_in_the_help_can_be_reached_on_small_terminals() {
         let mut app = loaded_app(&records, width, height);
         act(&mut app, &records, Action::ToggleHelp);
         let mut seen = String::new();
-        for _ in 0..interlog::tui::keymap::KEYS.len() {
+        for _ in 0..interlog::tui::testing::help_lines().len() {
             seen.push_str(&screen(&app));
             act(&mut app, &records, Action::Down);
         }
-        for (key, _) in interlog::tui::keymap::KEYS {
-            assert!(seen.contains(key), "{key:?} shows at {width}×{height}");
+        for row in interlog::tui::testing::help_rows() {
+            let key = &row.keys;
+            assert!(seen.contains(key.as_str()), "{key:?} shows at {width}×{height}");
         }
     }
 }
@@ -335,16 +325,32 @@ fn every_key_in_the_help_can_be_reached_on_small_terminals() {
 #[test]
 fn a_capped_fuzzy_list_says_it_is_the_top_of_more() {
     let records: Vec<_> =
-        (0..interlog::tui::app::FUZZY_LIMIT).map(|n| interlog::InteractionRecord::new(format!("p{n}"))).collect();
+        (0..interlog::tui::testing::FUZZY_LIMIT).map(|n| interlog::InteractionRecord::new(format!("p{n}"))).collect();
     let entries: Vec<EntryId> = (0..records.len() as u32).map(EntryId).collect();
-    let mut app = loaded_app_showing(&records, entries, 120, 40);
-    app.load.total = 980_039;
+    let mut app = loaded_app_showing(&records, entries.clone(), 120, 40);
+    let reply = |generation, fuzzy: Option<(String, bool)>, bad_lines| QueryReply {
+        generation,
+        entries: entries.clone(),
+        fuzzy,
+        store_len: 980_039,
+        bad_lines,
+        dir_exists: true,
+        ..QueryReply::default()
+    };
+    let effects = act(&mut app, &records, Action::Store(StoreEvent::Loaded { records: 980_039, bad_lines: 2 }));
+    act(&mut app, &records, Action::Results(reply(query_generation(&effects).unwrap(), None, 2)));
     assert!(screen(&app).contains("5000/980039 records"), "without a search it is a plain count");
-    app.search.text = "p1".into();
+    act(&mut app, &records, Action::OpenSearch);
+    let effects = act(&mut app, &records, Action::SearchInput('p'));
+    act(&mut app, &records, Action::SearchInput('1'));
+    // The answer to "p" comes back stale: "p1" goes out.
+    let first = reply(query_generation(&effects).unwrap(), Some(("p".to_owned(), false)), 1);
+    let effects = act(&mut app, &records, Action::Results(first));
+    let fuzzy = Some(("p1".to_owned(), false));
+    act(&mut app, &records, Action::Results(reply(query_generation(&effects).unwrap(), fuzzy, 1)));
     let shown = screen(&app);
     assert!(shown.contains("top 5000 of 980039 records"), "{shown}");
-    app.load.bad_lines = 1;
-    assert!(screen(&app).contains("⚠ 1 bad line (b)"));
+    assert!(shown.contains("⚠ 1 bad line (b)"), "{shown}");
 }
 
 #[test]

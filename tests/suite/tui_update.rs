@@ -6,11 +6,8 @@ use crate::tui_support;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 use interlog::record::InteractionRecord;
 use interlog::store::{EntryId, Facet, FuzzyHit, StoreEvent};
-use interlog::tui::action::{Action, Effect, QueryReply};
-use interlog::tui::app::{App, Focus, Follow, Overlay, SearchMode, View};
-use interlog::tui::detail::Tab;
-use interlog::tui::keymap::action_for;
-use interlog::tui::update;
+use interlog::tui::testing::{action_for, update, Action, App, Effect, Focus, Follow, Overlay, QueryReply, SearchMode};
+use interlog::tui::testing::{Tab, View};
 use tui_support::*;
 
 fn key(code: KeyCode) -> Event {
@@ -67,14 +64,18 @@ fn moving_selects_and_pauses_and_top_goes_live() {
     ];
     for (keys, selected, follow) in cases {
         press(&mut app, &records, keys);
-        assert_eq!(app.list.selected, *selected, "after {keys:?}");
-        assert_eq!(app.follow, *follow, "after {keys:?}");
-        assert_eq!(app.detail.data.as_ref().unwrap().entry, EntryId(*selected as u32), "detail follows the selection");
+        assert_eq!(app.list().selected, *selected, "after {keys:?}");
+        assert_eq!(app.follow(), *follow, "after {keys:?}");
+        assert_eq!(
+            app.detail().data.as_ref().unwrap().entry,
+            EntryId(*selected as u32),
+            "detail follows the selection"
+        );
     }
     send(&mut app, &records, key(KeyCode::PageDown));
-    assert!(app.list.selected > 3, "a page moves by the list's height");
+    assert!(app.list().selected > 3, "a page moves by the list's height");
     send(&mut app, &records, key(KeyCode::Home));
-    assert_eq!(app.list.selected, 0);
+    assert_eq!(app.list().selected, 0);
 }
 
 #[test]
@@ -82,17 +83,17 @@ fn tab_moves_focus_and_movement_scrolls_the_focused_pane() {
     let records = records();
     let mut app = loaded_app(&records, 80, 24);
     send(&mut app, &records, key(KeyCode::Tab));
-    assert_eq!(app.focus, Focus::Detail);
+    assert_eq!(app.focus(), Focus::Detail);
     press(&mut app, &records, "jjj");
-    assert_eq!(app.list.selected, 0, "the list did not move");
-    assert_eq!(app.detail.scroll[Tab::Prompt.index()], 3);
+    assert_eq!(app.list().selected, 0, "the list did not move");
+    assert_eq!(app.detail().scroll[Tab::Prompt.index()], 3);
     send(&mut app, &records, key(KeyCode::End));
-    let bottom = app.detail.scroll[Tab::Prompt.index()];
+    let bottom = app.detail().scroll[Tab::Prompt.index()];
     assert!(bottom >= 3);
     press(&mut app, &records, "j");
-    assert_eq!(app.detail.scroll[Tab::Prompt.index()], bottom, "scrolling stops at the end");
+    assert_eq!(app.detail().scroll[Tab::Prompt.index()], bottom, "scrolling stops at the end");
     send(&mut app, &records, key(KeyCode::Tab));
-    assert_eq!(app.focus, Focus::List);
+    assert_eq!(app.focus(), Focus::List);
 }
 
 #[test]
@@ -109,7 +110,7 @@ fn tabs_by_number_and_by_arrows() {
     ];
     for (code, tab) in cases {
         send(&mut app, &records, key(*code));
-        assert_eq!(app.detail.tab(), *tab, "after {code:?}");
+        assert_eq!(app.detail().tab(), *tab, "after {code:?}");
     }
 }
 
@@ -121,7 +122,7 @@ fn arrivals_keep_live_on_the_newest_and_count_while_paused() {
     let effects = update(&mut app, Action::Store(StoreEvent::Appended { entries: vec![EntryId(2)] }));
     let generation = query_generation(&effects).unwrap();
     act(&mut app, &records, reply(generation, (2..records.len() as u32).map(EntryId).collect()));
-    assert_eq!(app.follow, Follow::Live);
+    assert_eq!(app.follow(), Follow::Live);
     assert_eq!(app.selected_entry(), Some(EntryId(2)));
     // PAUSED: the selection stays on its record and the arrivals are counted.
     press(&mut app, &records, "jj");
@@ -129,12 +130,12 @@ fn arrivals_keep_live_on_the_newest_and_count_while_paused() {
     let effects = update(&mut app, Action::Store(StoreEvent::Appended { entries: vec![EntryId(0), EntryId(1)] }));
     let generation = query_generation(&effects).unwrap();
     act(&mut app, &records, reply(generation, all_entries(&records)));
-    assert_eq!(app.follow, Follow::Paused { arrived: 2 });
+    assert_eq!(app.follow(), Follow::Paused { arrived: 2 });
     assert_eq!(app.selected_entry(), chosen);
-    assert_eq!(app.list.selected, 4);
+    assert_eq!(app.list().selected, 4);
     // F: back to the newest, LIVE again.
     press(&mut app, &records, "F");
-    assert_eq!(app.follow, Follow::Live);
+    assert_eq!(app.follow(), Follow::Live);
     assert_eq!(app.selected_entry(), Some(EntryId(0)));
 }
 
@@ -157,36 +158,36 @@ fn search_is_fuzzy_by_default_asks_one_query_at_a_time_and_drops_stale_replies()
     let records = records();
     let mut app = loaded_app(&records, 120, 40);
     press(&mut app, &records, "/");
-    assert!(app.search.editing);
+    assert!(app.search().editing);
     let first = press(&mut app, &records, "c");
     let old = query_generation(&first).unwrap();
     assert!(matches!(&first[..], [Effect::Fuzzy { pattern, .. }] if pattern == "c"));
     let typed_while_out = press(&mut app, &records, "aq");
-    assert_eq!(app.search.text, "caq", "q types into the search line, it does not quit");
-    assert!(!app.quit);
+    assert_eq!(app.search().text, "caq", "q types into the search line, it does not quit");
+    assert!(!app.has_quit());
     assert_eq!(query_generation(&typed_while_out), None, "no second query while one is out");
     // The answer for "c" is stale: it is dropped and the newest question goes out.
     let older = QueryReply { generation: old, entries: vec![EntryId(1), EntryId(2)], ..Default::default() };
     let next = update(&mut app, Action::Results(older));
     assert!(matches!(&next[..], [Effect::Fuzzy { pattern, .. }] if pattern == "caq"));
-    assert_ne!(app.results.entries, vec![EntryId(1), EntryId(2)]);
+    assert_ne!(app.results().entries, vec![EntryId(1), EntryId(2)]);
     let new = query_generation(&next).unwrap();
     let hit = |entry: u32| FuzzyHit { entry: EntryId(entry), score: 10, positions: vec![0, 1] };
     let newer = QueryReply { generation: new, entries: vec![EntryId(3)], hits: vec![hit(3)], ..Default::default() };
     act(&mut app, &records, Action::Results(newer));
-    assert_eq!(app.results.entries, vec![EntryId(3)]);
-    assert_eq!(app.results.highlights[&EntryId(3)], vec![0, 1]);
+    assert_eq!(app.results().entries, vec![EntryId(3)]);
+    assert_eq!(app.results().highlights[&EntryId(3)], vec![0, 1]);
     // Tab: keyword mode asks the store's search.
     let effects = send(&mut app, &records, key(KeyCode::Tab));
-    assert_eq!(app.search.mode, SearchMode::Keyword);
+    assert_eq!(app.search().mode, SearchMode::Keyword);
     assert!(effects.iter().any(|e| matches!(e, Effect::Query { query, .. } if query.search.as_deref() == Some("caq"))));
     answer(&mut app, &records, &effects);
     // Enter keeps the search and gives the keys back; Esc clears it.
     send(&mut app, &records, key(KeyCode::Enter));
-    assert!(!app.search.editing);
-    assert_eq!(app.search.text, "caq");
+    assert!(!app.search().editing);
+    assert_eq!(app.search().text, "caq");
     let effects = send(&mut app, &records, key(KeyCode::Esc));
-    assert_eq!(app.search.text, "");
+    assert_eq!(app.search().text, "");
     assert!(effects.iter().any(|e| matches!(e, Effect::Query { query, .. } if query.search.is_none())));
 }
 
@@ -199,11 +200,11 @@ fn facet_picker_filters_by_typing_applies_and_x_clears() {
     let values = vec![("support".to_owned(), 6), ("webshop".to_owned(), 3), ("ops".to_owned(), 1)];
     act(&mut app, &records, Action::Facets { facet: Facet::Project, values });
     press(&mut app, &records, "sh");
-    let Some(Overlay::Facets(picker)) = &app.overlay else { panic!("picker open") };
+    let Some(Overlay::Facets(picker)) = &app.overlay() else { panic!("picker open") };
     assert_eq!(picker.visible, vec![1], "only webshop contains \"sh\"");
     let effects = send(&mut app, &records, key(KeyCode::Enter));
-    assert!(app.overlay.is_none());
-    assert_eq!(app.filters.project.as_deref(), Some("webshop"));
+    assert!(app.overlay().is_none());
+    assert_eq!(app.filters().project.as_deref(), Some("webshop"));
     assert!(effects
         .iter()
         .any(|e| matches!(e, Effect::Query { query, .. } if query.project.as_deref() == Some("webshop"))));
@@ -213,9 +214,9 @@ fn facet_picker_filters_by_typing_applies_and_x_clears() {
     let effects = send(&mut app, &records, key(KeyCode::Tab));
     assert!(effects.contains(&Effect::Facets(Facet::Session)));
     send(&mut app, &records, key(KeyCode::Esc));
-    assert!(app.overlay.is_none());
+    assert!(app.overlay().is_none());
     let effects = press(&mut app, &records, "x");
-    assert!(app.filters.is_empty());
+    assert!(app.filters().is_empty());
     assert!(effects.iter().any(|e| matches!(e, Effect::Query { query, .. } if query.project.is_none())));
 }
 
@@ -232,9 +233,9 @@ fn the_fourth_facet_filters_by_model() {
     act(&mut app, &records, Action::Facets { facet: Facet::Model, values });
     press(&mut app, &records, "gpt");
     let effects = send(&mut app, &records, key(KeyCode::Enter));
-    assert_eq!(app.filters.model.as_deref(), Some("gpt-x"));
-    assert!(!app.filters.is_empty());
-    assert_eq!(app.filters.describe(), "model=gpt-x");
+    assert_eq!(app.filters().model.as_deref(), Some("gpt-x"));
+    assert!(!app.filters().is_empty());
+    assert_eq!(app.filters().describe(), "model=gpt-x");
     assert!(effects
         .iter()
         .any(|e| matches!(e, Effect::Query { query, .. } if query.model.as_deref() == Some("gpt-x"))));
@@ -245,7 +246,7 @@ fn the_fourth_facet_filters_by_model() {
     for _ in 0..3 {
         send(&mut app, &records, key(KeyCode::Tab));
     }
-    let Some(Overlay::Facets(picker)) = &app.overlay else { panic!("picker open") };
+    let Some(Overlay::Facets(picker)) = &app.overlay() else { panic!("picker open") };
     assert_eq!(picker.facet, Facet::Project, "Tab after the model facet comes back to projects");
 }
 
@@ -254,14 +255,14 @@ fn help_opens_and_any_key_closes_it() {
     let records = records();
     let mut app = loaded_app(&records, 120, 40);
     press(&mut app, &records, "?");
-    assert_eq!(app.overlay, Some(Overlay::Help { scroll: 0 }));
+    assert_eq!(app.overlay(), Some(&Overlay::Help { scroll: 0 }));
     press(&mut app, &records, "jj");
-    assert_eq!(app.overlay, Some(Overlay::Help { scroll: 2 }), "j scrolls the help");
+    assert_eq!(app.overlay(), Some(&Overlay::Help { scroll: 2 }), "j scrolls the help");
     press(&mut app, &records, "q");
-    assert_eq!(app.overlay, None);
-    assert!(!app.quit, "q closes the help first");
+    assert_eq!(app.overlay(), None);
+    assert!(!app.has_quit(), "q closes the help first");
     press(&mut app, &records, "q");
-    assert!(app.quit);
+    assert!(app.has_quit());
 }
 
 #[test]
@@ -270,7 +271,7 @@ fn ctrl_c_quits_from_anywhere() {
     let mut app = loaded_app(&records, 120, 40);
     press(&mut app, &records, "/ab");
     send(&mut app, &records, Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)));
-    assert!(app.quit);
+    assert!(app.has_quit());
 }
 
 #[test]
@@ -280,7 +281,7 @@ fn ctrl_l_redraws_and_is_not_a_plain_l() {
     press(&mut app, &records, "/ab");
     let effects = send(&mut app, &records, Event::Key(KeyEvent::new(KeyCode::Char('l'), KeyModifiers::CONTROL)));
     assert!(effects.iter().any(|e| matches!(e, Effect::Redraw)));
-    assert_eq!(app.search.text, "ab", "not typed into the search");
+    assert_eq!(app.search().text, "ab", "not typed into the search");
 }
 
 #[test]
@@ -291,10 +292,10 @@ fn enter_opens_the_session_and_esc_returns() {
     assert!(effects
         .iter()
         .any(|e| matches!(e, Effect::Conversation { session, .. } if session == "sess-webshop-4f2a9c")));
-    let View::Conversation(view) = &app.view else { panic!("conversation view") };
+    let View::Conversation(view) = &app.view() else { panic!("conversation view") };
     assert_eq!(view.turns, 3);
     press(&mut app, &records, "t");
-    let View::Conversation(view) = &app.view else { panic!("conversation view") };
+    let View::Conversation(view) = &app.view() else { panic!("conversation view") };
     assert!(view.show_tools);
     // New records in the session reload the transcript.
     let effects = update(&mut app, Action::Store(StoreEvent::Appended { entries: vec![EntryId(0)] }));
@@ -318,12 +319,12 @@ fn enter_opens_the_session_and_esc_returns() {
     );
     assert_eq!(after.iter().filter(|e| matches!(e, Effect::Conversation { .. })).count(), 1);
     send(&mut app, &records, key(KeyCode::Esc));
-    assert!(matches!(app.view, View::Browse));
+    assert!(matches!(app.view(), View::Browse));
     // A record without a session explains itself instead.
     press(&mut app, &records, "j");
     send(&mut app, &records, key(KeyCode::Enter));
-    assert!(matches!(app.view, View::Browse));
-    assert!(app.flash.as_deref().unwrap_or_default().contains("no session"));
+    assert!(matches!(app.view(), View::Browse));
+    assert!(app.flash().unwrap_or_default().contains("no session"));
 }
 
 #[test]
@@ -333,14 +334,14 @@ fn mouse_click_selects_and_wheel_scrolls_the_pane_under_the_pointer() {
     let mouse = |kind, column, row| Event::Mouse(MouseEvent { kind, column, row, modifiers: KeyModifiers::NONE });
     // Row 3 of the screen is the list's first record (status bar, border, header above it).
     send(&mut app, &records, mouse(MouseEventKind::Down(crossterm::event::MouseButton::Left), 10, 5));
-    assert_eq!(app.list.selected, 2);
+    assert_eq!(app.list().selected, 2);
     send(&mut app, &records, mouse(MouseEventKind::ScrollDown, 10, 5));
-    assert_eq!(app.list.selected, 5, "the wheel over the list moves the selection");
+    assert_eq!(app.list().selected, 5, "the wheel over the list moves the selection");
     send(&mut app, &records, mouse(MouseEventKind::ScrollDown, 10, 30));
-    assert_eq!(app.list.selected, 5, "the wheel over the detail leaves the list alone");
-    assert_eq!(app.focus, Focus::List);
+    assert_eq!(app.list().selected, 5, "the wheel over the detail leaves the list alone");
+    assert_eq!(app.focus(), Focus::List);
     send(&mut app, &records, mouse(MouseEventKind::Down(crossterm::event::MouseButton::Left), 10, 30));
-    assert_eq!(app.focus, Focus::Detail);
+    assert_eq!(app.focus(), Focus::Detail);
 }
 
 #[test]
@@ -349,7 +350,7 @@ fn copy_and_pager_ask_the_runtime() {
     let mut app = loaded_app(&records, 120, 40);
     let effects = press(&mut app, &records, "y");
     assert!(matches!(&effects[..], [Effect::Copy(text)] if text.contains("\"id\":\"rec-0007-b1c2\"")));
-    let flash = app.flash.clone().unwrap_or_default();
+    let flash = app.flash().unwrap_or_default();
     assert!(flash.contains("needs OSC 52") && !flash.to_lowercase().contains("copied"), "{flash}");
 }
 
@@ -381,7 +382,7 @@ fn a_million_records_fetch_only_the_rows_near_the_window() {
     let records = records();
     let mut app = loaded_app(&records, 120, 40);
     press(&mut app, &records, "x");
-    let generation = app.results.generation;
+    let generation = app.results().generation;
     let entries: Vec<EntryId> = (0..1_000_000).map(EntryId).collect();
     let effects = update(&mut app, reply(generation, entries));
     let asked: usize = effects.iter().map(|e| if let Effect::Summaries(ids) = e { ids.len() } else { 0 }).sum();
@@ -401,8 +402,8 @@ fn resizing_down_to_too_small_and_back_keeps_the_selection_visible() {
     for (width, height) in [(30, 10), (60, 15), (80, 24), (240, 70)] {
         update(&mut app, Action::Resize { width, height });
         assert!(!screen(&app).is_empty());
-        let rows = interlog::tui::update::list_height(&app);
-        assert!(app.list.selected >= app.list.offset && app.list.selected < app.list.offset + rows);
+        let rows = interlog::tui::testing::list_height(&app);
+        assert!(app.list().selected >= app.list().offset && app.list().selected < app.list().offset + rows);
     }
 }
 
@@ -424,7 +425,7 @@ fn a_longer_pattern_searches_only_among_a_complete_previous_answer() {
         matches!(&effects[..], [Effect::Fuzzy { pattern, within: Some(within), .. }] if pattern == "car" && *within == some),
         "{effects:?}"
     );
-    let generation = app.results.generation;
+    let generation = app.results().generation;
     act(&mut app, &records, reply(generation, some.clone()));
     // Backspace: "ca" is not an extension of "car"'s answer, search everything again.
     let effects = send(&mut app, &records, key(KeyCode::Backspace));
@@ -441,28 +442,28 @@ fn a_quick_first_pass_shows_at_once_and_lets_the_next_keystroke_go_out() {
     act(&mut app, &records, Action::Results(partial));
     // "c" was answered in part; "ca" is already a newer question and goes out at once.
     let stale_generation = generation;
-    assert_eq!(app.results.entries, all_entries(&records), "a stale first pass is not shown");
+    assert_eq!(app.results().entries, all_entries(&records), "a stale first pass is not shown");
     let full = QueryReply { generation: stale_generation, entries: vec![EntryId(5)], ..Default::default() };
     let effects = act(&mut app, &records, Action::Results(full));
     let generation = query_generation(&effects).expect("\"ca\" goes out when \"c\" is done");
     let partial = QueryReply { generation, entries: vec![EntryId(2)], partial: true, ..Default::default() };
     act(&mut app, &records, Action::Results(partial));
-    assert_eq!(app.results.entries, vec![EntryId(2)], "the first pass of the current question shows");
-    assert_eq!(app.results.in_flight, Some(generation), "the full pass is still awaited");
+    assert_eq!(app.results().entries, vec![EntryId(2)], "the first pass of the current question shows");
+    assert_eq!(app.results().in_flight, Some(generation), "the full pass is still awaited");
     let effects = press(&mut app, &records, "r");
     let next = query_generation(&effects).expect("a keystroke during the full pass asks at once");
     assert!(next > generation);
     let late = QueryReply { generation, entries: vec![EntryId(7)], ..Default::default() };
     act(&mut app, &records, Action::Results(late));
-    assert_eq!(app.results.entries, vec![EntryId(2)], "the old full pass is dropped");
+    assert_eq!(app.results().entries, vec![EntryId(2)], "the old full pass is dropped");
 }
 
 #[test]
 fn clicking_a_tab_title_selects_it() {
     let records = records();
     let mut app = loaded_app(&records, 120, 40);
-    let areas = interlog::tui::view::layout::areas(120, 40).unwrap();
-    let tabs = interlog::tui::view::layout::inner(areas.detail);
+    let areas = interlog::tui::testing::areas(120, 40).unwrap();
+    let tabs = interlog::tui::testing::inner(areas.detail);
     let click = |column: u16| {
         Event::Mouse(MouseEvent {
             kind: MouseEventKind::Down(crossterm::event::MouseButton::Left),
@@ -474,7 +475,7 @@ fn clicking_a_tab_title_selects_it() {
     // " Prompt/Response │ Tool calls │ Routing │ Raw "
     for (column, tab) in [(42, Tab::Raw), (20, Tab::Tools), (33, Tab::Routing), (3, Tab::Prompt)] {
         send(&mut app, &records, click(column));
-        assert_eq!(app.detail.tab(), tab, "click at column {column}");
-        assert_eq!(app.focus, Focus::Detail);
+        assert_eq!(app.detail().tab(), tab, "click at column {column}");
+        assert_eq!(app.focus(), Focus::Detail);
     }
 }

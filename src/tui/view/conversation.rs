@@ -7,8 +7,8 @@ use ratatui::widgets::{Block, Paragraph, Widget};
 use super::layout;
 use crate::present::screen;
 use crate::present::text::fit;
-use crate::sanitize::sanitize_line;
 use crate::tui::app::{App, ConversationView};
+use crate::tui::untrusted;
 
 pub fn render(app: &App, view: &ConversationView, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;
@@ -19,7 +19,7 @@ pub fn render(app: &App, view: &ConversationView, area: Rect, buf: &mut Buffer) 
     let text = layout::full_text(area);
     match (&view.doc, &view.error) {
         (_, Some(error)) => {
-            let message = format!("Cannot read this session: {}", sanitize_line(error));
+            let message = format!("Cannot read this session: {}", untrusted::line(error));
             Paragraph::new(message).style(theme.error()).render(text, buf)
         }
         (Some(shown), None) if view.layout.fits(shown, text.width, &view.layout.hidden) => {

@@ -9,9 +9,9 @@ use super::layout;
 use crate::present::record::RoutingView;
 use crate::present::screen;
 use crate::present::text::fit;
-use crate::sanitize::sanitize_line;
 use crate::tui::app::{App, Focus};
 use crate::tui::detail::Tab;
+use crate::tui::untrusted;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;
@@ -36,7 +36,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             (None, Some(_)) => "Loading…".to_owned(),
             (None, None) => "No record selected.".to_owned(),
         };
-        Paragraph::new(sanitize_line(&message).into_owned()).style(theme.dim()).render(text, buf);
+        Paragraph::new(untrusted::line(&message).into_owned()).style(theme.dim()).render(text, buf);
         return;
     };
     match data.doc(tab) {

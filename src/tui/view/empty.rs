@@ -5,8 +5,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 
-use crate::sanitize::sanitize_line;
 use crate::tui::app::App;
+use crate::tui::untrusted;
 
 /// Nothing to list because there is nothing at all (not because a filter hides it).
 pub fn is_empty_state(app: &App) -> bool {
@@ -19,7 +19,7 @@ pub fn is_empty_state(app: &App) -> bool {
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;
-    let dir = sanitize_line(&app.dir.display().to_string()).into_owned();
+    let dir = untrusted::line(&app.dir.display().to_string()).into_owned();
     let missing = if app.load.dir_exists { "" } else { "  (does not exist yet: it is picked up when created)" };
     // The hints are meant to be copied and to work as shown: they write to this directory
     // (quoted for a shell), and curl's --json sends the Content-Type the API requires.

@@ -9,9 +9,9 @@ use super::layout;
 use crate::present::columns::{ListColumn, DROP_ORDER};
 use crate::present::text::fit;
 use crate::present::units::{duration, tokens_marked};
-use crate::sanitize::is_unsafe_char;
 use crate::store::RecordSummary;
 use crate::tui::app::{App, Focus};
+use crate::tui::untrusted;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Column {
@@ -224,7 +224,7 @@ fn highlighted(headline: &str, positions: &[u32], cell: Rect, styles: (Style, St
         if hit {
             next.next();
         }
-        let shown = if is_unsafe_char(c) { fit(&c.to_string(), 12) } else { c.to_string() };
+        let shown = if untrusted::is_unsafe(c) { fit(&c.to_string(), 12) } else { c.to_string() };
         let width = crate::present::text::display_width(&shown) as u16;
         if column + width > end {
             break;

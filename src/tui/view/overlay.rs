@@ -6,11 +6,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Widget};
 
 use super::layout;
-use crate::present::text::fit;
-use crate::sanitize::sanitize_line;
+use crate::present::text::{display_width, fit};
 use crate::store::Facet;
 use crate::tui::app::{App, FacetPicker, Overlay};
-use crate::tui::keymap::KEYS;
+use crate::tui::keymap::{help_lines, HelpLine};
+use crate::tui::untrusted;
 
 pub fn render(app: &App, overlay: &Overlay, area: Rect, buf: &mut Buffer) {
     match overlay {
@@ -27,18 +27,34 @@ fn frame(app: &App, title: &str, area: Rect, buf: &mut Buffer) -> Rect {
 }
 
 fn help(app: &App, scroll: usize, area: Rect, buf: &mut Buffer) {
-    let popup = layout::popup(area, 76, KEYS.len() as u16 + 2);
+    let lines = help_lines();
+    let popup = layout::popup(area, 100, lines.len() as u16 + 2);
     let rows = usize::from(popup.height.saturating_sub(2));
     // Never scroll past the point where the last key is on the last row.
-    let first = scroll.min(KEYS.len().saturating_sub(rows));
-    let more = if first + rows < KEYS.len() { " · more: j" } else { "" };
+    let first = scroll.min(lines.len().saturating_sub(rows));
+    let more = if first + rows < lines.len() { " · more: j" } else { "" };
     let inside = frame(app, &format!(" Keys (any other key closes{more}) "), popup, buf);
-    let key_width = KEYS.iter().map(|(key, _)| key.chars().count()).max().unwrap_or(0) as u16 + 2;
-    for (n, (key, what)) in KEYS.iter().skip(first).take(rows).enumerate() {
+    let key_width = lines
+        .iter()
+        .map(|line| match line {
+            HelpLine::Row(row) => display_width(&row.keys),
+            HelpLine::Heading(_) => 0,
+        })
+        .max()
+        .unwrap_or(0) as u16
+        + 2;
+    for (n, line) in lines.iter().skip(first).take(rows).enumerate() {
         let y = inside.y + n as u16;
-        buf.set_stringn(inside.x + 1, y, key, usize::from(key_width), app.theme.key());
-        let room = usize::from(inside.width.saturating_sub(key_width + 1));
-        buf.set_stringn(inside.x + 1 + key_width, y, fit(what, room), room, app.theme.plain());
+        match line {
+            HelpLine::Heading(title) => {
+                buf.set_stringn(inside.x, y, title, usize::from(inside.width), app.theme.title());
+            }
+            HelpLine::Row(row) => {
+                buf.set_stringn(inside.x + 1, y, &row.keys, usize::from(key_width), app.theme.key());
+                let room = usize::from(inside.width.saturating_sub(key_width + 1));
+                buf.set_stringn(inside.x + 1 + key_width, y, fit(row.description, room), room, app.theme.plain());
+            }
+        }
     }
 }
 
@@ -62,7 +78,7 @@ fn facets(app: &App, picker: &FacetPicker, area: Rect, buf: &mut Buffer) {
         tabs.push(Span::raw(" "));
     }
     Line::from(tabs).render(Rect::new(inside.x, inside.y, inside.width, 1), buf);
-    let filter = format!("> {}▏", sanitize_line(&picker.filter));
+    let filter = format!("> {}▏", untrusted::line(&picker.filter));
     buf.set_stringn(inside.x, inside.y + 1, filter, usize::from(inside.width), theme.key());
     let list = Rect::new(inside.x, inside.y + 2, inside.width, inside.height.saturating_sub(2));
     let Some(values) = &picker.values else {
@@ -103,7 +119,7 @@ fn bad_lines(app: &App, lines: Option<&[crate::store::BadLine]>, scroll: usize, 
     for (n, bad) in lines.iter().skip(scroll).take(usize::from(inside.height)).enumerate() {
         let y = inside.y + n as u16;
         let place = bad.place(&bad.file.display().to_string());
-        let text = format!("{}  {}", sanitize_line(&place), sanitize_line(&bad.reason));
+        let text = format!("{}  {}", untrusted::line(&place), untrusted::line(&bad.reason));
         buf.set_stringn(inside.x, y, fit(&text, usize::from(inside.width)), usize::from(inside.width), theme.plain());
     }
 }

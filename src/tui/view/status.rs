@@ -6,10 +6,10 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use crate::present::text::display_width;
-use crate::present::text::fit;
-use crate::sanitize::sanitize_line;
-use crate::tui::app::{App, Follow, SearchMode, View};
+use crate::present::text::{display_width, fit};
+use crate::tui::app::{App, Follow, SearchMode};
+use crate::tui::keymap::{self, Screen, ShownHint};
+use crate::tui::untrusted;
 
 pub fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;
@@ -46,18 +46,18 @@ pub fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
     };
     let mut left = format!(" interlog{} │ {count}", if app.demo { " demo" } else { "" });
     if !app.filters.is_empty() {
-        left.push_str(&format!(" │ {}", sanitize_line(&app.filters.describe())));
+        left.push_str(&format!(" │ {}", untrusted::line(&app.filters.describe())));
     }
     if app.search.is_active() {
         let mode = match app.search.mode {
             SearchMode::Fuzzy => "fuzzy",
             SearchMode::Keyword => "keyword",
         };
-        left.push_str(&format!(" │ {mode} \"{}\"", sanitize_line(app.search.text.trim())));
+        left.push_str(&format!(" │ {mode} \"{}\"", untrusted::line(app.search.text.trim())));
     }
     let room = usize::from(area.width).saturating_sub(right_width + 1);
     let dir = app.dir.display().to_string();
-    let with_dir = format!("{left} │ {}", sanitize_line(&dir));
+    let with_dir = format!("{left} │ {}", untrusted::line(&dir));
     let left = if display_width(&with_dir) <= room { with_dir } else { fit(&left, room) };
     buf.set_stringn(area.x, area.y, &left, room, theme.status_bar().patch(theme.bold()));
     let x = area.x + area.width.saturating_sub(right_width as u16);
@@ -72,8 +72,8 @@ pub fn bottom_line(app: &App, area: Rect, buf: &mut Buffer) {
             SearchMode::Keyword => "keyword",
         };
         let cursor = if app.search.editing { "▏" } else { "" };
-        let help =
-            if app.search.editing { "  Tab: fuzzy/keyword · Enter: keep · Esc: clear" } else { "  Esc: clear" };
+        let screen = if app.search.editing { Screen::Searching } else { Screen::Searched };
+        let help = format!("  {}", search_hints(screen));
         let query = fit(&app.search.text, usize::from(area.width).saturating_sub(40).max(10));
         Line::from(vec![
             Span::styled("/", theme.key()),
@@ -86,65 +86,41 @@ pub fn bottom_line(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     }
     if let Some(flash) = &app.flash {
-        buf.set_stringn(area.x, area.y, sanitize_line(flash), usize::from(area.width), theme.accent());
+        buf.set_stringn(area.x, area.y, untrusted::line(flash), usize::from(area.width), theme.accent());
         return;
     }
     if let Some(notice) = &app.load.notice {
-        let text = format!("⚠ {}", sanitize_line(notice));
+        let text = format!("⚠ {}", untrusted::line(notice));
         buf.set_stringn(area.x, area.y, text, usize::from(area.width), theme.error());
         return;
     }
     let mut spans = Vec::new();
-    for (key, what) in fitting_hints(view_hints(&app.view), usize::from(area.width)) {
-        spans.push(Span::styled(format!(" {key}"), theme.key()));
-        spans.push(Span::styled(format!(" {what} "), Style::new()));
+    for hint in fitting_hints(keymap::hints(Screen::of(app)), usize::from(area.width)) {
+        spans.push(Span::styled(format!(" {}", hint.keys), theme.key()));
+        spans.push(Span::styled(format!(" {} ", hint.word), Style::new()));
     }
     Line::from(spans).render(area, buf);
 }
 
-/// A key hint: key, what it does, and its rank (0 first kept when the line is too narrow).
-type Hint = (&'static str, &'static str, u8);
-
-/// The hints of a view in the order shown. `? help` ranks first everywhere: the help lists the rest.
-fn view_hints(view: &View) -> &'static [Hint] {
-    match view {
-        View::Browse => &[
-            ("?", "help", 0),
-            ("/", "search", 2),
-            ("f", "facets", 4),
-            ("Enter", "conversation", 3),
-            ("Tab", "focus", 5),
-            ("1-4", "tabs", 6),
-            ("S", "stats", 9),
-            ("y", "copy", 7),
-            ("e", "pager", 8),
-            ("q", "quit", 1),
-        ],
-        View::Conversation(_) => &[
-            ("?", "help", 0),
-            ("Esc", "back", 1),
-            ("j/k", "scroll", 3),
-            ("t", "tool details", 4),
-            ("y", "copy", 5),
-            ("e", "pager", 6),
-            ("q", "quit", 2),
-        ],
-        View::Stats(_) => &[("?", "help", 0), ("Esc", "back", 1), ("x", "clear filters", 3), ("q", "quit", 2)],
-    }
-}
-
 /// The hints that fit in `width` columns, best ranked first, shown in their own order.
-fn fitting_hints(hints: &[Hint], width: usize) -> Vec<(&'static str, &'static str)> {
-    let cost = |(key, what, _): &Hint| display_width(key) + display_width(what) + 3;
-    let mut ranked: Vec<&Hint> = hints.iter().collect();
-    ranked.sort_by_key(|hint| hint.2);
+/// The best ranked is always kept: the help lists the rest.
+fn fitting_hints(hints: Vec<ShownHint>, width: usize) -> Vec<ShownHint> {
+    let cost = |hint: &ShownHint| display_width(&hint.keys) + display_width(hint.word) + 3;
+    let mut ranked: Vec<&ShownHint> = hints.iter().collect();
+    ranked.sort_by_key(|hint| hint.rank);
+    let best = ranked.first().map(|hint| hint.rank);
     let mut used = 0;
     let mut kept = Vec::new();
     for hint in ranked {
-        if used + cost(hint) <= width || hint.2 == 0 {
+        if used + cost(hint) <= width || Some(hint.rank) == best {
             used += cost(hint);
-            kept.push(hint.2);
+            kept.push(hint.rank);
         }
     }
-    hints.iter().filter(|hint| kept.contains(&hint.2)).map(|&(key, what, _)| (key, what)).collect()
+    hints.into_iter().filter(|hint| kept.contains(&hint.rank)).collect()
+}
+
+/// The search line's own hints (`Tab: fuzzy/keyword · Enter: keep · Esc: clear`).
+fn search_hints(screen: Screen) -> String {
+    keymap::hints(screen).iter().map(|hint| format!("{}: {}", hint.keys, hint.word)).collect::<Vec<_>>().join(" · ")
 }

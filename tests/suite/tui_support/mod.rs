@@ -8,17 +8,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
-use interlog::present::session::transcript;
-use interlog::present::time::Clock;
 use interlog::record::{
     ContentBlock, InteractionRecord, Message, MessageContent, Role, RoutingMetadata, StopReason, Timestamp, TokenUsage,
     ToolCallRecord,
 };
 use interlog::store::{EntryId, RecordSummary, StoreEvent};
-use interlog::tui::action::{Action, Effect, QueryReply};
-use interlog::tui::app::App;
-use interlog::tui::theme::Theme;
-use interlog::tui::{detail, update};
+use interlog::tui::testing::{prepare, transcript, update, Action, App, Clock, Effect, QueryReply, Theme};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use serde_json::json;
@@ -239,7 +234,17 @@ pub fn summary_of(entry: EntryId, record: &InteractionRecord) -> RecordSummary {
 }
 
 pub fn new_app(width: u16, height: u16) -> App {
-    App::new(PathBuf::from("/home/sam/.config/interlog/interactions"), now(), utc(), Theme::default(), (width, height))
+    new_app_themed(width, height, Theme::default())
+}
+
+pub fn new_app_themed(width: u16, height: u16, theme: Theme) -> App {
+    App::new(PathBuf::from("/home/sam/.config/interlog/interactions"), now(), utc(), theme, (width, height))
+}
+
+/// Like [`loaded_app`], drawn with `theme`.
+pub fn loaded_app_themed(records: &[InteractionRecord], width: u16, height: u16, theme: Theme) -> App {
+    let entries: Vec<EntryId> = (0..records.len() as u32).map(EntryId).collect();
+    load(new_app_themed(width, height, theme), records, entries)
 }
 
 /// An app that has loaded `records` (newest first) and shows the detail of the first.
@@ -250,7 +255,10 @@ pub fn loaded_app(records: &[InteractionRecord], width: u16, height: u16) -> App
 
 /// Like [`loaded_app`], with the store's answer being `entries` (indices into `records`).
 pub fn loaded_app_showing(records: &[InteractionRecord], entries: Vec<EntryId>, width: u16, height: u16) -> App {
-    let mut app = new_app(width, height);
+    load(new_app(width, height), records, entries)
+}
+
+fn load(mut app: App, records: &[InteractionRecord], entries: Vec<EntryId>) -> App {
     let effects = update(&mut app, Action::Store(StoreEvent::Loaded { records: entries.len(), bad_lines: 2 }));
     let generation = query_generation(&effects).expect("a query after loading");
     let reply = QueryReply {
@@ -286,7 +294,7 @@ pub fn serve(app: &mut App, records: &[InteractionRecord], effects: Vec<Effect>)
             Effect::Detail { entry, width } => {
                 let record = records[entry.0 as usize].clone();
                 let stored = record.to_json();
-                let mut data = detail::prepare(entry, record, stored.as_bytes());
+                let mut data = prepare(entry, record, stored.as_bytes());
                 data.lay_out(width);
                 update(app, Action::Detail { entry, data: Ok(Arc::new(data)) })
             }
@@ -313,7 +321,7 @@ pub fn act(app: &mut App, records: &[InteractionRecord], action: Action) -> Vec<
 
 /// The drawn buffer.
 pub fn buffer(app: &App) -> ratatui::buffer::Buffer {
-    let mut terminal = Terminal::new(TestBackend::new(app.width, app.height)).unwrap();
+    let mut terminal = Terminal::new(TestBackend::new(app.size().0, app.size().1)).unwrap();
     terminal.draw(|frame| frame.render_widget(app, frame.area())).unwrap();
     terminal.backend().buffer().clone()
 }

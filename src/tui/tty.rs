@@ -15,7 +15,7 @@ use crossterm::terminal::{disable_raw_mode, enable_raw_mode, EnterAlternateScree
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 
-use crate::sanitize::sanitize_block;
+use crate::tui::untrusted;
 
 pub type Term = Terminal<CrosstermBackend<Stdout>>;
 
@@ -82,7 +82,7 @@ pub fn copy_to_clipboard(text: &str) -> io::Result<()> {
 /// The text is sanitised on the way: a pager may pass control characters through.
 pub fn page(terminal: &mut Term, text: &str) -> io::Result<()> {
     let mut file = tempfile::Builder::new().prefix("interlog-").suffix(".json").tempfile()?;
-    file.write_all(sanitize_block(text).as_bytes())?;
+    file.write_all(untrusted::block(text).as_bytes())?;
     file.flush()?;
     restore();
     let pager = std::env::var("PAGER").ok().filter(|pager| !pager.trim().is_empty()).unwrap_or_else(|| "less".into());
@@ -110,11 +110,7 @@ const PAGER_AT_ONCE: Duration = Duration::from_secs(1);
 /// sequence arrives in one read and is taken whole).
 fn wait_for_a_key(program: &str) -> io::Result<()> {
     let mut out = io::stdout();
-    write!(
-        out,
-        "\r\n[`{}` returned at once] Press any key to return to interlog…",
-        crate::sanitize::sanitize_line(program)
-    )?;
+    write!(out, "\r\n[`{}` returned at once] Press any key to return to interlog…", untrusted::line(program))?;
     out.flush()?;
     enable_raw_mode()?;
     let mut key = [0u8; 64];

@@ -16,12 +16,12 @@ use crate::record::{new_id, InteractionRecord, Timestamp};
 
 /// The shipped data set, embedded so the binary works from anywhere.
 const DATA_SET: [&str; 3] = [
-    include_str!("../../assets/demo/interactions-2026-11-19.jsonl"),
-    include_str!("../../assets/demo/interactions-2026-11-20.jsonl"),
-    include_str!("../../assets/demo/interactions-2026-11-21.jsonl"),
+    include_str!("../../../assets/demo/interactions-2026-11-19.jsonl"),
+    include_str!("../../../assets/demo/interactions-2026-11-20.jsonl"),
+    include_str!("../../../assets/demo/interactions-2026-11-21.jsonl"),
 ];
 /// The session the simulated agent writes, one record at a time, over and over.
-const LIVE_SESSION: &str = include_str!("../../assets/demo/live-session.jsonl");
+const LIVE_SESSION: &str = include_str!("../../../assets/demo/live-session.jsonl");
 /// The first simulated record arrives this soon, so live watching shows at once.
 const FIRST_DELAY: Duration = Duration::from_millis(1500);
 
