@@ -11,7 +11,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use super::detail::{DetailData, Tab};
 use super::stats::StatsData;
 use super::theme::Theme;
-use crate::present::doc::{Doc, Fold};
+use crate::present::doc::{Doc, Fold, Folds};
 use crate::present::layout::DocLayout;
 use crate::store::{BadLine, EntryId, Facet, LoadProgress, Query, RecordSummary};
 
@@ -163,11 +163,12 @@ impl DetailState {
         self.tab.unwrap_or(Tab::Prompt)
     }
 
-    pub fn hidden_folds(&self) -> Vec<Fold> {
+    /// The history a request re-sends stays folded: the pane shows what is new in the turn.
+    pub fn hidden_folds(&self) -> Folds {
         if self.show_system {
-            Vec::new()
+            Folds::closed(&[Fold::History])
         } else {
-            vec![Fold::System]
+            Folds::closed(&[Fold::System, Fold::History])
         }
     }
 }
@@ -190,11 +191,11 @@ pub struct ConversationView {
 }
 
 impl ConversationView {
-    pub fn hidden_folds(&self) -> Vec<Fold> {
+    pub fn hidden_folds(&self) -> Folds {
         if self.show_tools {
-            Vec::new()
+            Folds::closed(&[Fold::History])
         } else {
-            vec![Fold::ToolDetail, Fold::SubAgent]
+            Folds::closed(&[Fold::ToolDetail, Fold::SubAgent, Fold::History])
         }
     }
 }

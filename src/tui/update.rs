@@ -7,6 +7,7 @@ use super::action::{Action, Effect, QueryReply};
 use super::app::{App, ConversationView, FacetPicker, Focus, Follow, Overlay, SearchMode, StatsView, View, ROW_MARGIN};
 use super::detail::Tab;
 use super::view::layout::{self, Areas};
+use crate::present::doc::Folds;
 use crate::present::layout::DocLayout;
 use crate::store::{Facet, StoreEvent};
 
@@ -494,12 +495,12 @@ fn back(app: &mut App, effects: &mut Vec<Effect>) {
 /// The focused text: the transcript, the detail tab's text, or the record's stored JSON.
 fn focused_text(app: &App) -> Option<String> {
     if let View::Conversation(view) = &app.view {
-        return view.doc.as_ref().map(|doc| doc.plain(&[]));
+        return view.doc.as_ref().map(|doc| doc.plain(&Folds::open()));
     }
     let data = app.detail.data.as_ref()?;
     if app.focus == Focus::Detail {
         if let Some(doc) = data.doc(app.detail.tab()) {
-            return Some(doc.plain(&[]));
+            return Some(doc.plain(&Folds::open()));
         }
     }
     Some(data.stored.clone())
@@ -521,7 +522,7 @@ fn copy(app: &mut App, effects: &mut Vec<Effect>) {
 
 fn pager(app: &mut App, effects: &mut Vec<Effect>) {
     let text = match &app.view {
-        View::Conversation(view) => view.doc.as_ref().map(|doc| doc.plain(&[])),
+        View::Conversation(view) => view.doc.as_ref().map(|doc| doc.plain(&Folds::open())),
         _ => app.detail.data.as_ref().map(|data| data.tab_text(app.detail.tab())),
     };
     match text {

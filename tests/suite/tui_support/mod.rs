@@ -302,7 +302,7 @@ pub fn serve(app: &mut App, records: &[InteractionRecord], effects: Vec<Effect>)
                 let mut turns: Vec<InteractionRecord> =
                     records.iter().filter(|r| r.session_id.as_deref() == Some(&session)).cloned().collect();
                 turns.reverse();
-                let doc = transcript(&session, &turns, &Clock::fixed(utc(), now()));
+                let doc = transcript(&session, &turns, &[], &Clock::fixed(utc(), now()));
                 update(app, Action::Conversation { generation, session, data: Ok((Arc::new(doc), turns.len())) })
             }
             _ => Vec::new(),
