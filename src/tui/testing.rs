@@ -13,7 +13,7 @@ pub use super::action::{Action, Effect, QueryReply};
 pub use super::app::{App, Focus, Follow, Overlay, SearchMode, View, FUZZY_LIMIT};
 pub use super::app::{DetailState, Filters, ListState, LoadState, Results, Search};
 pub use super::detail::conversation_doc as transcript;
-pub use super::detail::{prepare, prepare_turn, DetailData, Tab};
+pub use super::detail::{prepare, prepare_turn, DetailData, Tab, FORM};
 pub use super::keymap::{
     action_for, help_lines, help_rows, hints, Binding, Context, HelpLine, HelpRow, Key, Screen, ShownHint, BINDINGS,
 };
