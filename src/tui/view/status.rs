@@ -21,7 +21,7 @@ pub fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
     } else if app.load.loading {
         right.push(Span::raw(" loading… "));
     }
-    if app.results.in_flight.is_some() && app.search.is_active() {
+    if !app.results.asked.answered && app.search.is_active() {
         right.push(Span::styled(" searching… ", theme.accent()));
     }
     if app.load.bad_lines > 0 {
