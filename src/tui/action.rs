@@ -46,6 +46,19 @@ pub enum Action {
     FacetApply,
     ClearFilters,
     OpenStats,
+    /// `:`: open the command line.
+    OpenCommand,
+    CommandInput(char),
+    CommandBackspace,
+    /// Tab in the command line: complete the command's name.
+    CommandComplete,
+    /// Enter in the command line: run it (it stays open, with the error, when it is wrong).
+    CommandSubmit,
+    /// The runtime's answer to [`Effect::Goto`]: the row of the record nearest the time asked.
+    GotoRow {
+        generation: u64,
+        row: Option<usize>,
+    },
     ShowBadLines,
     ToggleHelp,
     /// Esc: close the innermost overlay, search or view.
@@ -140,6 +153,12 @@ pub enum Effect {
         query: Query,
     },
     BadLines,
+    /// The row (in `query`'s newest-first result) of the record nearest `at`.
+    Goto {
+        generation: u64,
+        query: Query,
+        at: crate::record::Timestamp,
+    },
     Pager(String),
     Copy(String),
     /// Clear the terminal so the next frame is drawn whole.

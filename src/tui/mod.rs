@@ -11,6 +11,7 @@
 
 mod action;
 mod app;
+mod command;
 mod conversation;
 mod detail;
 mod keymap;

@@ -46,6 +46,9 @@ pub struct Options {
     pub demo: bool,
     /// What to read (`--source`); empty: `dir` alone.
     pub sources: Vec<crate::source::Source>,
+    /// The filters and keyword search to open with (`tui --session … --search …`); its limit
+    /// is not used.
+    pub start: Query,
 }
 
 /// Runs the UI until the user quits or a signal ends it; the terminal is restored in every case.
@@ -75,6 +78,7 @@ async fn run_async(options: Options) -> Result<(), TuiError> {
     let offset = Local::now().offset().fix();
     let mut app = App::new(options.dir.clone(), Utc::now(), offset, Theme::from_env(), (size.width, size.height));
     app.demo = options.demo;
+    app.start_with(&options.start);
     // Paint before the store exists, so the first frame never waits on the directory.
     draw(&mut guard.terminal, &app)?;
     let (store_tx, store_rx) = unbounded_channel();
@@ -290,9 +294,25 @@ pub fn execute(store: &Store, effect: Effect, offset: FixedOffset) -> Option<Act
             Action::Stats { generation, data: Arc::new(compute_stats(store, &query)) }
         }
         Effect::BadLines => Action::BadLines(store.bad_lines()),
+        Effect::Goto { generation, query, at } => Action::GotoRow { generation, row: nearest_row(store, &query, at) },
         Effect::Pager(_) | Effect::Copy(_) | Effect::Redraw => return None,
     };
     Some(action)
+}
+
+/// The row of `query`'s newest-first result whose record is nearest `at` (ties: the newer).
+fn nearest_row(store: &Store, query: &Query, at: crate::record::Timestamp) -> Option<usize> {
+    let entries = store.query(&Query { limit: None, ..query.clone() }).entries;
+    let instant = |row: usize| store.summary(entries[row]).map(|s| s.timestamp.as_utc());
+    let target = at.as_utc();
+    // Newest first: the rows at or before `at` start at `older`.
+    let older = entries.partition_point(|&e| store.summary(e).is_some_and(|s| s.timestamp.as_utc() > target));
+    let distance = |row: usize| instant(row).map(|t| (t - target).num_milliseconds().abs());
+    match (older.checked_sub(1), (older < entries.len()).then_some(older)) {
+        (Some(newer), Some(older)) if distance(older) < distance(newer) => Some(older),
+        (Some(newer), _) => Some(newer),
+        (None, older) => older,
+    }
 }
 
 fn reply_for(store: &Store, generation: u64) -> QueryReply {

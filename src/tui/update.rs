@@ -4,7 +4,11 @@
 use std::collections::{HashMap, HashSet};
 
 use super::action::{Action, Effect, QueryReply};
-use super::app::{App, ConversationView, FacetPicker, Focus, Follow, Overlay, SearchMode, StatsView, View, ROW_MARGIN};
+use super::app::{
+    App, CommandLine, ConversationView, FacetPicker, Filters, Focus, Follow, Overlay, SearchMode, StatsView, View,
+    ROW_MARGIN,
+};
+use super::command::{self, Command};
 use super::detail::Tab;
 use super::text::DocLayout;
 use super::view::layout::{self, Areas};
@@ -100,6 +104,29 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.search.text.clear();
             app.search.editing = false;
             refresh(app, true, &mut effects);
+        }
+        Action::OpenCommand => app.command = Some(CommandLine::default()),
+        Action::CommandInput(c) => edit_command(app, |text| text.push(c)),
+        Action::CommandBackspace => edit_command(app, |text| {
+            text.pop();
+        }),
+        Action::CommandComplete => edit_command(app, |text| {
+            if let Some(done) = command::complete(text) {
+                *text = done;
+            }
+        }),
+        Action::CommandSubmit => submit_command(app, &mut effects),
+        Action::GotoRow { generation, row } => {
+            if app.pending_goto == Some(generation) {
+                app.pending_goto = None;
+                match row {
+                    Some(row) => {
+                        app.view = View::Browse;
+                        select(app, row, &mut effects);
+                    }
+                    None => app.flash = Some("goto: no record in view".into()),
+                }
+            }
         }
         Action::OpenStats => {
             let generation = next_generation(app);
@@ -209,6 +236,7 @@ fn is_user_input(action: &Action) -> bool {
             | Action::Stats { .. }
             | Action::BadLines(_)
             | Action::Flash(_)
+            | Action::GotoRow { .. }
     )
 }
 
@@ -471,7 +499,7 @@ fn apply_facet(app: &mut App, effects: &mut Vec<Effect>) {
 }
 
 fn back(app: &mut App, effects: &mut Vec<Effect>) {
-    if app.overlay.take().is_some() {
+    if app.overlay.take().is_some() || app.command.take().is_some() {
         return;
     }
     if app.search.editing || (matches!(app.view, View::Browse) && app.search.is_active()) {
@@ -718,4 +746,52 @@ fn apply_results(app: &mut App, reply: QueryReply, effects: &mut Vec<Effect>) {
     if app.results.stale && app.results.in_flight.is_none() {
         refresh(app, false, effects);
     }
+}
+
+fn edit_command(app: &mut App, edit: impl FnOnce(&mut String)) {
+    if let Some(line) = &mut app.command {
+        edit(&mut line.text);
+        line.error = None;
+    }
+}
+
+/// Runs the command line; a line that does not parse stays open with what was wrong.
+fn submit_command(app: &mut App, effects: &mut Vec<Effect>) {
+    let Some(line) = &mut app.command else { return };
+    match command::parse(&line.text, app.now, app.offset) {
+        Err(error) => line.error = Some(error),
+        Ok(parsed) => {
+            app.command = None;
+            apply_command(app, parsed, effects);
+        }
+    }
+}
+
+fn apply_command(app: &mut App, parsed: Command, effects: &mut Vec<Effect>) {
+    let filters = &mut app.filters;
+    match parsed {
+        Command::Since(at) => filters.since = at,
+        Command::Until(at) => filters.until = at,
+        Command::Model(model) => filters.model = model,
+        Command::Errors => filters.errors = !filters.errors,
+        Command::Tag(Some(tag)) if !filters.tags.contains(&tag) => filters.tags.push(tag),
+        Command::Tag(Some(_)) => {}
+        Command::Tag(None) => filters.tags.clear(),
+        Command::Stop(reason) => filters.stop_reason = reason,
+        Command::Session(session) => filters.session = session,
+        Command::Project(project) => filters.project = project,
+        Command::Client(client) => filters.client = client,
+        Command::Clear => *filters = Filters::default(),
+        Command::Goto(at) => {
+            if app.fuzzy_active() {
+                app.flash = Some("goto: the list is ranked by the fuzzy search, not by time".into());
+                return;
+            }
+            let generation = next_generation(app);
+            app.pending_goto = Some(generation);
+            effects.push(Effect::Goto { generation, query: app.query(), at });
+            return;
+        }
+    }
+    refresh(app, true, effects);
 }

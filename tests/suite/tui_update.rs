@@ -235,7 +235,7 @@ fn the_fourth_facet_filters_by_model() {
     let effects = send(&mut app, &records, key(KeyCode::Enter));
     assert_eq!(app.filters().model.as_deref(), Some("gpt-x"));
     assert!(!app.filters().is_empty());
-    assert_eq!(app.filters().describe(), "model=gpt-x");
+    assert_eq!(app.filters().describe(chrono::FixedOffset::east_opt(0).unwrap()), "model=gpt-x");
     assert!(effects
         .iter()
         .any(|e| matches!(e, Effect::Query { query, .. } if query.model.as_deref() == Some("gpt-x"))));
