@@ -19,6 +19,7 @@ use notify::{EventKind, RecursiveMode, Watcher};
 use rayon::prelude::*;
 
 use super::batch::Batch;
+use super::index::FileId;
 use super::{EntryId, FollowOptions, LoadProgress, Shared, StoreError, StoreEvent};
 use crate::source::lines::{Region, Stop};
 use crate::source::{partitioner, transcript_files, Found, LineSplitter, Partition, Source, SourceKind};
@@ -34,7 +35,7 @@ const LOAD_GROUP: usize = 256;
 
 /// What is known of one transcript file.
 struct FileState {
-    id: u32,
+    id: FileId,
     inode: (u64, u64),
     stop: Stop,
     partition: Box<dyn Partition>,
@@ -83,7 +84,7 @@ fn apply(
     shared: &Shared,
     kind: SourceKind,
     read: Read,
-    previous: Option<(u32, Vec<(u64, EntryId)>)>,
+    previous: Option<(FileId, Vec<(u64, EntryId)>)>,
     unordered: &mut Vec<u32>,
 ) -> (FileState, Vec<EntryId>) {
     let mut index = shared.write();
@@ -173,7 +174,7 @@ pub(crate) fn start(
         .name(format!("interlog-{}", source.kind.name()))
         .spawn(move || TreeFollower::new(weak, source, options, listener).run())
         .map(|_| ())
-        .map_err(|e| StoreError::Watch { path: root, reason: e.to_string() })
+        .map_err(|e| StoreError::Watch { path: root, source: e })
 }
 
 struct TreeFollower {
@@ -282,9 +283,7 @@ impl TreeFollower {
         let mut files = match transcript_files(&self.source.root) {
             Ok(files) => files,
             Err(error) => {
-                (self.listener)(StoreEvent::Error {
-                    message: format!("cannot read {}: {error}", self.source.root.display()),
-                });
+                (self.listener)(StoreEvent::cannot_read(&self.source.root, error));
                 Vec::new()
             }
         };
@@ -298,9 +297,9 @@ impl TreeFollower {
         };
         let kind = self.source.kind;
         for group in dated.chunks(LOAD_GROUP) {
-            let reads: Vec<_> = group.par_iter().map(|(_, path, size)| (read(kind, path), *size)).collect();
+            let reads: Vec<_> = group.par_iter().map(|(_, path, size)| (read(kind, path), path, *size)).collect();
             let mut unordered = Vec::new();
-            for (result, size) in reads {
+            for (result, path, size) in reads {
                 match result {
                     Ok(read) => {
                         let path = read.path.clone();
@@ -308,9 +307,7 @@ impl TreeFollower {
                         self.files.insert(path, state);
                     }
                     Err(error) if error.kind() == io::ErrorKind::NotFound => {}
-                    Err(error) => {
-                        (self.listener)(StoreEvent::Error { message: format!("cannot read a transcript: {error}") })
-                    }
+                    Err(error) => (self.listener)(StoreEvent::cannot_read(path, error)),
                 }
                 progress.files_done += 1;
                 progress.bytes_done += size;
@@ -333,9 +330,7 @@ impl TreeFollower {
         let listed = match transcript_files(&self.source.root) {
             Ok(listed) => listed,
             Err(error) => {
-                (self.listener)(StoreEvent::Error {
-                    message: format!("cannot read {}: {error}", self.source.root.display()),
-                });
+                (self.listener)(StoreEvent::cannot_read(&self.source.root, error));
                 return;
             }
         };
@@ -352,7 +347,7 @@ impl TreeFollower {
         let meta = match super::follow::file_meta(path) {
             Ok(meta) => meta,
             Err(error) => {
-                (self.listener)(StoreEvent::Error { message: format!("cannot read {}: {error}", path.display()) });
+                (self.listener)(StoreEvent::cannot_read(path, error));
                 return;
             }
         };
@@ -396,7 +391,7 @@ impl TreeFollower {
                     *reset = true;
                 }
                 if error.kind() != io::ErrorKind::NotFound {
-                    (self.listener)(StoreEvent::Error { message: format!("cannot read {}: {error}", path.display()) });
+                    (self.listener)(StoreEvent::cannot_read(path, error));
                 }
             }
         }

@@ -7,7 +7,7 @@ use super::{EntryId, Facet, SessionQuery, SessionSummary};
 
 impl Index {
     /// The session's entries oldest first.
-    pub fn conversation(&self, session: &str) -> Vec<EntryId> {
+    pub(crate) fn conversation(&self, session: &str) -> Vec<EntryId> {
         let Some(sym) = self.names.get(session).filter(|&s| s != NONE) else {
             return Vec::new();
         };
@@ -19,11 +19,11 @@ impl Index {
             .collect()
     }
 
-    pub fn sessions(&self) -> Vec<SessionSummary> {
+    pub(crate) fn sessions(&self) -> Vec<SessionSummary> {
         self.sessions_where(&SessionQuery::default())
     }
 
-    pub fn facet_counts(&self, facet: Facet) -> Vec<(String, usize)> {
+    pub(crate) fn facet_counts(&self, facet: Facet) -> Vec<(String, usize)> {
         let mut counts: HashMap<Sym, usize> = HashMap::new();
         for &entry in &self.order {
             let e = &self.entries[entry as usize];

@@ -12,12 +12,10 @@
 mod action;
 mod app;
 mod command;
-mod conversation;
 mod detail;
 mod keymap;
 mod runtime;
 mod stats;
-mod text;
 mod theme;
 mod tty;
 mod untrusted;

@@ -12,17 +12,18 @@ use chrono::FixedOffset;
 pub use super::action::{Action, Effect, QueryReply};
 pub use super::app::{App, Focus, Follow, Overlay, SearchMode, View, FUZZY_LIMIT};
 pub use super::app::{DetailState, Filters, ListState, LoadState, Results, Search};
-pub use super::conversation::transcript;
 pub use super::detail::{prepare, DetailData, Tab};
 pub use super::keymap::{
     action_for, help_lines, help_rows, hints, Binding, Context, HelpLine, HelpRow, Key, Screen, ShownHint, BINDINGS,
 };
 pub use super::runtime::{execute, execute_in_passes, FIRST_PASS};
 pub use super::stats::{compute as compute_stats, StatsData};
-pub use super::text::Doc;
 pub use super::theme::Theme;
 pub use super::update::{list_height, update};
 pub use super::view::layout::{areas, detail_text, inner, Areas};
+pub use crate::present::doc::Doc;
+pub use crate::present::session::transcript;
+pub use crate::present::time::Clock;
 use crate::store::{EntryId, RecordSummary};
 
 /// Read-only views of the state, for assertions.
