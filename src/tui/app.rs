@@ -11,9 +11,9 @@ use chrono::{DateTime, FixedOffset, Utc};
 use super::detail::{DetailData, Tab};
 use super::stats::StatsData;
 use super::theme::Theme;
-use crate::record::Timestamp;
 use crate::present::doc::{Doc, Fold};
 use crate::present::layout::DocLayout;
+use crate::record::Timestamp;
 use crate::store::{BadLine, EntryId, Facet, LoadProgress, Query, RecordSummary};
 
 /// Most fuzzy hits asked for: more than anyone scrolls through, few enough to rank fast.

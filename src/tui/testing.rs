@@ -11,7 +11,7 @@ use chrono::FixedOffset;
 
 pub use super::action::{Action, Effect, QueryReply};
 pub use super::app::{App, Focus, Follow, Overlay, SearchMode, View, FUZZY_LIMIT};
-pub use super::app::{DetailState, Filters, ListState, LoadState, Results, Search};
+pub use super::app::{CommandLine, DetailState, Filters, ListState, LoadState, Results, Search};
 pub use super::detail::{prepare, DetailData, Tab};
 pub use super::keymap::{
     action_for, help_lines, help_rows, hints, Binding, Context, HelpLine, HelpRow, Key, Screen, ShownHint, BINDINGS,
@@ -47,6 +47,11 @@ impl App {
 
     pub fn search(&self) -> &Search {
         &self.search
+    }
+
+    /// The `:` command line, while open.
+    pub fn command(&self) -> Option<&CommandLine> {
+        self.command.as_ref()
     }
 
     pub fn results(&self) -> &Results {

@@ -417,3 +417,38 @@ fn a_record_without_usage_shows_no_token_counts() {
         assert_eq!(turn.contains("Σ 0 in / 0 out"), shown, "running totals:\n{turn}");
     }
 }
+
+#[test]
+fn command_line_while_typing_and_with_an_error() {
+    each_size("command", |width, height| {
+        let records = records();
+        let mut app = loaded_app(&records, width, height);
+        act(&mut app, &records, Action::OpenCommand);
+        for c in "si".chars() {
+            act(&mut app, &records, Action::CommandInput(c));
+        }
+        app
+    });
+    each_size("command_error", |width, height| {
+        let records = records();
+        let mut app = loaded_app(&records, width, height);
+        act(&mut app, &records, Action::OpenCommand);
+        for c in "since soon".chars() {
+            act(&mut app, &records, Action::CommandInput(c));
+        }
+        act(&mut app, &records, Action::CommandSubmit);
+        app
+    });
+    each_size("command_filtered", |width, height| {
+        let records = records();
+        let mut app = loaded_app(&records, width, height);
+        for line in ["errors", "since 13:00", "tag weekly"] {
+            act(&mut app, &records, Action::OpenCommand);
+            for c in line.chars() {
+                act(&mut app, &records, Action::CommandInput(c));
+            }
+            act(&mut app, &records, Action::CommandSubmit);
+        }
+        app
+    });
+}

@@ -1,0 +1,145 @@
+#![cfg(feature = "tui")]
+//! The `:` command line and starting filtered: key sequences through the keymap and `update`.
+
+use crate::tui_support;
+
+use chrono::Duration;
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use interlog::record::{InteractionRecord, Timestamp};
+use interlog::store::{EntryId, Query};
+use interlog::tui::testing::{action_for, Action, App, Effect, Filters, SearchMode};
+use tui_support::*;
+
+fn key(code: KeyCode) -> Event {
+    Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+/// Types `keys` (`\n`: Enter, `\t`: Tab, `\x08`: Backspace, `\x1b`: Esc) and returns every effect.
+fn type_keys(app: &mut App, records: &[InteractionRecord], keys: &str) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    for c in keys.chars() {
+        let event = match c {
+            '\n' => key(KeyCode::Enter),
+            '\t' => key(KeyCode::Tab),
+            '\x08' => key(KeyCode::Backspace),
+            '\x1b' => key(KeyCode::Esc),
+            c => key(KeyCode::Char(c)),
+        };
+        if let Some(action) = action_for(app, &event) {
+            effects.extend(act(app, records, action));
+        }
+    }
+    effects
+}
+
+/// The last query asked.
+fn queried(effects: &[Effect]) -> Option<&Query> {
+    effects.iter().rev().find_map(|e| match e {
+        Effect::Query { query, .. } => Some(query),
+        _ => None,
+    })
+}
+
+fn ago(hours: i64) -> Option<Timestamp> {
+    Some(Timestamp::from(now() - Duration::hours(hours)))
+}
+
+#[test]
+fn each_command_sets_its_filter_and_asks_again() {
+    let records = records();
+    let cases: Vec<(&str, Filters)> = vec![
+        (":since 2h\n", Filters { since: ago(2), ..Filters::default() }),
+        (":until 2026-11-21\n", Filters { until: Timestamp::parse("2026-11-21T00:00:00Z"), ..Filters::default() }),
+        (":mo\tgpt-x\n", Filters { model: Some("gpt-x".into()), ..Filters::default() }),
+        (":errors\n", Filters { errors: true, ..Filters::default() }),
+        (":errors\n:errors\n", Filters::default()),
+        (":tag a\n:tag b\n:tag a\n", Filters { tags: vec!["a".into(), "b".into()], ..Filters::default() }),
+        (":tag a\n:tag\n", Filters::default()),
+        (":stop max_tokens\n", Filters { stop_reason: Some("max_tokens".into()), ..Filters::default() }),
+        (":session s-1\n", Filters { session: Some("s-1".into()), ..Filters::default() }),
+        (
+            ":project webshop\n:client aider\n",
+            Filters { project: Some("webshop".into()), client: Some("aider".into()), ..Filters::default() },
+        ),
+        (":model x\n:since 1h\n:clear\n", Filters::default()),
+        (":since 2h\n:since\n", Filters::default()),
+        (":sincx\x08e 2h\n", Filters { since: ago(2), ..Filters::default() }),
+    ];
+    for (keys, want) in cases {
+        let mut app = loaded_app(&records, 120, 40);
+        let effects = type_keys(&mut app, &records, keys);
+        assert_eq!(app.filters(), &want, "after {keys:?}");
+        assert!(app.command().is_none(), "{keys:?} closes the line");
+        let query = queried(&effects).unwrap_or_else(|| panic!("{keys:?} asks the store again"));
+        assert_eq!(query.since, want.since, "{keys:?}");
+        assert_eq!(query.model, want.model, "{keys:?}");
+        assert_eq!(query.has_error, want.errors.then_some(true), "{keys:?}");
+        assert_eq!(query.tags, want.tags, "{keys:?}");
+        assert_eq!(query.stop_reason, want.stop_reason, "{keys:?}");
+    }
+}
+
+#[test]
+fn a_wrong_line_stays_open_with_what_was_wrong_and_esc_closes_it() {
+    let records = records();
+    let mut app = loaded_app(&records, 120, 40);
+    let effects = type_keys(&mut app, &records, ":frob\n");
+    assert!(queried(&effects).is_none());
+    let line = app.command().expect("still open");
+    assert_eq!(line.text, "frob");
+    assert!(line.error.as_deref().is_some_and(|e| e.contains("unknown command \"frob\"")), "{line:?}");
+    // Typing again drops the error; Esc closes without touching the filters.
+    type_keys(&mut app, &records, "\x08");
+    assert_eq!(app.command().map(|l| (l.text.as_str(), l.error.is_none())), Some(("fro", true)));
+    type_keys(&mut app, &records, "\x1b");
+    assert!(app.command().is_none());
+    assert_eq!(app.filters(), &Filters::default());
+    // While the line is open, letters are text, not keys: `q` does not quit.
+    type_keys(&mut app, &records, ":q");
+    assert_eq!(app.command().map(|l| l.text.as_str()), Some("q"));
+}
+
+fn goto_of(effects: &[Effect]) -> Option<(u64, Timestamp)> {
+    effects.iter().find_map(|e| match e {
+        Effect::Goto { generation, at, .. } => Some((*generation, *at)),
+        _ => None,
+    })
+}
+
+#[test]
+fn goto_selects_the_row_the_runtime_finds_and_ignores_a_stale_answer() {
+    let records = records();
+    let mut app = loaded_app(&records, 120, 40);
+    let effects = type_keys(&mut app, &records, ":goto 13:00\n");
+    let (generation, at) = goto_of(&effects).expect("a goto effect");
+    assert_eq!(Some(at), Timestamp::parse("2026-11-21T13:00:00Z"));
+    act(&mut app, &records, Action::GotoRow { generation: generation + 1, row: Some(1) });
+    assert_eq!(app.list().selected, 0, "an answer to another goto is dropped");
+    act(&mut app, &records, Action::GotoRow { generation, row: Some(3) });
+    assert_eq!(app.list().selected, 3);
+    assert_eq!(app.detail().data.as_ref().map(|d| d.entry), Some(EntryId(3)));
+    let effects = type_keys(&mut app, &records, ":goto 13:30\n");
+    let (generation, _) = goto_of(&effects).expect("a goto effect");
+    act(&mut app, &records, Action::GotoRow { generation, row: None });
+    assert!(app.flash().is_some_and(|f| f.contains("no record")), "{:?}", app.flash());
+}
+
+#[test]
+fn starting_filtered_applies_filters_and_a_keyword_search() {
+    let mut app = new_app(120, 40);
+    let start = Query {
+        session: Some("s-1".into()),
+        since: ago(3),
+        has_error: Some(true),
+        search: Some("deadlock".into()),
+        ..Query::default()
+    };
+    app.start_with(&start);
+    assert_eq!(app.filters().session.as_deref(), Some("s-1"));
+    assert_eq!(app.filters().since, ago(3));
+    assert!(app.filters().errors);
+    assert_eq!((app.search().text.as_str(), app.search().mode), ("deadlock", SearchMode::Keyword));
+    let query = app.query();
+    assert_eq!((query.session, query.since, query.has_error), (Some("s-1".into()), ago(3), Some(true)));
+    assert_eq!(query.search.as_deref(), Some("deadlock"));
+}
