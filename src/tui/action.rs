@@ -1,6 +1,7 @@
 //! What can happen to the UI (a key, a click, a reply from a background task) and what the UI
 //! asks the runtime to do in return.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -95,6 +96,8 @@ pub enum Action {
     Facets {
         facet: Facet,
         values: Vec<(String, usize)>,
+        /// What to call a value besides itself: a session's name (its title or first prompt).
+        names: HashMap<String, String>,
     },
     Stats {
         generation: u64,

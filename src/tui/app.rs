@@ -248,6 +248,8 @@ pub enum View {
 pub struct FacetPicker {
     pub facet: Facet,
     pub values: Option<Vec<(String, usize)>>,
+    /// Names shown beside values (a session's title or first prompt).
+    pub names: HashMap<String, String>,
     pub filter: String,
     /// Indices into `values` that match `filter`.
     pub visible: Vec<usize>,
@@ -256,7 +258,22 @@ pub struct FacetPicker {
 
 impl FacetPicker {
     pub fn new(facet: Facet) -> FacetPicker {
-        FacetPicker { facet, values: None, filter: String::new(), visible: Vec::new(), selected: 0 }
+        FacetPicker {
+            facet,
+            values: None,
+            names: HashMap::new(),
+            filter: String::new(),
+            visible: Vec::new(),
+            selected: 0,
+        }
+    }
+
+    /// How a value reads in the list: `name  (id)` when it has a name, else itself.
+    pub fn label(&self, value: &str) -> String {
+        match self.names.get(value) {
+            Some(name) => format!("{name}  ({value})"),
+            None => value.to_owned(),
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! work and signals. Slow work (queries, reading records) runs on blocking threads and comes back
 //! as actions; the loop never waits on it.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,7 +25,8 @@ use crate::present::session::transcript;
 use crate::present::time::Clock;
 pub use crate::store::FIRST_PASS;
 use crate::store::{
-    FuzzyRequest, NewestWins, Query, SearchAnswer, SearchRequest, SearchSink, Searcher, Store, StoreError, StoreEvent,
+    Facet, FuzzyRequest, NewestWins, Query, SearchAnswer, SearchRequest, SearchSink, Searcher, Store, StoreError,
+    StoreEvent,
 };
 
 /// Summaries read per batch when computing statistics.
@@ -313,7 +315,13 @@ pub fn execute(store: &Store, effect: Effect, offset: FixedOffset) -> Option<Act
                 .map_err(|err| err.to_string());
             Action::Conversation { generation, session, data }
         }
-        Effect::Facets(facet) => Action::Facets { facet, values: store.facet_counts(facet) },
+        Effect::Facets(facet) => {
+            let names = match facet {
+                Facet::Session => store.sessions().into_iter().filter_map(|s| Some((s.session_id, s.name?))).collect(),
+                _ => HashMap::new(),
+            };
+            Action::Facets { facet, values: store.facet_counts(facet), names }
+        }
         Effect::Stats { generation, query } => {
             Action::Stats { generation, data: Arc::new(compute_stats(store, &query)) }
         }

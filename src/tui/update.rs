@@ -193,10 +193,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 }
             }
         }
-        Action::Facets { facet, values } => {
+        Action::Facets { facet, values, names } => {
             if let Some(Overlay::Facets(picker)) = &mut app.overlay {
                 if picker.facet == facet {
                     picker.values = Some(values);
+                    picker.names = names;
                     filter_facets(picker);
                 }
             }
@@ -461,12 +462,16 @@ fn edit_facet_filter(app: &mut App, edit: impl FnOnce(&mut String)) {
 
 fn filter_facets(picker: &mut FacetPicker) {
     let needle = picker.filter.to_lowercase();
+    let names = &picker.names;
     picker.visible = picker
         .values
         .iter()
         .flatten()
         .enumerate()
-        .filter(|(_, (value, _))| value.to_lowercase().contains(&needle))
+        .filter(|(_, (value, _))| {
+            value.to_lowercase().contains(&needle)
+                || names.get(value).is_some_and(|name| name.to_lowercase().contains(&needle))
+        })
         .map(|(index, _)| index)
         .collect();
     picker.selected = picker.selected.min(picker.visible.len().saturating_sub(1));

@@ -143,3 +143,24 @@ fn starting_filtered_applies_filters_and_a_keyword_search() {
     assert_eq!((query.session, query.since, query.has_error), (Some("s-1".into()), ago(3), Some(true)));
     assert_eq!(query.search.as_deref(), Some("deadlock"));
 }
+
+#[test]
+fn the_session_facet_shows_names_and_finds_a_session_by_its_name() {
+    use interlog::store::Facet;
+    let records = records();
+    let mut app = loaded_app(&records, 120, 40);
+    act(&mut app, &records, Action::OpenFacets);
+    act(&mut app, &records, Action::FacetNextKind);
+    let values = vec![("c41d77e0".to_owned(), 3), ("e8a3b5c2".to_owned(), 1)];
+    let names = [("e8a3b5c2".to_owned(), "Summarise the report".to_owned())].into_iter().collect();
+    act(&mut app, &records, Action::Facets { facet: Facet::Session, values, names });
+    let screen = screen(&app);
+    assert!(screen.contains("Summarise the report  (e8a3b5c2)"), "{screen}");
+    assert!(screen.contains("c41d77e0"), "a session without a name shows its id");
+    for c in "report".chars() {
+        act(&mut app, &records, Action::FacetInput(c));
+    }
+    let effects = act(&mut app, &records, Action::FacetApply);
+    assert_eq!(app.filters().session.as_deref(), Some("e8a3b5c2"), "the filter is the id");
+    assert!(queried(&effects).is_some_and(|q| q.session.as_deref() == Some("e8a3b5c2")));
+}

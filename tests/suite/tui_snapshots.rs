@@ -106,7 +106,7 @@ fn facet_picker() {
         act(&mut app, &records, Action::OpenFacets);
         let values =
             vec![("support".to_owned(), 6), ("webshop".to_owned(), 3), ("lingo".to_owned(), 1), ("ops".to_owned(), 1)];
-        act(&mut app, &records, Action::Facets { facet: Facet::Project, values });
+        act(&mut app, &records, Action::Facets { facet: Facet::Project, values, names: Default::default() });
         act(&mut app, &records, Action::FacetInput('o'));
         app
     });
