@@ -151,6 +151,8 @@ pub enum Effect {
     Stats {
         generation: u64,
         query: Query,
+        /// The session whose context size per turn to chart (the selected record's).
+        session: Option<String>,
     },
     BadLines,
     /// The row (in `query`'s newest-first result) of the record nearest `at`.

@@ -235,6 +235,8 @@ impl ConversationView {
 pub struct StatsView {
     pub data: Option<Arc<StatsData>>,
     pub asked: Asked,
+    /// Records arrived while a count was out: count again when it is in.
+    pub stale: bool,
 }
 
 #[derive(Clone, Debug)]

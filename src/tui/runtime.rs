@@ -322,8 +322,8 @@ pub fn execute(store: &Store, effect: Effect, offset: FixedOffset) -> Option<Act
             };
             Action::Facets { facet, values: store.facet_counts(facet), names }
         }
-        Effect::Stats { generation, query } => {
-            Action::Stats { generation, data: Arc::new(compute_stats(store, &query)) }
+        Effect::Stats { generation, query, session } => {
+            Action::Stats { generation, data: Arc::new(compute_stats(store, &query, session.as_deref())) }
         }
         Effect::BadLines => Action::BadLines(store.bad_lines()),
         Effect::Goto { generation, query, at } => Action::GotoRow { generation, row: nearest_row(store, &query, at) },
@@ -360,7 +360,7 @@ fn results(store: &Store, generation: u64, answer: SearchAnswer) -> Action {
     })
 }
 
-fn compute_stats(store: &Store, query: &Query) -> super::stats::StatsData {
+fn compute_stats(store: &Store, query: &Query, session: Option<&str>) -> super::stats::StatsData {
     let entries = store.query(query).entries;
     let instant = |entry| store.summary(entry).map(|summary| summary.timestamp.as_utc());
     // Newest first: the ends of the list bound the time span.
@@ -371,5 +371,11 @@ fn compute_stats(store: &Store, query: &Query) -> super::stats::StatsData {
             builder.add(&summary);
         }
     }
-    builder.finish()
+    let mut data = builder.finish();
+    data.answers = store.stats(query);
+    if let Some(session) = session {
+        data.context = store.context_sizes(session).iter().map(|point| point.prompt_tokens).collect();
+        data.context_session = Some(session.to_owned());
+    }
+    data
 }

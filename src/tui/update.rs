@@ -129,9 +129,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
         }
         Action::OpenStats => {
-            let generation = next_generation(app);
-            app.view = View::Stats(StatsView { data: None, asked: Asked { generation, answered: false } });
-            effects.push(Effect::Stats { generation, query: app.query() });
+            app.view = View::Stats(StatsView { data: None, asked: Asked::default(), stale: false });
+            ask_stats(app, &mut effects);
         }
         Action::ShowBadLines => {
             app.overlay = Some(Overlay::BadLines { lines: None, scroll: 0 });
@@ -207,6 +206,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 if view.asked.is_current(generation) {
                     view.asked.answered = true;
                     view.data = Some(data);
+                    if std::mem::take(&mut view.stale) {
+                        ask_stats(app, &mut effects);
+                    }
                 }
             }
         }
@@ -654,12 +656,14 @@ fn store_event(app: &mut App, event: StoreEvent, effects: &mut Vec<Effect>) {
         StoreEvent::Appended { .. } => {
             refresh(app, Ask::Again, effects);
             reload_conversation(app, effects);
+            recount_stats(app, effects);
         }
         StoreEvent::Reset => {
             app.rows.clear();
             app.detail.entry = None;
             refresh(app, Ask::Renumbered, effects);
             reload_conversation(app, effects);
+            recount_stats(app, effects);
         }
         StoreEvent::WatchFallback { reason } => {
             app.load.notice = Some(format!("watching by polling: {reason}"));
@@ -758,4 +762,24 @@ fn apply_command(app: &mut App, parsed: Command, effects: &mut Vec<Effect>) {
         }
     }
     refresh(app, Ask::Anew, effects);
+}
+
+/// Asks for the statistics of what is in view; the figures on screen stay until the answer.
+fn ask_stats(app: &mut App, effects: &mut Vec<Effect>) {
+    let generation = next_generation(app);
+    let session = app.filters.session.clone().or_else(|| app.selected_summary().and_then(|s| s.session_id.clone()));
+    if let View::Stats(view) = &mut app.view {
+        view.asked = Asked { generation, answered: false };
+        effects.push(Effect::Stats { generation, query: app.query(), session });
+    }
+}
+
+/// Keeps an open statistics view live: one count out at a time, arrivals during it make one more.
+fn recount_stats(app: &mut App, effects: &mut Vec<Effect>) {
+    let View::Stats(view) = &mut app.view else { return };
+    if view.asked.answered {
+        ask_stats(app, effects);
+    } else {
+        view.stale = true;
+    }
 }

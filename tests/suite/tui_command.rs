@@ -164,3 +164,48 @@ fn the_session_facet_shows_names_and_finds_a_session_by_its_name() {
     assert_eq!(app.filters().session.as_deref(), Some("e8a3b5c2"), "the filter is the id");
     assert!(queried(&effects).is_some_and(|q| q.session.as_deref() == Some("e8a3b5c2")));
 }
+
+fn stats_asked(effects: &[Effect]) -> Option<u64> {
+    effects.iter().find_map(|e| match e {
+        Effect::Stats { generation, .. } => Some(*generation),
+        _ => None,
+    })
+}
+
+#[test]
+fn an_open_statistics_view_counts_again_as_records_arrive_one_count_at_a_time() {
+    use interlog::store::StoreEvent;
+    use interlog::tui::testing::compute_stats;
+    use std::sync::Arc;
+    let records = records();
+    let mut app = loaded_app(&records, 120, 40);
+    let first = stats_asked(&act(&mut app, &records, Action::OpenStats)).expect("a count");
+    let appended = || Action::Store(StoreEvent::Appended { entries: vec![EntryId(0)] });
+    // While the first count is out, arrivals ask nothing more…
+    assert_eq!(stats_asked(&act(&mut app, &records, appended())), None);
+    assert_eq!(stats_asked(&act(&mut app, &records, appended())), None);
+    // …but its answer asks once more, for what arrived meanwhile, keeping the figures shown.
+    let data = Arc::new(compute_stats(&[]));
+    let again = stats_asked(&act(&mut app, &records, Action::Stats { generation: first, data: data.clone() }))
+        .expect("counted again");
+    assert!(again > first);
+    let shown = |app: &App| match app.view() {
+        interlog::tui::testing::View::Stats(view) => view.data.is_some(),
+        _ => false,
+    };
+    assert!(shown(&app), "the figures stay while the new count is out");
+    // Answered and nothing new: an arrival asks at once.
+    assert_eq!(stats_asked(&act(&mut app, &records, Action::Stats { generation: again, data })), None);
+    assert!(stats_asked(&act(&mut app, &records, appended())).is_some());
+    // The chart follows the selected record's session.
+    let effects = act(&mut app, &records, Action::Back);
+    assert!(stats_asked(&effects).is_none());
+    act(&mut app, &records, Action::Down);
+    let session = app.selected_summary().and_then(|s| s.session_id.clone());
+    let effects = act(&mut app, &records, Action::OpenStats);
+    let asked_session = effects.iter().find_map(|e| match e {
+        Effect::Stats { session, .. } => Some(session.clone()),
+        _ => None,
+    });
+    assert_eq!(asked_session, Some(session));
+}

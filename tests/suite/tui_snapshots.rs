@@ -452,3 +452,43 @@ fn command_line_while_typing_and_with_an_error() {
         app
     });
 }
+
+#[test]
+fn stats_view_with_latency_cache_sessions_and_a_context_chart() {
+    each_size("stats_answers", |width, height| {
+        let records = records();
+        let mut app = loaded_app(&records, width, height);
+        let effects = act(&mut app, &records, Action::OpenStats);
+        let generation = effects
+            .iter()
+            .find_map(|effect| match effect {
+                interlog::tui::testing::Effect::Stats { generation, .. } => Some(*generation),
+                _ => None,
+            })
+            .unwrap();
+        let summaries: Vec<_> =
+            records.iter().enumerate().map(|(n, record)| summary_of(EntryId(n as u32), record)).collect();
+        let mut data = compute_stats(&summaries);
+        data.answers = interlog::store::Stats {
+            records: 11,
+            errors: 2,
+            timed: 10,
+            latency_p50_ms: Some(1840),
+            latency_p95_ms: Some(9100),
+            input_tokens: 4_000,
+            cache_read_tokens: 12_000,
+            by_session: vec![interlog::store::TokenRow {
+                name: "s-webshop-1".into(),
+                records: 3,
+                input_tokens: 3_000,
+                output_tokens: 900,
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        data.context = vec![1_200, 4_800, 9_600, 14_000, 15_500, 21_000, 3_000, 6_500];
+        data.context_session = Some("s-webshop-1".into());
+        act(&mut app, &records, Action::Stats { generation, data: Arc::new(data) });
+        app
+    });
+}
