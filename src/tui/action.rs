@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::detail::{DetailData, Tab};
-use super::stats::StatsData;
+use super::stats_data::StatsData;
 use crate::present::doc::Doc;
 use crate::store::{BadLine, EntryId, Facet, FuzzyHit, Query, RecordSummary, StoreEvent};
 

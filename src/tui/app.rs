@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset, Utc};
 
 use super::detail::{DetailData, Tab};
-use super::stats::StatsData;
+use super::stats_data::StatsData;
 use super::theme::Theme;
 use crate::present::doc::{Doc, Fold};
 use crate::present::layout::DocLayout;

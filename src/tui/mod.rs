@@ -15,7 +15,7 @@ mod command;
 mod detail;
 mod keymap;
 mod runtime;
-mod stats;
+mod stats_data;
 mod theme;
 mod tty;
 mod untrusted;

@@ -16,7 +16,7 @@ use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 use super::action::{Action, Effect, QueryReply};
 use super::app::{App, FUZZY_LIMIT};
 
-use super::stats::StatsBuilder;
+use super::stats_data::StatsBuilder;
 use super::theme::Theme;
 use super::tty::{self, Term, TerminalGuard};
 use super::update::update;
@@ -360,7 +360,7 @@ fn results(store: &Store, generation: u64, answer: SearchAnswer) -> Action {
     })
 }
 
-fn compute_stats(store: &Store, query: &Query, session: Option<&str>) -> super::stats::StatsData {
+fn compute_stats(store: &Store, query: &Query, session: Option<&str>) -> super::stats_data::StatsData {
     let entries = store.query(query).entries;
     let instant = |entry| store.summary(entry).map(|summary| summary.timestamp.as_utc());
     // Newest first: the ends of the list bound the time span.

@@ -17,7 +17,7 @@ pub use super::keymap::{
     action_for, help_lines, help_rows, hints, Binding, Context, HelpLine, HelpRow, Key, Screen, ShownHint, BINDINGS,
 };
 pub use super::runtime::{execute, execute_in_passes, FIRST_PASS};
-pub use super::stats::{compute as compute_stats, StatsData};
+pub use super::stats_data::{compute as compute_stats, StatsData};
 pub use super::theme::Theme;
 pub use super::update::{list_height, update};
 pub use super::view::layout::{areas, detail_text, inner, Areas};

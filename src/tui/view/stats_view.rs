@@ -9,7 +9,7 @@ use crate::present::text::fit;
 use crate::present::units::{duration, tokens};
 use crate::store::Stats;
 use crate::tui::app::{App, StatsView};
-use crate::tui::stats::{Breakdown, StatsData};
+use crate::tui::stats_data::{Breakdown, StatsData};
 use crate::tui::untrusted;
 
 pub fn render(app: &App, view: &StatsView, area: Rect, buf: &mut Buffer) {
