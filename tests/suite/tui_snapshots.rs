@@ -6,7 +6,7 @@ use crate::tui_support;
 use std::sync::Arc;
 
 use interlog::store::{BadLine, EntryId, Facet, LoadProgress, StoreEvent};
-use interlog::tui::testing::{compute_stats, update, Action, App, Overlay, QueryReply, Tab, Theme};
+use interlog::tui::testing::{compute_stats, update, Action, App, Overlay, QueryReply, StatsData, Tab, Theme};
 use tui_support::*;
 
 const SIZES: [(u16, u16); 2] = [(120, 40), (80, 24)];
@@ -112,23 +112,29 @@ fn facet_picker() {
     });
 }
 
+/// The statistics view opened, its count asked: the app, the records, the count's generation and
+/// the figures of every record.
+fn open_stats(width: u16, height: u16) -> (App, Vec<interlog::record::InteractionRecord>, u64, StatsData) {
+    let records = records();
+    let mut app = loaded_app(&records, width, height);
+    let effects = act(&mut app, &records, Action::OpenStats);
+    let generation = effects
+        .iter()
+        .find_map(|effect| match effect {
+            interlog::tui::testing::Effect::Stats { generation, .. } => Some(*generation),
+            _ => None,
+        })
+        .unwrap();
+    let summaries: Vec<_> =
+        records.iter().enumerate().map(|(n, record)| summary_of(EntryId(n as u32), record)).collect();
+    (app, records, generation, compute_stats(&summaries))
+}
+
 #[test]
 fn stats_view() {
     each_size("stats", |width, height| {
-        let records = records();
-        let mut app = loaded_app(&records, width, height);
-        let effects = act(&mut app, &records, Action::OpenStats);
-        let generation = effects
-            .iter()
-            .find_map(|effect| match effect {
-                interlog::tui::testing::Effect::Stats { generation, .. } => Some(*generation),
-                _ => None,
-            })
-            .unwrap();
-        let summaries: Vec<_> =
-            records.iter().enumerate().map(|(n, record)| summary_of(EntryId(n as u32), record)).collect();
-        let data = Arc::new(compute_stats(&summaries));
-        act(&mut app, &records, Action::Stats { generation, data });
+        let (mut app, records, generation, data) = open_stats(width, height);
+        act(&mut app, &records, Action::Stats { generation, data: Arc::new(data) });
         app
     });
 }
@@ -456,19 +462,7 @@ fn command_line_while_typing_and_with_an_error() {
 #[test]
 fn stats_view_with_latency_cache_sessions_and_a_context_chart() {
     each_size("stats_answers", |width, height| {
-        let records = records();
-        let mut app = loaded_app(&records, width, height);
-        let effects = act(&mut app, &records, Action::OpenStats);
-        let generation = effects
-            .iter()
-            .find_map(|effect| match effect {
-                interlog::tui::testing::Effect::Stats { generation, .. } => Some(*generation),
-                _ => None,
-            })
-            .unwrap();
-        let summaries: Vec<_> =
-            records.iter().enumerate().map(|(n, record)| summary_of(EntryId(n as u32), record)).collect();
-        let mut data = compute_stats(&summaries);
+        let (mut app, records, generation, mut data) = open_stats(width, height);
         data.answers = interlog::store::Stats {
             records: 11,
             errors: 2,
