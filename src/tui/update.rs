@@ -104,6 +104,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.search.text.clear();
             app.search.editing = false;
             refresh(app, Ask::Anew, &mut effects);
+            recount_stats(app, &mut effects);
         }
         Action::OpenCommand => app.command = Some(CommandLine::default()),
         Action::CommandInput(c) => edit_command(app, |text| text.push(c)),
@@ -762,6 +763,7 @@ fn apply_command(app: &mut App, parsed: Command, effects: &mut Vec<Effect>) {
         }
     }
     refresh(app, Ask::Anew, effects);
+    recount_stats(app, effects);
 }
 
 /// Asks for the statistics of what is in view; the figures on screen stay until the answer.

@@ -209,3 +209,23 @@ fn an_open_statistics_view_counts_again_as_records_arrive_one_count_at_a_time() 
     });
     assert_eq!(asked_session, Some(session));
 }
+
+#[test]
+fn a_filter_typed_in_the_statistics_view_counts_again_under_it() {
+    let records = records();
+    let mut app = loaded_app(&records, 120, 40);
+    let first = stats_asked(&act(&mut app, &records, Action::OpenStats)).expect("a count");
+    let data = std::sync::Arc::new(interlog::tui::testing::compute_stats(&[]));
+    act(&mut app, &records, Action::Stats { generation: first, data });
+    let effects = type_keys(&mut app, &records, ":errors\n");
+    let asked = effects.iter().find_map(|e| match e {
+        Effect::Stats { query, .. } => Some(query.has_error),
+        _ => None,
+    });
+    assert_eq!(asked, Some(Some(true)), "the statistics follow the new filter");
+    let second = stats_asked(&effects).expect("a count");
+    let data = std::sync::Arc::new(interlog::tui::testing::compute_stats(&[]));
+    act(&mut app, &records, Action::Stats { generation: second, data });
+    let effects = type_keys(&mut app, &records, "x");
+    assert!(stats_asked(&effects).is_some(), "and clearing the filters counts again too");
+}
