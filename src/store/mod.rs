@@ -22,7 +22,7 @@ mod searcher;
 mod sessions;
 mod slot;
 mod snippet;
-mod stats;
+mod stats_tally;
 mod terms;
 mod text_fields;
 mod time_arg;
@@ -35,7 +35,7 @@ pub use sessions::SessionQuery;
 #[cfg(feature = "tui")]
 pub(crate) use slot::NewestWins;
 pub use snippet::{Snippet, SNIPPET_CHARS};
-pub use stats::{ContextPoint, Stats, StatsTally, TokenRow};
+pub use stats_tally::{ContextPoint, Stats, StatsTally, TokenRow};
 pub use time_arg::{parse_time_arg, TimeArgError};
 pub use turns::{Turn, TurnKind};
 

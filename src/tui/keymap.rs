@@ -27,12 +27,21 @@ pub enum Context {
     Facets,
     /// The bad-line list.
     BadLines,
+    /// The `:` command line while it is open.
+    Command,
 }
 
 impl Context {
     /// In the order the help and docs/tui.md list them.
-    pub const ALL: [Context; 6] =
-        [Context::Anywhere, Context::Move, Context::Main, Context::Search, Context::Facets, Context::BadLines];
+    pub const ALL: [Context; 7] = [
+        Context::Anywhere,
+        Context::Move,
+        Context::Main,
+        Context::Search,
+        Context::Facets,
+        Context::BadLines,
+        Context::Command,
+    ];
 
     /// The heading of this context's section in the help and in docs/tui.md.
     pub fn title(self) -> &'static str {
@@ -43,6 +52,7 @@ impl Context {
             Context::Search => "In the search line",
             Context::Facets => "In the facet picker",
             Context::BadLines => "In the bad-line list",
+            Context::Command => "In the command line",
         }
     }
 }
@@ -111,11 +121,14 @@ pub enum Screen {
     Searching,
     /// A search is applied and the list has the keyboard.
     Searched,
+    /// The `:` command line has the keyboard.
+    Commanding,
 }
 
 impl Screen {
     pub fn of(app: &App) -> Screen {
         match &app.view {
+            _ if app.command.is_some() => Screen::Commanding,
             View::Browse if app.search.editing => Screen::Searching,
             View::Browse if app.search.is_active() => Screen::Searched,
             View::Browse => Screen::Browse,
@@ -150,9 +163,9 @@ const fn hint(screen: Screen, word: &'static str, rank: u8) -> Hint {
     Hint { screen, word, rank }
 }
 
-use Context::{Anywhere, BadLines, Facets, Main, Move, Search};
+use Context::{Anywhere, BadLines, Command, Facets, Main, Move, Search};
 use KeyCode as K;
-use Screen::{Browse, Conversation, Searched, Searching, Stats};
+use Screen::{Browse, Commanding, Conversation, Searched, Searching, Stats};
 
 const NEXT_PREV: &str = "next / previous record, or scroll the focused pane";
 const PAGE_DOWN: &str = "a page down";
@@ -334,6 +347,13 @@ pub static BINDINGS: &[Binding] = &[
         hints: &[hint(Browse, "stats", 9)],
     },
     Binding {
+        action: Action::OpenCommand,
+        keys: &[Key::Char(':')],
+        description: "command line: since, until, goto, model, errors, tag, stop, clear…",
+        context: Main,
+        hints: &[hint(Browse, "filter", 10)],
+    },
+    Binding {
         action: Action::ShowBadLines,
         keys: &[Key::Char('b')],
         description: "bad lines: file:line and reason",
@@ -451,6 +471,34 @@ pub static BINDINGS: &[Binding] = &[
         context: BadLines,
         hints: &[],
     },
+    Binding {
+        action: Action::CommandSubmit,
+        keys: &[Key::Code(K::Enter)],
+        description: "run the command",
+        context: Command,
+        hints: &[hint(Commanding, "run", 0)],
+    },
+    Binding {
+        action: Action::CommandComplete,
+        keys: &[Key::Code(K::Tab)],
+        description: "complete the command's name",
+        context: Command,
+        hints: &[hint(Commanding, "complete", 1)],
+    },
+    Binding {
+        action: Action::Back,
+        keys: &[Key::Code(K::Esc)],
+        description: "close the command line",
+        context: Command,
+        hints: &[hint(Commanding, "close", 2)],
+    },
+    Binding {
+        action: Action::CommandBackspace,
+        keys: &[Key::Code(K::Backspace)],
+        description: "delete the last character",
+        context: Command,
+        hints: &[],
+    },
 ];
 
 /// The action for a terminal event, given what has the keyboard.
@@ -478,6 +526,7 @@ fn key_action(app: &App, event: &KeyEvent) -> Option<Action> {
         Some(Overlay::Help { .. }) => (&[Anywhere, Move], Some(Action::ToggleHelp)),
         Some(Overlay::Facets(_)) => (&[Anywhere, Facets], typed.map(Action::FacetInput)),
         Some(Overlay::BadLines { .. }) => (&[Anywhere, Move, BadLines], None),
+        None if app.command.is_some() => (&[Anywhere, Command], typed.map(Action::CommandInput)),
         None if app.search.editing => (&[Anywhere, Search], typed.map(Action::SearchInput)),
         None => (&[Anywhere, Move, Main], None),
     };

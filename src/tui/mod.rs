@@ -11,10 +11,11 @@
 
 mod action;
 mod app;
+mod command;
 mod detail;
 mod keymap;
 mod runtime;
-mod stats;
+mod stats_data;
 mod theme;
 mod tty;
 mod untrusted;

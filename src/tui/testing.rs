@@ -11,18 +11,18 @@ use chrono::FixedOffset;
 
 pub use super::action::{Action, Effect, QueryReply};
 pub use super::app::{App, Focus, Follow, Overlay, SearchMode, View, FUZZY_LIMIT};
-pub use super::app::{DetailState, Filters, ListState, LoadState, Results, Search};
-pub use super::detail::{prepare, DetailData, Tab};
+pub use super::app::{CommandLine, DetailState, Filters, ListState, LoadState, Results, Search};
+pub use super::detail::conversation_doc as transcript;
+pub use super::detail::{prepare, prepare_turn, DetailData, Tab, FORM};
 pub use super::keymap::{
     action_for, help_lines, help_rows, hints, Binding, Context, HelpLine, HelpRow, Key, Screen, ShownHint, BINDINGS,
 };
 pub use super::runtime::{execute, execute_in_passes, FIRST_PASS};
-pub use super::stats::{compute as compute_stats, StatsData};
+pub use super::stats_data::{compute as compute_stats, StatsData};
 pub use super::theme::Theme;
 pub use super::update::{list_height, update};
 pub use super::view::layout::{areas, detail_text, inner, Areas};
 pub use crate::present::doc::Doc;
-pub use crate::present::session::transcript;
 pub use crate::present::time::Clock;
 use crate::store::{EntryId, RecordSummary};
 
@@ -47,6 +47,11 @@ impl App {
 
     pub fn search(&self) -> &Search {
         &self.search
+    }
+
+    /// The `:` command line, while open.
+    pub fn command(&self) -> Option<&CommandLine> {
+        self.command.as_ref()
     }
 
     pub fn results(&self) -> &Results {

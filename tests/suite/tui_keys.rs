@@ -99,6 +99,7 @@ fn app_in(context: Context) -> App {
         Context::Search => Some(Action::OpenSearch),
         Context::Facets => Some(Action::OpenFacets),
         Context::BadLines => Some(Action::ShowBadLines),
+        Context::Command => Some(Action::OpenCommand),
     };
     if let Some(open) = open {
         act(&mut app, &records, open);

@@ -7,7 +7,7 @@ mod empty;
 pub mod layout;
 mod list;
 mod overlay;
-mod stats;
+mod stats_view;
 mod status;
 
 use ratatui::buffer::Buffer;
@@ -31,7 +31,7 @@ impl Widget for &App {
                 detail_pane::render(self, areas.detail, buf);
             }
             View::Conversation(view) => conversation::render(self, view, areas.main, buf),
-            View::Stats(view) => stats::render(self, view, areas.main, buf),
+            View::Stats(view) => stats_view::render(self, view, areas.main, buf),
         }
         status::bottom_line(self, areas.bottom, buf);
         if let Some(overlay) = &self.overlay {
