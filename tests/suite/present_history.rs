@@ -4,35 +4,13 @@
 #![cfg(all(feature = "tui", feature = "cli"))]
 
 use crate::cli_support::isolated_command;
-use crate::store_common::{bare, write_file};
+use crate::store_common::{bare, reply, results, user, write_file};
 use crate::tui_support::{new_app, screen, utc};
 
 use interlog::store::{Store, StoreEvent};
 use interlog::tui::testing::{execute, update, Action, App, Effect};
 
 const DAY: &str = "2026-11-19";
-
-fn user(text: &str) -> String {
-    format!(r#"{{"role":"user","content":"{text}"}}"#)
-}
-
-fn reply(text: &str, calls: &[(&str, &str)]) -> String {
-    let mut blocks = vec![format!(r#"{{"type":"text","text":"{text}"}}"#)];
-    for (id, name) in calls {
-        blocks.push(format!(r#"{{"type":"tool_use","id":"{id}","name":"{name}","input":{{"cmd":"cargo test"}}}}"#));
-    }
-    format!(r#"{{"role":"assistant","content":[{}]}}"#, blocks.join(","))
-}
-
-fn results(outcomes: &[(&str, bool, &str)]) -> String {
-    let blocks: Vec<String> = outcomes
-        .iter()
-        .map(|(id, failed, output)| {
-            format!(r#"{{"type":"tool_result","tool_use_id":"{id}","content":"{output}","is_error":{failed}}}"#)
-        })
-        .collect();
-    format!(r#"{{"role":"user","content":[{}]}}"#, blocks.join(","))
-}
 
 fn turn(id: &str, second: u32, messages: &[String], response: &str, calls: &str) -> String {
     bare(

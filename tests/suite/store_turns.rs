@@ -8,31 +8,9 @@ use std::time::{Duration, Instant};
 
 use interlog::source::{Source, SourceKind};
 use interlog::store::{EntryId, Query, Store, StoreEvent, Turn, TurnKind};
-use store_common::{append, bare, write_file};
+use store_common::{append, bare, reply, results, user, write_file};
 
 const DAY: &str = "2026-12-01";
-
-fn user(text: &str) -> String {
-    format!(r#"{{"role":"user","content":"{text}"}}"#)
-}
-
-fn reply(text: &str, calls: &[(&str, &str)]) -> String {
-    let mut blocks = vec![format!(r#"{{"type":"text","text":"{text}"}}"#)];
-    for (id, name) in calls {
-        blocks.push(format!(r#"{{"type":"tool_use","id":"{id}","name":"{name}","input":{{}}}}"#));
-    }
-    format!(r#"{{"role":"assistant","content":[{}]}}"#, blocks.join(","))
-}
-
-fn results(outcomes: &[(&str, bool)]) -> String {
-    let blocks: Vec<String> = outcomes
-        .iter()
-        .map(|(id, failed)| {
-            format!(r#"{{"type":"tool_result","tool_use_id":"{id}","content":"output","is_error":{failed}}}"#)
-        })
-        .collect();
-    format!(r#"{{"role":"user","content":[{}]}}"#, blocks.join(","))
-}
 
 /// A record of session `s` at second `second` of the day, with these messages and response.
 fn turn(id: &str, second: u32, messages: &[String], response: &str) -> String {
@@ -48,7 +26,7 @@ fn turn(id: &str, second: u32, messages: &[String], response: &str) -> String {
 fn tool_loop() -> Vec<String> {
     let u1 = user("fix the failing test");
     let a1 = reply("Running the tests.", &[("t1", "Bash"), ("t2", "Edit")]);
-    let r1 = results(&[("t1", true), ("t2", false)]);
+    let r1 = results(&[("t1", true, "output"), ("t2", false, "output")]);
     let a2 = reply("The test fails because the fixture is stale.", &[]);
     let u2 = user("update the fixture then");
     vec![

@@ -49,3 +49,28 @@ pub fn search(store: &Store, text: &str) -> Vec<String> {
 pub fn bare(id: &str, timestamp: &str, extra: &str) -> String {
     format!(r#"{{"id":"{id}","timestamp":"{timestamp}",{extra}}}"#)
 }
+
+/// A user message with plain-text content, as a request's `messages` carry it.
+pub fn user(text: &str) -> String {
+    format!(r#"{{"role":"user","content":"{text}"}}"#)
+}
+
+/// An assistant reply: its text, then a `tool_use` block for each (id, tool name).
+pub fn reply(text: &str, calls: &[(&str, &str)]) -> String {
+    let mut blocks = vec![format!(r#"{{"type":"text","text":"{text}"}}"#)];
+    for (id, name) in calls {
+        blocks.push(format!(r#"{{"type":"tool_use","id":"{id}","name":"{name}","input":{{"cmd":"cargo test"}}}}"#));
+    }
+    format!(r#"{{"role":"assistant","content":[{}]}}"#, blocks.join(","))
+}
+
+/// A user message handing back tool results: (tool_use id, failed, output) each.
+pub fn results(outcomes: &[(&str, bool, &str)]) -> String {
+    let blocks: Vec<String> = outcomes
+        .iter()
+        .map(|(id, failed, output)| {
+            format!(r#"{{"type":"tool_result","tool_use_id":"{id}","content":"{output}","is_error":{failed}}}"#)
+        })
+        .collect();
+    format!(r#"{{"role":"user","content":[{}]}}"#, blocks.join(","))
+}
