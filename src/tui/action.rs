@@ -39,6 +39,14 @@ pub enum Action {
     SearchToggleMode,
     /// Enter in the search line: keep the search, give the keyboard back to the list.
     SearchSubmit,
+    /// Typing in the find line of the detail or the transcript.
+    FindInput(char),
+    FindBackspace,
+    /// Enter in the find line: count the hits, go to the first.
+    FindSubmit,
+    /// `n` / `N`: the next / previous hit.
+    FindNext,
+    FindPrev,
     OpenFacets,
     FacetNextKind,
     FacetInput(char),

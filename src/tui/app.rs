@@ -9,6 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset, Utc};
 
 use super::detail::{DetailData, Tab};
+use super::find::Find;
 use super::stats::StatsData;
 use super::text::{Doc, DocLayout, Fold};
 use super::theme::Theme;
@@ -186,6 +187,11 @@ pub struct ConversationView {
     pub loading: bool,
     pub stale: bool,
     pub layout: DocLayout,
+    /// Turns that arrived while not following (scrolled up); `F` follows again.
+    pub arrived: usize,
+    /// Lines and turns of the transcript last shown, to tell what a reload added.
+    pub seen_lines: usize,
+    pub seen_turns: usize,
 }
 
 impl ConversationView {
@@ -267,6 +273,8 @@ pub struct App {
     pub(in crate::tui) quit: bool,
     /// Source of request generations (queries, transcripts, stats).
     pub(in crate::tui) counter: u64,
+    /// The search inside the detail or the transcript.
+    pub(in crate::tui) find: Option<Find>,
 }
 
 impl App {
@@ -293,6 +301,7 @@ impl App {
             demo: false,
             quit: false,
             counter: 0,
+            find: None,
         }
     }
 

@@ -23,6 +23,8 @@ pub enum Context {
     Main,
     /// The search line while it has the keyboard.
     Search,
+    /// The find line of the detail or the transcript while it has the keyboard.
+    Find,
     /// The facet picker.
     Facets,
     /// The bad-line list.
@@ -31,8 +33,15 @@ pub enum Context {
 
 impl Context {
     /// In the order the help and docs/tui.md list them.
-    pub const ALL: [Context; 6] =
-        [Context::Anywhere, Context::Move, Context::Main, Context::Search, Context::Facets, Context::BadLines];
+    pub const ALL: [Context; 7] = [
+        Context::Anywhere,
+        Context::Move,
+        Context::Main,
+        Context::Search,
+        Context::Find,
+        Context::Facets,
+        Context::BadLines,
+    ];
 
     /// The heading of this context's section in the help and in docs/tui.md.
     pub fn title(self) -> &'static str {
@@ -41,6 +50,7 @@ impl Context {
             Context::Move => "Moving (list, pane, conversation, help, bad lines)",
             Context::Main => "The main views",
             Context::Search => "In the search line",
+            Context::Find => "In the find line (the detail or a conversation)",
             Context::Facets => "In the facet picker",
             Context::BadLines => "In the bad-line list",
         }
@@ -111,11 +121,14 @@ pub enum Screen {
     Searching,
     /// A search is applied and the list has the keyboard.
     Searched,
+    /// The find line of the detail or the transcript has the keyboard.
+    Finding,
 }
 
 impl Screen {
     pub fn of(app: &App) -> Screen {
         match &app.view {
+            _ if app.find.as_ref().is_some_and(|find| find.editing) => Screen::Finding,
             View::Browse if app.search.editing => Screen::Searching,
             View::Browse if app.search.is_active() => Screen::Searched,
             View::Browse => Screen::Browse,
@@ -150,9 +163,9 @@ const fn hint(screen: Screen, word: &'static str, rank: u8) -> Hint {
     Hint { screen, word, rank }
 }
 
-use Context::{Anywhere, BadLines, Facets, Main, Move, Search};
+use Context::{Anywhere, BadLines, Facets, Find, Main, Move, Search};
 use KeyCode as K;
-use Screen::{Browse, Conversation, Searched, Searching, Stats};
+use Screen::{Browse, Conversation, Finding, Searched, Searching, Stats};
 
 const NEXT_PREV: &str = "next / previous record, or scroll the focused pane";
 const PAGE_DOWN: &str = "a page down";
@@ -231,16 +244,30 @@ pub static BINDINGS: &[Binding] = &[
     Binding {
         action: Action::GoLive,
         keys: &[Key::Char('F')],
-        description: "back to the newest record, following (LIVE)",
+        description: "follow again: the newest record (LIVE), or a conversation's end",
         context: Main,
         hints: &[],
     },
     Binding {
         action: Action::OpenSearch,
         keys: &[Key::Char('/')],
-        description: "search as you type (fuzzy); Tab: keyword mode",
+        description: "search the list as you type (Tab: keyword); in the detail or a conversation, its text",
         context: Main,
-        hints: &[hint(Browse, "search", 2)],
+        hints: &[hint(Browse, "search", 2), hint(Conversation, "find", 7)],
+    },
+    Binding {
+        action: Action::FindNext,
+        keys: &[Key::Char('n')],
+        description: "the next / previous hit of the find (or of the keyword search) in the text",
+        context: Main,
+        hints: &[],
+    },
+    Binding {
+        action: Action::FindPrev,
+        keys: &[Key::Char('N')],
+        description: "the next / previous hit of the find (or of the keyword search) in the text",
+        context: Main,
+        hints: &[],
     },
     Binding {
         action: Action::OpenFacets,
@@ -400,6 +427,27 @@ pub static BINDINGS: &[Binding] = &[
     },
     Binding { action: Action::PageUp, keys: &[Key::Code(K::PageUp)], description: PICK, context: Search, hints: &[] },
     Binding {
+        action: Action::FindSubmit,
+        keys: &[Key::Code(K::Enter)],
+        description: "find every hit, go to the first below the top of the view",
+        context: Find,
+        hints: &[hint(Finding, "find", 0)],
+    },
+    Binding {
+        action: Action::Back,
+        keys: &[Key::Code(K::Esc)],
+        description: "close the find",
+        context: Find,
+        hints: &[hint(Finding, "cancel", 1)],
+    },
+    Binding {
+        action: Action::FindBackspace,
+        keys: &[Key::Code(K::Backspace)],
+        description: "delete the last character",
+        context: Find,
+        hints: &[],
+    },
+    Binding {
         action: Action::FacetApply,
         keys: &[Key::Code(K::Enter)],
         description: "filter by the selected value",
@@ -471,6 +519,7 @@ fn key_action(app: &App, event: &KeyEvent) -> Option<Action> {
         Some(Overlay::Help { .. }) => (&[Anywhere, Move], Some(Action::ToggleHelp)),
         Some(Overlay::Facets(_)) => (&[Anywhere, Facets], typed.map(Action::FacetInput)),
         Some(Overlay::BadLines { .. }) => (&[Anywhere, Move, BadLines], None),
+        None if app.find.as_ref().is_some_and(|find| find.editing) => (&[Anywhere, Find], typed.map(Action::FindInput)),
         None if app.search.editing => (&[Anywhere, Search], typed.map(Action::SearchInput)),
         None => (&[Anywhere, Move, Main], None),
     };

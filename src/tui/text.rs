@@ -152,6 +152,11 @@ impl DocLayout {
         DocLayout { width, hidden: hidden.to_vec(), starts, total_rows: row }
     }
 
+    /// The row line `index` starts on (for a hidden line, the row it would start on).
+    pub fn start_row(&self, index: usize) -> usize {
+        self.starts.get(index).copied().unwrap_or(self.total_rows)
+    }
+
     /// True when this layout was made for `doc` at `width` with `hidden` folded.
     pub fn fits(&self, doc: &Doc, width: u16, hidden: &[Fold]) -> bool {
         self.width == width && self.hidden == hidden && self.starts.len() == doc.lines.len()

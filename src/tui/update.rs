@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use super::action::{Action, Effect, QueryReply};
 use super::app::{App, ConversationView, FacetPicker, Focus, Follow, Overlay, SearchMode, StatsView, View, ROW_MARGIN};
 use super::detail::Tab;
+use super::reading;
 use super::text::DocLayout;
 use super::view::layout::{self, Areas};
 use crate::store::{Facet, StoreEvent};
@@ -28,6 +29,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::PageDown => step(app, page(app), &mut effects),
         Action::Top => step(app, isize::MIN / 2, &mut effects),
         Action::Bottom => step(app, isize::MAX / 2, &mut effects),
+        Action::GoLive if reading::resume(app) => {}
         Action::GoLive => {
             app.view = View::Browse;
             app.focus = Focus::List;
@@ -52,6 +54,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
             relayout(app);
         }
+        Action::OpenSearch if reading::open_find(app) => {}
         Action::OpenSearch => {
             app.view = View::Browse;
             app.search.editing = true;
@@ -74,6 +77,13 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
         }
         Action::SearchSubmit => app.search.editing = false,
+        Action::FindInput(c) => reading::edit(app, |text| text.push(c)),
+        Action::FindBackspace => reading::edit(app, |text| {
+            text.pop();
+        }),
+        Action::FindSubmit => reading::submit(app),
+        Action::FindNext => reading::step(app, true),
+        Action::FindPrev => reading::step(app, false),
         Action::OpenFacets => {
             app.overlay = Some(Overlay::Facets(FacetPicker::new(Facet::Project)));
             effects.push(Effect::Facets(Facet::Project));
@@ -192,6 +202,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Flash(message) => app.flash = Some(message),
     }
+    reading::settle(app);
     effects
 }
 
@@ -235,11 +246,11 @@ fn page(app: &App) -> isize {
     isize::try_from(rows.saturating_sub(1).max(1)).unwrap_or(1)
 }
 
-fn detail_height(app: &App) -> usize {
+pub(super) fn detail_height(app: &App) -> usize {
     areas(app).map(|areas| usize::from(layout::detail_text(areas.detail).height)).unwrap_or(1)
 }
 
-fn conversation_height(app: &App) -> usize {
+pub(super) fn conversation_height(app: &App) -> usize {
     areas(app).map(|areas| usize::from(layout::full_text(areas.main).height)).unwrap_or(1)
 }
 
@@ -471,7 +482,7 @@ fn apply_facet(app: &mut App, effects: &mut Vec<Effect>) {
 }
 
 fn back(app: &mut App, effects: &mut Vec<Effect>) {
-    if app.overlay.take().is_some() {
+    if app.overlay.take().is_some() || reading::back(app) {
         return;
     }
     if app.search.editing || (matches!(app.view, View::Browse) && app.search.is_active()) {

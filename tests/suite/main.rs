@@ -33,5 +33,6 @@ mod store_search;
 mod store_search_oracle;
 mod tui_keys;
 mod tui_pty;
+mod tui_reading;
 mod tui_snapshots;
 mod tui_update;

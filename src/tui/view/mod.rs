@@ -5,6 +5,7 @@ mod conversation;
 mod detail;
 mod doc;
 mod empty;
+mod find;
 pub mod layout;
 mod list;
 mod overlay;
@@ -34,6 +35,7 @@ impl Widget for &App {
             View::Conversation(view) => conversation::render(self, view, areas.main, buf),
             View::Stats(view) => stats::render(self, view, areas.main, buf),
         }
+        find::paint(self, &areas, buf);
         status::bottom_line(self, areas.bottom, buf);
         if let Some(overlay) = &self.overlay {
             overlay::render(self, overlay, areas.main, buf);

@@ -1,0 +1,198 @@
+//! Reading what is on screen, for `update`: the find inside the detail or the transcript (`/`,
+//! `n`/`N`, the list's keyword search landing on its first hit), and following like `less +F`
+//! (reading a record or scrolling up a conversation pauses following; `F` resumes; arrivals are
+//! counted meanwhile).
+
+use std::sync::Arc;
+
+use super::app::{App, Focus, Follow, SearchMode, View};
+use super::find::{self, Find, Origin, Pane};
+use super::text::{Doc, DocLayout, Fold};
+use super::update::{conversation_height, detail_height};
+
+/// The pane's document, its layout, the folds hidden, and a key that changes with the document.
+pub fn target(app: &App) -> Option<(Pane, &Doc, &DocLayout, Vec<Fold>, usize)> {
+    match &app.view {
+        View::Browse => {
+            let data = app.detail.data.as_ref().filter(|data| Some(data.entry) == app.detail.entry)?;
+            let tab = app.detail.tab();
+            let doc = data.doc(tab)?;
+            let key = (Arc::as_ptr(data) as usize).wrapping_add(tab.index());
+            Some((Pane::Detail, doc, &app.detail.layout, app.detail.hidden_folds(), key))
+        }
+        View::Conversation(view) => {
+            let doc = view.doc.as_ref()?;
+            Some((Pane::Conversation, doc, &view.layout, view.hidden_folds(), Arc::as_ptr(doc) as usize))
+        }
+        View::Stats(_) => None,
+    }
+}
+
+fn pane(app: &App) -> Option<Pane> {
+    match (&app.view, app.focus) {
+        (View::Browse, Focus::Detail) => Some(Pane::Detail),
+        (View::Conversation(_), _) => Some(Pane::Conversation),
+        _ => None,
+    }
+}
+
+/// `/` with the detail focused or in a conversation: a find in that text. False elsewhere (the
+/// list's own search opens instead).
+pub fn open_find(app: &mut App) -> bool {
+    let Some(pane) = pane(app) else { return false };
+    app.find = Some(Find::typed(pane));
+    true
+}
+
+pub fn edit(app: &mut App, change: impl FnOnce(&mut String)) {
+    if let Some(find) = app.find.as_mut().filter(|find| find.editing) {
+        change(&mut find.text);
+    }
+}
+
+/// Enter in the find line: count the hits and go to the first one below the top of the view.
+pub fn submit(app: &mut App) {
+    let Some(find) = app.find.as_mut() else { return };
+    find.editing = false;
+    find.counted = None;
+    count(app);
+    let top = scroll(app);
+    if let (Some((_, doc, layout, _, _)), Some(find)) = (target(app), app.find.as_ref()) {
+        let mut moved = find.clone();
+        moved.start_at(doc, layout, top);
+        app.find = Some(moved);
+    }
+    land(app);
+}
+
+/// `n` / `N`.
+pub fn step(app: &mut App, forward: bool) {
+    match app.find.as_mut().filter(|find| find.is_active()) {
+        Some(find) => find.step(forward),
+        None => {
+            app.flash = Some("Nothing to find again: / in the detail or a conversation searches its text.".into());
+            return;
+        }
+    }
+    land(app);
+}
+
+/// Esc: closes the find line, or drops a typed find. False when there is none.
+pub fn back(app: &mut App) -> bool {
+    match &app.find {
+        Some(find) if find.editing || find.origin == Origin::Typed => {
+            app.find = None;
+            true
+        }
+        _ => false,
+    }
+}
+
+/// `F` in a conversation: follow its end again. False elsewhere.
+pub fn resume(app: &mut App) -> bool {
+    let height = conversation_height(app);
+    let View::Conversation(view) = &mut app.view else { return false };
+    view.at_end = true;
+    view.arrived = 0;
+    view.scroll = view.layout.total_rows.saturating_sub(height);
+    true
+}
+
+/// After every action: the find follows the document on screen, reading a record pauses the
+/// list's following, and a conversation counts (or follows) what arrived.
+pub fn settle(app: &mut App) {
+    if app.focus == Focus::Detail && matches!(app.view, View::Browse) && app.follow == Follow::Live {
+        app.follow = Follow::Paused { arrived: 0 };
+    }
+    follow_keyword(app);
+    if app.find.as_ref().is_some_and(|find| target(app).is_some_and(|(pane, ..)| pane != find.pane)) {
+        app.find = None;
+    }
+    let landing = count(app);
+    if landing {
+        land(app);
+    }
+    conversation_arrivals(app);
+}
+
+/// The list's keyword search is also the find in the record shown, so opening a hit shows it.
+fn follow_keyword(app: &mut App) {
+    let keyword = (matches!(app.view, View::Browse) && app.search.mode == SearchMode::Keyword)
+        .then(|| app.search.text.trim().to_owned())
+        .filter(|text| !text.is_empty());
+    match (&app.find, keyword) {
+        (None, Some(text)) => app.find = Some(Find::keyword(&text)),
+        (Some(find), Some(text)) if find.origin == Origin::Keyword && find.text != text => {
+            app.find = Some(Find::keyword(&text));
+        }
+        (Some(find), None) if find.origin == Origin::Keyword => app.find = None,
+        _ => {}
+    }
+}
+
+/// Counts the hits again if the document changed; true when a record's detail changed under a
+/// find, which then lands on its first hit.
+fn count(app: &mut App) -> bool {
+    let Some((pane, doc, _, hidden, key)) = target(app) else { return false };
+    let Some(find) = app.find.as_ref() else { return false };
+    if find.is_counted_for(key, &hidden) {
+        return false;
+    }
+    let new_document = find.counted.as_ref().is_none_or(|counted| counted.doc != key);
+    let mut counted = find.clone();
+    if new_document && pane == Pane::Detail {
+        counted.current = 0;
+    }
+    counted.count(doc, &hidden, key);
+    app.find = Some(counted);
+    new_document && pane == Pane::Detail
+}
+
+fn scroll(app: &App) -> usize {
+    match &app.view {
+        View::Conversation(view) => view.scroll,
+        _ => app.detail.scroll[app.detail.tab().index()],
+    }
+}
+
+/// Scrolls the pane to the current hit.
+fn land(app: &mut App) {
+    let Some(find) = app.find.as_ref() else { return };
+    let Some(hit) = find.current_hit().cloned() else { return };
+    let Some((pane, doc, layout, ..)) = target(app) else { return };
+    match pane {
+        Pane::Detail => {
+            let to = find::scroll_to(doc, layout, &hit, detail_height(app));
+            app.detail.scroll[app.detail.tab().index()] = to;
+        }
+        Pane::Conversation => {
+            let height = conversation_height(app);
+            let to = find::scroll_to(doc, layout, &hit, height);
+            if let View::Conversation(view) = &mut app.view {
+                view.scroll = to;
+                view.at_end = to >= view.layout.total_rows.saturating_sub(height);
+            }
+        }
+    }
+}
+
+/// New turns while following show from their start when they are taller than the view (a 5 MB
+/// response does not jump the view to its end); while paused they are counted.
+fn conversation_arrivals(app: &mut App) {
+    let height = conversation_height(app);
+    let View::Conversation(view) = &mut app.view else { return };
+    let lines = view.doc.as_ref().map_or(0, |doc| doc.lines.len());
+    if view.seen_lines > 0 && lines > view.seen_lines {
+        if view.at_end {
+            let start = view.layout.start_row(view.seen_lines);
+            if view.layout.total_rows.saturating_sub(start) > height {
+                view.scroll = start;
+                view.at_end = false;
+            }
+        } else {
+            view.arrived += view.turns.saturating_sub(view.seen_turns);
+        }
+    }
+    view.seen_lines = lines;
+    view.seen_turns = view.turns;
+}
