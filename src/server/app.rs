@@ -1,7 +1,6 @@
-//! The router, the shared state, the front middleware (access checks, timeout, access log), and
+//! The router, the front middleware (access checks, timeout, access log), and
 //! the serving loop with its graceful shutdown.
 
-use std::ops::Deref;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,6 +16,7 @@ use super::error::ApiError;
 use super::guard::{HostPolicy, Token};
 use super::indexed::IndexSignals;
 use super::otlp::OtlpState;
+use super::state::{AppState, Shared};
 use super::write::RecordWriter;
 use super::{conn, otlp, post, read, ServerConfig, ServerError};
 use crate::capture::InteractionLogger;
@@ -25,33 +25,6 @@ use crate::store::Store;
 /// How long the drain may take past the request timeout before the server stops regardless
 /// (a client that never finishes sending its headers must not hold the process forever).
 const DRAIN_SLACK: Duration = Duration::from_secs(5);
-
-#[derive(Clone)]
-pub(crate) struct AppState(Arc<Shared>);
-
-pub(crate) struct Shared {
-    pub(crate) store: Store,
-    pub(crate) signals: Arc<IndexSignals>,
-    pub(crate) writer: RecordWriter,
-    /// False with `enabled = false`: nothing is written, so there is nothing to wait for.
-    pub(crate) writes_enabled: bool,
-    pub(crate) hosts: HostPolicy,
-    pub(crate) token: Option<Token>,
-    pub(crate) max_body: usize,
-    pub(crate) request_timeout: Duration,
-    pub(crate) index_wait: Duration,
-    /// Bodies larger than [`post::LARGE_BODY`] (or of unknown length) read at once.
-    pub(crate) large_bodies: tokio::sync::Semaphore,
-    pub(crate) otlp: OtlpState,
-}
-
-impl Deref for AppState {
-    type Target = Shared;
-
-    fn deref(&self) -> &Shared {
-        &self.0
-    }
-}
 
 /// What the server thread is handed by `Server::start`.
 pub(crate) struct Parts {
@@ -131,7 +104,7 @@ pub(crate) fn run(
 ) -> Result<(), ServerError> {
     let Parts { logger, store, signals, config } = parts;
     let (writer, writer_thread) = RecordWriter::start(logger.clone()).map_err(ServerError::Runtime)?;
-    let state = AppState(Arc::new(Shared {
+    let state = AppState::new(Shared {
         store,
         signals,
         writer,
@@ -143,7 +116,7 @@ pub(crate) fn run(
         index_wait: config.index_wait,
         large_bodies: tokio::sync::Semaphore::new(post::LARGE_BODIES_AT_ONCE),
         otlp: OtlpState::new(config.otlp_hold),
-    }));
+    });
     drop(logger);
     let flusher = runtime.spawn(otlp::flush_loop(state.clone()));
     let app = router(state.clone());

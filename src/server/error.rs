@@ -22,6 +22,11 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, message)
     }
 
+    /// A query parameter the endpoint does not take, named with the ones it does.
+    pub(crate) fn unknown_parameter(key: &str, known: &str) -> Self {
+        Self::bad_request(format!("unknown query parameter {key:?} (known: {known})"))
+    }
+
     pub(crate) fn internal(message: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, message)
     }

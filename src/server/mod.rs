@@ -14,6 +14,7 @@ mod indexed;
 mod otlp;
 mod post;
 mod read;
+mod state;
 mod summary;
 pub(crate) mod write;
 

@@ -16,8 +16,8 @@ use axum::response::{IntoResponse, Response};
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsPartialSuccess;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTracePartialSuccess;
 
-use super::app::AppState;
 use super::post::{declared_length, read_body, LARGE_BODY};
+use super::state::AppState;
 use crate::otlp::agents::EventJoiner;
 use crate::otlp::wire::{self, Encoding};
 use crate::otlp::{

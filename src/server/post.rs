@@ -7,9 +7,8 @@ use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 
-use super::app::AppState;
 use super::error::{json_response, ApiError};
-use super::read::unknown_parameter;
+use super::state::AppState;
 use crate::record::{InteractionRecord, Timestamp};
 
 pub(crate) async fn create(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
@@ -111,7 +110,7 @@ fn wait_requested(uri: &Uri) -> Result<bool, ApiError> {
     let mut wait = true;
     for (key, value) in pairs {
         if key != "wait" {
-            return Err(unknown_parameter(&key, "wait"));
+            return Err(ApiError::unknown_parameter(&key, "wait"));
         }
         wait = match value.as_str() {
             "true" | "1" | "" => true,

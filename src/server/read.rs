@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 
-use super::app::AppState;
 use super::error::{json_response, ApiError};
+use super::state::AppState;
 use super::summary::write_summary;
 use crate::store::{self, EntryId, Store, StoreError};
 
@@ -119,14 +119,10 @@ pub(crate) fn parse_list_query(pairs: Vec<(String, String)>, now: DateTime<Utc>)
             "since" => query.since = Some(parse_time(&key, &value, now)?),
             "until" => query.until = Some(parse_time(&key, &value, now)?),
             "limit" => query.limit = Some(parse_limit(&value)?),
-            _ => return Err(unknown_parameter(&key, LIST_PARAMETERS)),
+            _ => return Err(ApiError::unknown_parameter(&key, LIST_PARAMETERS)),
         }
     }
     Ok(query)
-}
-
-pub(crate) fn unknown_parameter(key: &str, known: &str) -> ApiError {
-    ApiError::bad_request(format!("unknown query parameter {key:?} (known: {known})"))
 }
 
 fn parse_time(key: &str, value: &str, now: DateTime<Utc>) -> Result<crate::record::Timestamp, ApiError> {

@@ -178,6 +178,22 @@ pub(crate) struct Found {
     /// `request_id`, a copy of the line in a resumed session).
     pub request_id: Option<String>,
     pub approximate: bool,
+    /// Where the call stands in its chain, so the store can tell its history from what is new.
+    pub chain: ChainPlace,
+}
+
+/// A call's request as its transcript's chain tells it, counted as the record's `messages`
+/// are rebuilt.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ChainPlace {
+    /// Messages the request carries.
+    pub request: u32,
+    /// Of them, those up to and including the last reply.
+    pub replied: u32,
+    /// Changes at each compaction: requests of different segments share no history.
+    pub segment: u32,
+    /// The messages after the last reply are tool results, not a prompt.
+    pub tool_results: bool,
 }
 
 /// A partitioner's verdict on one line.

@@ -3,6 +3,7 @@
 
 use super::ids::{id_hash_of, uuid_bits};
 use super::parse::ParsedLine;
+use super::turn_shape::Trailing;
 use crate::source::Found;
 
 /// A byte range in a batch's (or the index's) text arena.
@@ -44,6 +45,13 @@ pub(crate) struct RawEntry {
     pub request_hash: u64,
     pub approximate: bool,
     pub has_usage: bool,
+    /// A range of `Batch::marks`: the request's message marks (store/turn_shape.rs).
+    pub marks: (u32, u32),
+    /// Request messages up to and including the last reply.
+    pub replied: u32,
+    pub trailing: Trailing,
+    /// A transcript's account instead of marks: messages in the request, chain segment.
+    pub chain: Option<(u32, u32)>,
 }
 
 /// The hash a request id is known by; 0 stands for none.
@@ -60,6 +68,7 @@ pub(crate) struct Batch {
     pub records: Vec<RawEntry>,
     pub text: String,
     pub tags: Vec<Span>,
+    pub marks: Vec<u32>,
     /// Bad lines: (lines before it within the batch, reason).
     pub bad: Vec<(u64, String)>,
     /// Lines consumed (counting blank and bad ones), so the next batch knows where it starts.
@@ -70,6 +79,11 @@ pub(crate) struct Batch {
 const TOOL_NAMES_MAX: usize = 80;
 
 impl Batch {
+    pub fn marks_of(&self, raw: &RawEntry) -> &[u32] {
+        let (start, len) = (raw.marks.0 as usize, raw.marks.1 as usize);
+        self.marks.get(start..start + len).unwrap_or_default()
+    }
+
     pub fn span(&self, span: Span) -> &str {
         &self.text[span.start as usize..(span.start + span.len) as usize]
     }
@@ -99,6 +113,8 @@ impl Batch {
             self.tags.push(span);
         }
         let at = parsed.timestamp.as_fixed();
+        let marks_start = self.marks.len() as u32;
+        self.marks.extend_from_slice(&fields.shape.marks);
         self.records.push(RawEntry {
             offset,
             len: len as u32,
@@ -124,6 +140,10 @@ impl Batch {
             request_hash: request_hash(fields.request_id.non_empty_str().unwrap_or_default()),
             approximate: fields.usage_approximate,
             has_usage: fields.has_usage,
+            marks: (marks_start, fields.shape.marks.len() as u32),
+            replied: fields.shape.replied,
+            trailing: fields.shape.trailing,
+            chain: None,
         });
     }
 
@@ -166,6 +186,10 @@ impl Batch {
             request_hash: found.request_id.as_deref().map_or(0, request_hash),
             approximate: found.approximate,
             has_usage: found.input_tokens > 0 || found.output_tokens > 0,
+            marks: (self.marks.len() as u32, 0),
+            replied: found.chain.replied,
+            trailing: if found.chain.tool_results { Trailing::ToolResults } else { Trailing::Prompt },
+            chain: Some((found.chain.request, found.chain.segment)),
         });
     }
 

@@ -11,6 +11,7 @@ use chrono::{DateTime, FixedOffset, Offset, Utc};
 
 use super::batch::Batch;
 use super::ids::{id_cow, IdMap};
+use super::turns::Turns;
 use super::{BadLine, EntryId, RecordSummary};
 use crate::record::Timestamp;
 use crate::source::SourceKind;
@@ -243,6 +244,8 @@ pub(crate) struct Index {
     epoch: u64,
     /// Counts changes, so that derived results (the last fuzzy matches) know when they are stale.
     generation: u64,
+    /// Per entry: its request's shape and its turn (store/turns.rs).
+    pub(crate) turns: Turns,
 }
 
 impl Index {
@@ -378,6 +381,7 @@ impl Index {
             self.uuids.push(uuid.unwrap_or(0));
             self.ids.push(raw.id_hash, entry_id);
             self.request_keys.push(raw.request_hash);
+            self.turns.push(raw, batch.marks_of(raw));
             if raw.approximate {
                 self.entries[entry_id as usize].flags |= APPROXIMATE;
             }
@@ -499,6 +503,7 @@ impl Index {
         e.tool_calls = raw.tool_calls.min(u32::from(u16::MAX)) as u16;
         e.duration_ms = raw.duration_ms.map(|d| d.min(u64::from(u32::MAX - 1)) as u32).unwrap_or(u32::MAX);
         e.stop_reason = stop_reason;
+        self.turns.replace(entry, raw, batch.marks_of(raw));
         true
     }
 
@@ -508,6 +513,7 @@ impl Index {
         self.unplaced = self.unplaced.saturating_sub(fresh.len());
         self.place(fresh);
         self.reclaim();
+        self.derive_turns();
     }
 
     /// Puts new entries into the time order (they usually all land at the newest end).
@@ -626,6 +632,9 @@ impl Index {
                 removed.push(at as u32);
             }
         }
+        for &at in &removed {
+            self.turns.touch(at);
+        }
         self.bad.retain(|bad| bad.file != file);
         self.notes.retain(|bad| bad.file != file);
         if removed.is_empty() {
@@ -639,11 +648,15 @@ impl Index {
         let entries = &self.entries;
         self.ids.retain(|e| entries[e as usize].is_alive() || entries[e as usize].flags & DUPLICATE != 0);
         if !revived.is_empty() {
+            for &at in &revived {
+                self.turns.touch(at);
+            }
             self.place(revived);
         }
         self.dead_with_text += removed.len();
         self.dead_slots += removed.len();
         self.reclaim();
+        self.derive_turns();
     }
 
     /// Once removed entries outnumber `COMPACT_AFTER` and the live ones, frees them: their
@@ -673,6 +686,7 @@ impl Index {
         keep_moved(&mut self.entries, &moved);
         keep_moved(&mut self.uuids, &moved);
         keep_moved(&mut self.request_keys, &moved);
+        self.turns.compact(|at| moved[at] != u32::MAX, Some(&moved));
         for entry in &mut self.order {
             *entry = moved[*entry as usize];
         }
@@ -717,6 +731,8 @@ impl Index {
         *text = kept_text;
         *tag_lists = kept_tags;
         self.dead_with_text = 0;
+        let entries = &self.entries;
+        self.turns.compact(|at| entries[at].is_alive() || entries[at].flags & DUPLICATE != 0, None);
     }
 
     /// Drops the names no kept entry carries (a file rewritten with new sessions or tags each

@@ -20,9 +20,12 @@ mod scan;
 mod search;
 mod text;
 mod time_arg;
+mod turn_shape;
+mod turns;
 mod views;
 
 pub use time_arg::{parse_time_arg, TimeArgError};
+pub use turns::{Turn, TurnKind};
 
 pub(crate) use scan::read_full;
 
@@ -491,6 +494,12 @@ impl Store {
         }
         cached.push(Prefix { path: path.to_path_buf(), inode, end: upto, lines: lines.clone() });
         Ok(lines)
+    }
+
+    /// The record as a turn of its session: its previous turn, how many of its request
+    /// messages are history and how many are new, and what kind of turn it is.
+    pub fn turn(&self, entry: EntryId) -> Option<Turn> {
+        self.inner.read().turn(entry)
     }
 
     /// The session's entries oldest first (ties: file order); empty when unknown.

@@ -9,6 +9,7 @@ use serde::de::{Deserialize, IgnoredAny, MapAccess};
 use serde_json::value::RawValue;
 
 use super::lenient::{first_line_of_raw_string, visit_array, visit_object, FieldSink, Object, Scalar};
+use super::turn_shape::{read_request, RequestShape};
 use crate::record::Timestamp;
 
 /// Longest first line kept in the index, in bytes.
@@ -35,6 +36,11 @@ pub(crate) struct LineFields<'a> {
     pub has_usage: bool,
     prompt_line: Option<String>,
     message_line: Option<String>,
+    /// The raw messages, read for the record's turn once every field is in.
+    messages: Vec<&'a str>,
+    response_line: Option<String>,
+    /// What the record's turn looks like (filled by `parse_line`).
+    pub shape: RequestShape,
     pub tool_calls: u32,
     pub tool_names: Vec<Cow<'a, str>>,
     pub tags: Vec<Cow<'a, str>>,
@@ -51,8 +57,11 @@ impl<'a> ParsedLine<'a> {
         self.fields.id.non_empty_str().unwrap_or_default()
     }
 
+    /// A tool-loop turn's headline, else the prompt's first line, else the last message's.
     pub fn first_line(&self) -> &str {
-        self.fields.prompt_line.as_deref().or(self.fields.message_line.as_deref()).unwrap_or_default()
+        let fields = &self.fields;
+        let headline = fields.shape.headline.as_deref();
+        headline.or(fields.prompt_line.as_deref()).or(fields.message_line.as_deref()).unwrap_or_default()
     }
 }
 
@@ -70,6 +79,7 @@ pub(crate) fn parse_line(bytes: &[u8]) -> Result<ParsedLine<'_>, String> {
     visit_object(&mut deserializer, &mut fields).map_err(|e| format!("invalid JSON: {e}"))?;
     deserializer.end().map_err(|e| format!("invalid JSON: {e}"))?;
     let timestamp = check_identity(&fields)?;
+    fields.read_turn();
     Ok(ParsedLine { fields, timestamp })
 }
 
@@ -177,11 +187,13 @@ impl<'de> FieldSink<'de> for LineFields<'de> {
                 let raw = map.next_value::<&RawValue>()?;
                 self.prompt_line = first_line_of_raw_string(raw.get(), FIRST_LINE_MAX);
             }
-            "messages" if self.prompt_line.is_none() => {
-                let LastMessageLine(line) = map.next_value()?;
-                if line.is_some() {
-                    self.message_line = line;
-                }
+            "messages" => {
+                let RawMessages(messages) = map.next_value()?;
+                self.messages = messages;
+            }
+            "response" => {
+                let raw = map.next_value::<&RawValue>()?;
+                self.response_line = first_line_of_raw_string(raw.get(), FIRST_LINE_MAX);
             }
             "tool_calls" => {
                 let ToolCalls { count, names } = map.next_value()?;
@@ -270,8 +282,29 @@ impl<'de> Deserialize<'de> for ToolCalls<'de> {
     }
 }
 
-/// The first line of the last message that has text.
-struct LastMessageLine(Option<String>);
+impl LineFields<'_> {
+    fn read_turn(&mut self) {
+        let prompt = self.prompt_line.is_some();
+        self.shape = read_request(&self.messages, prompt, self.response_line.as_deref(), &self.tool_names);
+        if !prompt && self.shape.headline.is_none() {
+            self.message_line = self.messages.iter().rev().find_map(|raw| {
+                serde_json::from_str::<Object<MessageLine>>(raw).ok().and_then(|Object(MessageLine(line))| line)
+            });
+        }
+        self.messages = Vec::new();
+    }
+}
+
+/// The messages as raw JSON (a non-array is no messages).
+struct RawMessages<'a>(Vec<&'a str>);
+
+impl<'de> Deserialize<'de> for RawMessages<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut out = Vec::new();
+        visit_array(deserializer, |raw: &'de RawValue| out.push(raw.get()))?;
+        Ok(RawMessages(out))
+    }
+}
 
 #[derive(Default)]
 struct MessageLine(Option<String>);
@@ -309,18 +342,6 @@ impl<'de> FieldSink<'de> for TextBlock<'de> {
             map.next_value::<IgnoredAny>()?;
         }
         Ok(())
-    }
-}
-
-impl<'de> Deserialize<'de> for LastMessageLine {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut last = None;
-        visit_array(deserializer, |Object(MessageLine(line))| {
-            if line.is_some() {
-                last = line;
-            }
-        })?;
-        Ok(LastMessageLine(last))
     }
 }
 
