@@ -188,7 +188,7 @@ fn at_a_million(dir: &Path) {
             let offset = harness.app.time_offset();
             let mut frames = Vec::new();
             for effect in effects {
-                execute_in_passes(&store, effect, offset, &|_| false, &mut |action| {
+                execute_in_passes(&store, effect, offset, &mut |action| {
                     harness.pump(action);
                     harness.draw();
                     frames.push(start.elapsed());

@@ -23,12 +23,10 @@ pub mod server;
 
 #[cfg(feature = "otlp")]
 pub mod otlp;
+#[cfg(feature = "present")]
+pub mod present;
 #[cfg(feature = "proxy")]
 pub mod proxy;
-#[cfg(feature = "cli")]
-pub mod textfmt;
-#[cfg(feature = "cli")]
-pub mod units;
 
 #[cfg(feature = "tui")]
 pub mod tui;

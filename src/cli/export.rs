@@ -22,7 +22,7 @@ use crate::otlp::to_spans::{export_request, SpanOptions};
 use crate::otlp::wire::{self, Encoding};
 use crate::record::InteractionRecord;
 use crate::sanitize::sanitize_line;
-use crate::store::{EntryId, Query, Store, StoreEvent};
+use crate::store::{EntryId, Query, SearchRequest, Store, StoreEvent};
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -155,7 +155,7 @@ fn read_records(store: &Store, entries: &[EntryId]) -> Vec<InteractionRecord> {
 
 async fn backfill(dir: &Path, query: &Query, job: &Job) -> CliResult {
     let store = Store::load(dir).map_err(|err| Failure::Failed(err.into()))?;
-    let entries = in_file_order(&store, store.query(query).entries);
+    let entries = in_file_order(&store, store.search(&SearchRequest::keyword(query.clone())).entries);
     let mut progress = Progress::new(entries.len());
     job.send_all(&store, &entries, &mut progress, |_| Ok(())).await?;
     eprintln!("{}", progress.summary(&job.url));

@@ -84,9 +84,7 @@ fn openai_root(url: &str) -> String {
 
 fn proxy_failure(err: ProxyError) -> Failure {
     match err {
-        ProxyError::TokenRequired { .. } | ProxyError::EmptyToken | ProxyError::BadUpstream { .. } => {
-            Failure::Usage(err.to_string())
-        }
+        ProxyError::Exposure(_) | ProxyError::BadUpstream { .. } => Failure::Usage(err.to_string()),
         other => Failure::Failed(anyhow::anyhow!(other.to_string())),
     }
 }

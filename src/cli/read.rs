@@ -4,32 +4,32 @@
 //! byte for byte with `--json`, sanitised human views otherwise), then reports bad lines on stderr.
 
 mod bad_lines;
-mod detail;
-mod doc;
 mod format;
 mod lookup;
-mod markdown;
 pub(super) mod output;
 mod table;
-mod terminal;
-mod transcript;
 
 use chrono::Utc;
 use clap::Args;
 
 use crate::record::{InteractionRecord, Timestamp};
 use crate::sanitize::sanitize_line;
-use crate::store::{parse_time_arg, EntryId, Query, RecordSummary, SessionSummary, Store};
+use crate::store::{parse_time_arg, EntryId, Query, RecordSummary, SearchRequest, SessionSummary, Store};
 
 use self::bad_lines::report_bad_lines;
 use self::format::{duration, short_id, short_time, tokens, Today};
 use self::output::Output;
 use self::table::{Cell, Column, Table};
-use self::terminal::{Style, Terminal};
-use self::transcript::SessionFacts;
 use super::{CliResult, Failure};
+use crate::present::ansi::{self, Style, Terminal};
+use crate::present::columns::{drop_rank, ListColumn};
+use crate::present::doc::Fold;
+use crate::present::markdown;
+use crate::present::record::{record_doc, Location};
+use crate::present::session::transcript;
+use crate::present::time::Clock;
+use crate::present::units::tokens_marked;
 use crate::source::Source;
-use crate::units::tokens_marked;
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
@@ -110,7 +110,7 @@ pub struct ConversationArgs {
 pub fn run_list(sources: &[Source], args: ListArgs, verbose: bool) -> CliResult {
     let query = args.filters.query(Utc::now(), Some(args.limit))?;
     let store = load(sources)?;
-    let result = store.query(&query);
+    let result = store.search(&SearchRequest::keyword(query));
     let mut out = Output::stdout();
     if args.json {
         for &entry in &result.entries {
@@ -145,8 +145,9 @@ pub fn run_show(sources: &[Source], args: ShowArgs, verbose: bool) -> CliResult 
     } else {
         let record = store.read_record(entry)?;
         let summary = store.summary(entry);
-        let location = summary.as_ref().map(|s| detail::Location { file: &s.file, line: s.line });
-        out.text(&detail::render_record(&record, location, &Terminal::detect()))?;
+        let location = summary.as_ref().map(|s| Location { file: &s.file, line: s.line });
+        let doc = record_doc(&record, location, &Clock::local()).whole(&record);
+        out.text(&ansi::render(&doc, &[Fold::Summary], &Terminal::detect()))?;
     }
     out.finish()?;
     report_bad_lines(&store.bad_lines(), verbose);
@@ -179,12 +180,9 @@ pub fn run_conversation(sources: &[Source], args: ConversationArgs, verbose: boo
         }
     } else {
         let turns = read_records(&store, &entries)?;
-        let facts = SessionFacts::from_turns(&session, &turns);
-        let text = if args.markdown {
-            markdown::render_markdown(&facts, &turns)
-        } else {
-            transcript::render_transcript(&facts, &turns, &Terminal::detect(), Today::now())
-        };
+        let doc = transcript(&session, &turns, &Clock::local());
+        let text =
+            if args.markdown { markdown::render(&doc, &[]) } else { ansi::render(&doc, &[], &Terminal::detect()) };
         out.text(&text)?;
     }
     out.finish()?;
@@ -266,14 +264,15 @@ fn list_columns() -> Vec<Column> {
     vec![
         Column::fixed("TIME"),
         Column::fixed("ID"),
-        Column::fixed("SESSION").droppable(6),
-        Column::left("PROJECT", 18).droppable(7),
-        Column::left("CLIENT", 14).droppable(2),
-        Column::left("MODEL", 22).droppable(3),
-        Column::right("IN").droppable(5),
-        Column::right("OUT").droppable(4),
-        Column::right("DUR").droppable(1),
-        Column::right("TOOLS").droppable(0),
+        Column::fixed("SESSION").droppable(drop_rank(ListColumn::Session)),
+        Column::left("PROJECT", 18).droppable(drop_rank(ListColumn::Project)),
+        Column::left("CLIENT", 14).droppable(drop_rank(ListColumn::Client)),
+        Column::left("MODEL", 22).droppable(drop_rank(ListColumn::Model)),
+        // The token columns share one rank, as they are one column in the TUI.
+        Column::right("IN").droppable(drop_rank(ListColumn::Tokens)),
+        Column::right("OUT").droppable(drop_rank(ListColumn::Tokens)),
+        Column::right("DUR").droppable(drop_rank(ListColumn::Duration)),
+        Column::right("TOOLS").droppable(drop_rank(ListColumn::Tools)),
         Column::fixed("ERR"),
         Column::flexible("PROMPT"),
     ]

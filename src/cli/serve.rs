@@ -59,7 +59,7 @@ pub fn run_serve(settings: &Settings, args: ServeArgs) -> CliResult {
 /// the cause twice.
 fn serve_failure(err: ServerError) -> Failure {
     match err {
-        ServerError::TokenRequired { .. } | ServerError::EmptyToken => Failure::Usage(err.to_string()),
+        ServerError::Exposure(_) => Failure::Usage(err.to_string()),
         other => Failure::Failed(anyhow::anyhow!(other.to_string())),
     }
 }

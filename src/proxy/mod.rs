@@ -17,14 +17,15 @@ mod tee;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use axum::serve::ListenerExt;
 use tokio::sync::oneshot;
 
 use crate::capture::{CaptureError, InteractionLogger, InteractionsConfig};
+use crate::server::background::{self, Background};
 use crate::server::write::RecordWriter;
+pub use crate::server::ExposureError;
 
 /// The contract's default address: loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8378";
@@ -81,10 +82,8 @@ impl ProxyConfig {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProxyError {
-    #[error("refusing to listen on {addr} without a token: a non-loopback address needs --token or $INTERLOG_TOKEN")]
-    TokenRequired { addr: SocketAddr },
-    #[error("the token is empty: give a non-empty --token or $INTERLOG_TOKEN")]
-    EmptyToken,
+    #[error(transparent)]
+    Exposure(#[from] ExposureError),
     #[error("the upstream URL {url:?} is not an http:// or https:// URL")]
     BadUpstream { url: String },
     #[error("cannot listen on {addr}: {source}")]
@@ -100,65 +99,39 @@ pub enum ProxyError {
 }
 
 /// A running proxy. Dropping the handle starts a shutdown without waiting for it.
-pub struct Proxy {
-    addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    thread: JoinHandle<Result<(), ProxyError>>,
-}
+pub struct Proxy(Background<ProxyError>);
 
 impl Proxy {
     /// Checks the config, opens the writer, binds, and starts serving in the background.
     pub fn start(config: ProxyConfig) -> Result<Proxy, ProxyError> {
-        check_exposure(&config)?;
+        background::check_exposure(config.listen, config.token.as_deref())?;
         for url in [&config.anthropic_upstream, &config.openai_upstream] {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 return Err(ProxyError::BadUpstream { url: url.clone() });
             }
         }
         let logger = InteractionLogger::open(&config.dir, config.capture.clone())?;
-        let listener = std::net::TcpListener::bind(config.listen)
-            .and_then(|listener| listener.set_nonblocking(true).map(|()| listener))
-            .map_err(|source| ProxyError::Bind { addr: config.listen, source })?;
-        let addr = listener.local_addr().map_err(|source| ProxyError::Bind { addr: config.listen, source })?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .thread_name("interlog-proxy")
-            .build()
-            .map_err(ProxyError::Runtime)?;
-        let (stop, stopped) = oneshot::channel();
-        let thread = std::thread::Builder::new()
-            .name("interlog-proxy".into())
-            .spawn(move || serve(runtime, listener, logger, config, stopped))
-            .map_err(ProxyError::Runtime)?;
-        Ok(Proxy { addr, stop: Some(stop), thread })
+        let (listener, addr) =
+            background::bind(config.listen).map_err(|source| ProxyError::Bind { addr: config.listen, source })?;
+        let runtime = background::runtime("interlog-proxy").map_err(ProxyError::Runtime)?;
+        let serving =
+            Background::spawn("interlog-proxy", addr, move |stopped| serve(runtime, listener, logger, config, stopped));
+        Ok(Proxy(serving.map_err(ProxyError::Runtime)?))
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.addr
+        self.0.local_addr()
     }
 
     /// Stops accepting, ends the exchanges in flight (each is recorded), waits until every record
     /// is written, and returns.
-    pub fn shutdown(mut self) -> Result<(), ProxyError> {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        self.wait()
+    pub fn shutdown(self) -> Result<(), ProxyError> {
+        self.0.shutdown(ProxyError::Crashed)
     }
 
     /// Blocks until the proxy stops on its own (a signal, with `stop_on_signals`).
     pub fn wait(self) -> Result<(), ProxyError> {
-        let Proxy { stop: _keep_running, thread, .. } = self;
-        thread.join().map_err(|_| ProxyError::Crashed)?
-    }
-}
-
-fn check_exposure(config: &ProxyConfig) -> Result<(), ProxyError> {
-    match config.token.as_deref() {
-        Some(token) if token.trim().is_empty() => Err(ProxyError::EmptyToken),
-        Some(_) => Ok(()),
-        None if config.listen.ip().is_loopback() => Ok(()),
-        None => Err(ProxyError::TokenRequired { addr: config.listen }),
+        self.0.wait(ProxyError::Crashed)
     }
 }
 

@@ -7,6 +7,7 @@
 //! without a restart.
 
 pub(crate) mod app;
+pub(crate) mod background;
 mod conn;
 mod error;
 mod guard;
@@ -21,14 +22,12 @@ pub(crate) mod write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
-
-use tokio::sync::oneshot;
 
 use crate::capture::{CaptureError, InteractionLogger, InteractionsConfig};
 use crate::store::{Store, StoreError};
 
+pub use background::ExposureError;
 #[cfg(feature = "proxy")]
 pub(crate) use guard::constant_time_eq;
 pub use guard::{is_local_host, HostPolicy};
@@ -86,10 +85,8 @@ impl ServerConfig {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
-    #[error("refusing to listen on {addr} without a token: a non-loopback address needs --token or $INTERLOG_TOKEN")]
-    TokenRequired { addr: SocketAddr },
-    #[error("the token is empty: give a non-empty --token or $INTERLOG_TOKEN")]
-    EmptyToken,
+    #[error(transparent)]
+    Exposure(#[from] ExposureError),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("cannot start the server runtime: {0}")]
@@ -103,66 +100,40 @@ pub enum ServerError {
 }
 
 /// A running server. Dropping the handle starts a graceful shutdown without waiting for it.
-pub struct Server {
-    addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    thread: JoinHandle<Result<(), ServerError>>,
-}
+pub struct Server(background::Background<ServerError>);
 
 impl Server {
     /// Checks the config, opens the writer, binds, and starts serving in the background.
     /// Errors here (a refused bind, a missing token) happen before anything is served.
     pub fn start(config: ServerConfig) -> Result<Server, ServerError> {
-        check_exposure(&config)?;
+        background::check_exposure(config.listen, config.token.as_deref())?;
         let logger = InteractionLogger::open(&config.dir, config.capture.clone())?;
-        let listener = std::net::TcpListener::bind(config.listen)
-            .and_then(|listener| listener.set_nonblocking(true).map(|()| listener))
-            .map_err(|source| ServerError::Bind { addr: config.listen, source })?;
-        let addr = listener.local_addr().map_err(|source| ServerError::Bind { addr: config.listen, source })?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .thread_name("interlog-http")
-            .build()
-            .map_err(ServerError::Runtime)?;
+        let (listener, addr) =
+            background::bind(config.listen).map_err(|source| ServerError::Bind { addr: config.listen, source })?;
+        let runtime = background::runtime("interlog-http").map_err(ServerError::Runtime)?;
         let signals = Arc::new(indexed::IndexSignals::new());
         let store = follow_store(&config.dir, Arc::clone(&signals))?;
-        let (stop, stopped) = oneshot::channel();
-        let thread = std::thread::Builder::new()
-            .name("interlog-server".into())
-            .spawn(move || app::run(runtime, listener, app::Parts { logger, store, signals, config }, stopped))
-            .map_err(ServerError::Runtime)?;
-        Ok(Server { addr, stop: Some(stop), thread })
+        let parts = app::Parts { logger, store, signals, config };
+        let serving = background::Background::spawn("interlog-server", addr, move |stopped| {
+            app::run(runtime, listener, parts, stopped)
+        });
+        Ok(Server(serving.map_err(ServerError::Runtime)?))
     }
 
     /// The bound address (the real port when `listen` asked for port 0).
     pub fn local_addr(&self) -> SocketAddr {
-        self.addr
+        self.0.local_addr()
     }
 
     /// Stops accepting, lets in-flight requests finish (every write they started is completed
     /// and answered), and returns when the server has stopped.
-    pub fn shutdown(mut self) -> Result<(), ServerError> {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        self.wait()
+    pub fn shutdown(self) -> Result<(), ServerError> {
+        self.0.shutdown(ServerError::Crashed)
     }
 
     /// Blocks until the server stops on its own (a signal, with `stop_on_signals`).
     pub fn wait(self) -> Result<(), ServerError> {
-        // Keeping `stop` alive while waiting: dropping it would read as a stop request.
-        let Server { stop: _keep_running, thread, .. } = self;
-        thread.join().map_err(|_| ServerError::Crashed)?
-    }
-}
-
-/// A token is what protects a server reachable from other machines.
-fn check_exposure(config: &ServerConfig) -> Result<(), ServerError> {
-    match config.token.as_deref() {
-        Some(token) if token.trim().is_empty() => Err(ServerError::EmptyToken),
-        Some(_) => Ok(()),
-        None if config.listen.ip().is_loopback() => Ok(()),
-        None => Err(ServerError::TokenRequired { addr: config.listen }),
+        self.0.wait(ServerError::Crashed)
     }
 }
 

@@ -142,7 +142,7 @@ fn parse_limit(value: &str) -> Result<usize, ApiError> {
 }
 
 fn summaries_json(store: &Store, query: &store::Query) -> Result<Vec<u8>, ApiError> {
-    let result = store.query(query);
+    let result = store.search(&store::SearchRequest::keyword(query.clone()));
     let mut out = Vec::with_capacity(2 + result.entries.len() * 512);
     out.push(b'[');
     for entry in result.entries {

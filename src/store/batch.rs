@@ -1,8 +1,10 @@
 //! The index fields of a run of lines, collected by a loading thread and later merged into the
 //! index; strings live in one arena per batch instead of a `String` per field.
 
+use std::borrow::Cow;
+
 use super::ids::{id_hash_of, uuid_bits};
-use super::parse::ParsedLine;
+use super::line_fields::ParsedLine;
 use super::turn_shape::Trailing;
 use crate::source::Found;
 
@@ -54,6 +56,37 @@ pub(crate) struct RawEntry {
     pub chain: Option<(u32, u32)>,
 }
 
+/// One record's index fields as a reader saw them (a stored line or a transcript's call), with
+/// its strings borrowed: what [`Batch::push`] copies into the arena.
+struct Seen<'a> {
+    id: &'a str,
+    first_line: &'a str,
+    tool_names: &'a [Cow<'a, str>],
+    session: &'a str,
+    project: &'a str,
+    client: &'a str,
+    model: &'a str,
+    stop_reason: &'a str,
+    tags: &'a [Cow<'a, str>],
+    request_id: &'a str,
+    offset: u64,
+    len: u32,
+    line_in_batch: u64,
+    instant: (i64, u32),
+    offset_minutes: i16,
+    duration_ms: Option<u64>,
+    input_tokens: u64,
+    output_tokens: u64,
+    tool_calls: u32,
+    has_error: bool,
+    approximate: bool,
+    has_usage: bool,
+    marks: &'a [u32],
+    replied: u32,
+    trailing: Trailing,
+    chain: Option<(u32, u32)>,
+}
+
 /// The hash a request id is known by; 0 stands for none.
 pub(crate) fn request_hash(request_id: &str) -> u64 {
     if request_id.is_empty() {
@@ -79,12 +112,12 @@ pub(crate) struct Batch {
 const TOOL_NAMES_MAX: usize = 80;
 
 impl Batch {
-    pub fn marks_of(&self, raw: &RawEntry) -> &[u32] {
+    pub(crate) fn marks_of(&self, raw: &RawEntry) -> &[u32] {
         let (start, len) = (raw.marks.0 as usize, raw.marks.1 as usize);
         self.marks.get(start..start + len).unwrap_or_default()
     }
 
-    pub fn span(&self, span: Span) -> &str {
+    pub(crate) fn span(&self, span: Span) -> &str {
         &self.text[span.start as usize..(span.start + span.len) as usize]
     }
 
@@ -94,28 +127,20 @@ impl Batch {
         Span { start, len: text.len() as u32 }
     }
 
-    pub fn push_record(&mut self, parsed: &ParsedLine, offset: u64, len: usize, line_in_batch: u64) {
+    pub(crate) fn push_record(&mut self, parsed: &ParsedLine, offset: u64, len: usize, line_in_batch: u64) {
         let fields = &parsed.fields;
-        let uuid = uuid_bits(parsed.id());
-        let id_hash = id_hash_of(parsed.id(), uuid);
-        // A UUID travels as its bits; only other ids need their text.
-        let id = if uuid.is_some() { Span::default() } else { self.push_text(parsed.id()) };
-        let first_line = self.push_text(parsed.first_line());
-        let tool_names = self.push_tool_names(&fields.tool_names);
-        let session = self.push_text(fields.session.non_empty_str().unwrap_or_default());
-        let project = self.push_text(fields.project.non_empty_str().unwrap_or_default());
-        let client = self.push_text(fields.client.non_empty_str().unwrap_or_default());
-        let model = self.push_text(fields.model.non_empty_str().unwrap_or_default());
-        let stop_reason = self.push_text(fields.stop_reason.non_empty_str().unwrap_or_default());
-        let tags_start = self.tags.len() as u32;
-        for tag in &fields.tags {
-            let span = self.push_text(tag);
-            self.tags.push(span);
-        }
         let at = parsed.timestamp.as_fixed();
-        let marks_start = self.marks.len() as u32;
-        self.marks.extend_from_slice(&fields.shape.marks);
-        self.records.push(RawEntry {
+        self.push(Seen {
+            id: parsed.id(),
+            first_line: parsed.first_line(),
+            tool_names: &fields.tool_names,
+            session: fields.session.non_empty_str().unwrap_or_default(),
+            project: fields.project.non_empty_str().unwrap_or_default(),
+            client: fields.client.non_empty_str().unwrap_or_default(),
+            model: fields.model.non_empty_str().unwrap_or_default(),
+            stop_reason: fields.stop_reason.non_empty_str().unwrap_or_default(),
+            tags: &fields.tags,
+            request_id: fields.request_id.non_empty_str().unwrap_or_default(),
             offset,
             len: len as u32,
             line_in_batch,
@@ -126,6 +151,80 @@ impl Batch {
             output_tokens: fields.output_tokens,
             tool_calls: fields.tool_calls,
             has_error: fields.error.non_empty_str().is_some(),
+            approximate: fields.usage_approximate,
+            has_usage: fields.has_usage,
+            marks: &fields.shape.marks,
+            replied: fields.shape.replied,
+            trailing: fields.shape.trailing,
+            chain: None,
+        });
+    }
+
+    /// A record found in another agent's transcript; `line_in_batch` counts from the batch's
+    /// first line.
+    pub(crate) fn push_found(&mut self, found: &Found, line_in_batch: u64) {
+        let names: Vec<Cow<str>> = found.tool_names.iter().map(|n| n.as_str().into()).collect();
+        self.push(Seen {
+            id: &found.id,
+            first_line: &found.first_line,
+            tool_names: &names,
+            session: &found.session,
+            project: &found.project,
+            client: found.client,
+            model: &found.model,
+            stop_reason: &found.stop_reason,
+            tags: &[],
+            request_id: found.request_id.as_deref().unwrap_or_default(),
+            offset: found.offset,
+            len: found.len.min(u64::from(u32::MAX)) as u32,
+            line_in_batch,
+            instant: (found.nanos.div_euclid(1_000_000_000), found.nanos.rem_euclid(1_000_000_000) as u32),
+            offset_minutes: found.offset_minutes,
+            duration_ms: found.duration_ms,
+            input_tokens: found.input_tokens,
+            output_tokens: found.output_tokens,
+            tool_calls: found.tool_names.len() as u32,
+            has_error: false,
+            approximate: found.approximate,
+            has_usage: found.input_tokens > 0 || found.output_tokens > 0,
+            marks: &[],
+            replied: found.chain.replied,
+            trailing: if found.chain.tool_results { Trailing::ToolResults } else { Trailing::Prompt },
+            chain: Some((found.chain.request, found.chain.segment)),
+        });
+    }
+
+    /// The one place a record's strings go into the arena.
+    fn push(&mut self, seen: Seen<'_>) {
+        let uuid = uuid_bits(seen.id);
+        let id_hash = id_hash_of(seen.id, uuid);
+        // A UUID travels as its bits; only other ids need their text.
+        let id = if uuid.is_some() { Span::default() } else { self.push_text(seen.id) };
+        let first_line = self.push_text(seen.first_line);
+        let tool_names = self.push_tool_names(seen.tool_names);
+        let session = self.push_text(seen.session);
+        let project = self.push_text(seen.project);
+        let client = self.push_text(seen.client);
+        let model = self.push_text(seen.model);
+        let stop_reason = self.push_text(seen.stop_reason);
+        let tags_start = self.tags.len() as u32;
+        for tag in seen.tags {
+            let span = self.push_text(tag);
+            self.tags.push(span);
+        }
+        let marks_start = self.marks.len() as u32;
+        self.marks.extend_from_slice(seen.marks);
+        self.records.push(RawEntry {
+            offset: seen.offset,
+            len: seen.len,
+            line_in_batch: seen.line_in_batch,
+            instant: seen.instant,
+            offset_minutes: seen.offset_minutes,
+            duration_ms: seen.duration_ms,
+            input_tokens: seen.input_tokens,
+            output_tokens: seen.output_tokens,
+            tool_calls: seen.tool_calls,
+            has_error: seen.has_error,
             id,
             uuid,
             id_hash,
@@ -137,63 +236,17 @@ impl Batch {
             model,
             stop_reason,
             tags: (tags_start, self.tags.len() as u32 - tags_start),
-            request_hash: request_hash(fields.request_id.non_empty_str().unwrap_or_default()),
-            approximate: fields.usage_approximate,
-            has_usage: fields.has_usage,
-            marks: (marks_start, fields.shape.marks.len() as u32),
-            replied: fields.shape.replied,
-            trailing: fields.shape.trailing,
-            chain: None,
+            request_hash: request_hash(seen.request_id),
+            approximate: seen.approximate,
+            has_usage: seen.has_usage,
+            marks: (marks_start, seen.marks.len() as u32),
+            replied: seen.replied,
+            trailing: seen.trailing,
+            chain: seen.chain,
         });
     }
 
-    /// A record found in another agent's transcript; `line_in_batch` counts from the batch's
-    /// first line.
-    pub fn push_found(&mut self, found: &Found, line_in_batch: u64) {
-        let uuid = uuid_bits(&found.id);
-        let id_hash = id_hash_of(&found.id, uuid);
-        let id = if uuid.is_some() { Span::default() } else { self.push_text(&found.id) };
-        let first_line = self.push_text(&found.first_line);
-        let names: Vec<std::borrow::Cow<str>> = found.tool_names.iter().map(|n| n.as_str().into()).collect();
-        let tool_names = self.push_tool_names(&names);
-        let session = self.push_text(&found.session);
-        let project = self.push_text(&found.project);
-        let client = self.push_text(found.client);
-        let model = self.push_text(&found.model);
-        let stop_reason = self.push_text(&found.stop_reason);
-        self.records.push(RawEntry {
-            offset: found.offset,
-            len: found.len.min(u64::from(u32::MAX)) as u32,
-            line_in_batch,
-            instant: (found.nanos.div_euclid(1_000_000_000), found.nanos.rem_euclid(1_000_000_000) as u32),
-            offset_minutes: found.offset_minutes,
-            duration_ms: found.duration_ms,
-            input_tokens: found.input_tokens,
-            output_tokens: found.output_tokens,
-            tool_calls: found.tool_names.len() as u32,
-            has_error: false,
-            id,
-            uuid,
-            id_hash,
-            first_line,
-            tool_names,
-            session,
-            project,
-            client,
-            model,
-            stop_reason,
-            tags: (self.tags.len() as u32, 0),
-            request_hash: found.request_id.as_deref().map_or(0, request_hash),
-            approximate: found.approximate,
-            has_usage: found.input_tokens > 0 || found.output_tokens > 0,
-            marks: (self.marks.len() as u32, 0),
-            replied: found.chain.replied,
-            trailing: if found.chain.tool_results { Trailing::ToolResults } else { Trailing::Prompt },
-            chain: Some((found.chain.request, found.chain.segment)),
-        });
-    }
-
-    fn push_tool_names(&mut self, names: &[std::borrow::Cow<str>]) -> Span {
+    fn push_tool_names(&mut self, names: &[Cow<str>]) -> Span {
         let start = self.text.len();
         for name in names {
             let sep = if self.text.len() > start { 1 } else { 0 };

@@ -18,7 +18,7 @@ pub(crate) struct Filter {
 
 impl Filter {
     /// `None` when the query cannot match anything (a name no record carries).
-    pub fn resolve(index: &Index, query: &Query) -> Option<Filter> {
+    pub(crate) fn resolve(index: &Index, query: &Query) -> Option<Filter> {
         let lookup = |name: &Option<String>| -> Option<Option<Sym>> {
             match name.as_deref() {
                 None => Some(None),
@@ -88,7 +88,7 @@ impl Filter {
     }
 
     /// Calls `each` with every matching entry, newest first, until it returns false.
-    pub fn scan(&self, index: &Index, mut each: impl FnMut(u32) -> bool) {
+    pub(crate) fn scan(&self, index: &Index, mut each: impl FnMut(u32) -> bool) {
         for &entry in self.walk(index).iter().rev() {
             if self.matches(index, entry, &index.entries[entry as usize]) && !each(entry) {
                 return;
@@ -97,7 +97,7 @@ impl Filter {
     }
 
     /// Matching entries newest first: the first `limit` and how many matched in all.
-    pub fn collect(&self, index: &Index, limit: Option<usize>) -> (Vec<u32>, usize) {
+    pub(crate) fn collect(&self, index: &Index, limit: Option<usize>) -> (Vec<u32>, usize) {
         if self.time_only() {
             let range = self.time_range(index, &index.order);
             let kept = range.iter().rev().take(limit.unwrap_or(usize::MAX)).copied().collect();

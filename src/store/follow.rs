@@ -45,7 +45,7 @@ pub(crate) fn start(shared: &Arc<Shared>, options: FollowOptions, listener: List
         .name("interlog-follow".into())
         .spawn(move || Follower::new(weak, dir, options, listener).run())
         .map(|_| ())
-        .map_err(|e| StoreError::Watch { path: shared.dir.clone(), reason: e.to_string() })
+        .map_err(|e| StoreError::Watch { path: shared.dir.clone(), source: e })
 }
 
 /// What the thread knows of one daily file.
@@ -299,7 +299,7 @@ impl Follower {
         let listing = match daily_files(&self.dir) {
             Ok(listing) => listing,
             Err(error) => {
-                (self.listener)(StoreEvent::Error { message: format!("cannot read {}: {error}", self.dir.display()) });
+                (self.listener)(StoreEvent::cannot_read(&self.dir, error));
                 Listing::default()
             }
         };
@@ -347,9 +347,7 @@ impl Follower {
                         index.set_file_note(*id, Some((0, unreadable_reason(&error))));
                         drop(index);
                         self.tails.remove(id);
-                        (self.listener)(StoreEvent::Error {
-                            message: format!("cannot read {}: {error}", plans[file].path.display()),
-                        });
+                        (self.listener)(StoreEvent::cannot_read(&plans[file].path, error));
                     }
                 }
                 progress.files_done += 1;
@@ -373,7 +371,7 @@ impl Follower {
         let listed = match daily_files(&self.dir) {
             Ok(listed) => listed,
             Err(error) => {
-                (self.listener)(StoreEvent::Error { message: format!("cannot read {}: {error}", self.dir.display()) });
+                (self.listener)(StoreEvent::cannot_read(&self.dir, error));
                 return;
             }
         };
@@ -477,7 +475,7 @@ impl Follower {
                 self.tails.remove(&id);
                 self.files.remove(name);
                 changes.reset = true;
-                (self.listener)(StoreEvent::Error { message: format!("cannot read {}: {error}", path.display()) });
+                (self.listener)(StoreEvent::cannot_read(&path, error));
             }
             None => {}
         }

@@ -173,7 +173,7 @@ pub(crate) fn start(
         .name(format!("interlog-{}", source.kind.name()))
         .spawn(move || TreeFollower::new(weak, source, options, listener).run())
         .map(|_| ())
-        .map_err(|e| StoreError::Watch { path: root, reason: e.to_string() })
+        .map_err(|e| StoreError::Watch { path: root, source: e })
 }
 
 struct TreeFollower {
@@ -282,9 +282,7 @@ impl TreeFollower {
         let mut files = match transcript_files(&self.source.root) {
             Ok(files) => files,
             Err(error) => {
-                (self.listener)(StoreEvent::Error {
-                    message: format!("cannot read {}: {error}", self.source.root.display()),
-                });
+                (self.listener)(StoreEvent::cannot_read(&self.source.root, error));
                 Vec::new()
             }
         };
@@ -298,9 +296,9 @@ impl TreeFollower {
         };
         let kind = self.source.kind;
         for group in dated.chunks(LOAD_GROUP) {
-            let reads: Vec<_> = group.par_iter().map(|(_, path, size)| (read(kind, path), *size)).collect();
+            let reads: Vec<_> = group.par_iter().map(|(_, path, size)| (read(kind, path), path, *size)).collect();
             let mut unordered = Vec::new();
-            for (result, size) in reads {
+            for (result, path, size) in reads {
                 match result {
                     Ok(read) => {
                         let path = read.path.clone();
@@ -308,9 +306,7 @@ impl TreeFollower {
                         self.files.insert(path, state);
                     }
                     Err(error) if error.kind() == io::ErrorKind::NotFound => {}
-                    Err(error) => {
-                        (self.listener)(StoreEvent::Error { message: format!("cannot read a transcript: {error}") })
-                    }
+                    Err(error) => (self.listener)(StoreEvent::cannot_read(path, error)),
                 }
                 progress.files_done += 1;
                 progress.bytes_done += size;
@@ -333,9 +329,7 @@ impl TreeFollower {
         let listed = match transcript_files(&self.source.root) {
             Ok(listed) => listed,
             Err(error) => {
-                (self.listener)(StoreEvent::Error {
-                    message: format!("cannot read {}: {error}", self.source.root.display()),
-                });
+                (self.listener)(StoreEvent::cannot_read(&self.source.root, error));
                 return;
             }
         };
@@ -352,7 +346,7 @@ impl TreeFollower {
         let meta = match super::follow::file_meta(path) {
             Ok(meta) => meta,
             Err(error) => {
-                (self.listener)(StoreEvent::Error { message: format!("cannot read {}: {error}", path.display()) });
+                (self.listener)(StoreEvent::cannot_read(path, error));
                 return;
             }
         };
@@ -396,7 +390,7 @@ impl TreeFollower {
                     *reset = true;
                 }
                 if error.kind() != io::ErrorKind::NotFound {
-                    (self.listener)(StoreEvent::Error { message: format!("cannot read {}: {error}", path.display()) });
+                    (self.listener)(StoreEvent::cannot_read(path, error));
                 }
             }
         }

@@ -15,9 +15,10 @@ use nucleo_matcher::pattern::{Atom, AtomKind, CaseMatching, Normalization, Patte
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 use rayon::prelude::*;
 
+use super::filter::Filter;
 use super::index::Index;
 use super::load::reader_threads;
-use super::{EntryId, FuzzyHit};
+use super::{EntryId, FuzzyHit, Query};
 
 /// Below this many headlines one thread is quicker than sharing the work.
 const PARALLEL_FROM: usize = 4_096;
@@ -30,16 +31,19 @@ const RESCORE_FACTOR: usize = 4;
 type Ranked = (u32, Reverse<usize>);
 
 /// Every entry the last pattern matched (newest first), so that typing one more character only
-/// looks at those: a pattern that extends another matches a subset of what it matched.
+/// looks at those: a pattern that extends another matches a subset of what it matched, under the
+/// same filters and with no record added or removed since.
 #[derive(Default)]
 pub(crate) struct LastMatches {
     pattern: String,
+    base: Query,
     generation: u64,
     entries: Vec<u32>,
 }
 
 impl LastMatches {
-    fn narrows(&self, pattern: &str, generation: u64) -> bool {
+    /// The one rule for reusing the last matches.
+    pub(crate) fn narrows(&self, pattern: &str, base: &Query, generation: u64) -> bool {
         // A negated atom (`!x`) matches more as it grows, and a `$` or an escape may stop being
         // syntax once more is typed (`fo$` is "ends with fo", `fo$x` is fuzzy): those cannot narrow.
         self.generation == generation
@@ -47,29 +51,44 @@ impl LastMatches {
             && pattern.starts_with(&self.pattern)
             && !pattern.contains('!')
             && !self.pattern.contains(['$', '\\'])
+            && self.base == *base
     }
 }
 
-pub(crate) fn rank(
-    index: &Index,
-    last: &mut LastMatches,
-    text: &str,
-    within: Option<&[EntryId]>,
-    limit: usize,
-) -> Vec<FuzzyHit> {
+/// The headlines a ranking looks at.
+pub(crate) enum Among<'a> {
+    /// The records `base`'s filters select (its keyword search aside), or the last matches when
+    /// the pattern narrows them ([`LastMatches::narrows`]); a complete ranking is remembered.
+    Cached { last: &'a mut LastMatches, base: &'a Query },
+    /// These entries only (the cache is neither used nor changed).
+    Entries(&'a [EntryId]),
+}
+
+pub(crate) fn rank(index: &Index, among: Among<'_>, text: &str, limit: usize) -> Vec<FuzzyHit> {
     if limit == 0 {
         return Vec::new();
     }
-    let candidates: Vec<u32> = match within {
-        Some(entries) => {
-            entries.iter().filter(|e| index.live_entry(**e).is_some()).filter_map(|&e| index.slot(e)).collect()
+    let generation = index.generation();
+    let (candidates, mut cache): (Vec<u32>, Option<(&mut LastMatches, &Query)>) = match among {
+        Among::Entries(entries) => {
+            (entries.iter().filter_map(|&e| index.live_entry(e).and(index.slot(e))).collect(), None)
         }
-        None if last.narrows(text, index.generation()) => std::mem::take(&mut last.entries),
-        None => index.order.iter().rev().copied().collect(),
+        Among::Cached { last, base } => {
+            let candidates = if last.narrows(text, base, generation) {
+                std::mem::take(&mut last.entries)
+            } else if *base == Query::default() {
+                index.order.iter().rev().copied().collect()
+            } else {
+                Filter::resolve(index, base).map(|filter| filter.collect(index, None).0).unwrap_or_default()
+            };
+            (candidates, Some((last, base)))
+        }
     };
     let pattern = Pattern::parse(text, CaseMatching::Smart, Normalization::Never);
     if pattern.atoms.is_empty() {
-        *last = LastMatches::default();
+        if let Some((last, ..)) = cache {
+            *last = LastMatches::default();
+        }
         return candidates
             .into_iter()
             .take(limit)
@@ -101,9 +120,9 @@ pub(crate) fn rank(
             break;
         }
     }
-    if within.is_none() {
+    if let Some((last, base)) = cache.take() {
         *last = if complete {
-            LastMatches { pattern: text.to_owned(), generation: index.generation(), entries: matched }
+            LastMatches { pattern: text.to_owned(), base: base.clone(), generation, entries: matched }
         } else {
             LastMatches::default()
         };

@@ -59,30 +59,30 @@ pub(crate) struct IdMap {
 }
 
 impl IdMap {
-    pub fn push(&mut self, hash: u64, entry: u32) {
+    pub(crate) fn push(&mut self, hash: u64, entry: u32) {
         self.pairs.push((hash, entry));
     }
 
     /// Sorts the appended pairs in once there are many.
-    pub fn tidy(&mut self) {
+    pub(crate) fn tidy(&mut self) {
         if self.pairs.len() - self.sorted > TAIL_MAX {
             self.settle();
         }
     }
 
     /// Sorts the appended pairs in (the sorted prefix is one run, so this is a merge).
-    pub fn settle(&mut self) {
+    pub(crate) fn settle(&mut self) {
         self.pairs.sort();
         self.sorted = self.pairs.len();
     }
 
-    pub fn retain(&mut self, mut keep: impl FnMut(u32) -> bool) {
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(u32) -> bool) {
         self.pairs.retain(|&(_, entry)| keep(entry));
         self.settle();
     }
 
     /// After a compaction: `moved[old]` is the new slot, `u32::MAX` for one dropped.
-    pub fn renumber(&mut self, moved: &[u32]) {
+    pub(crate) fn renumber(&mut self, moved: &[u32]) {
         self.pairs.retain(|&(_, entry)| moved.get(entry as usize).is_some_and(|&to| to != u32::MAX));
         for pair in &mut self.pairs {
             pair.1 = moved[pair.1 as usize];
@@ -91,7 +91,7 @@ impl IdMap {
     }
 
     /// Every entry whose id hashes like `id` (callers compare the ids).
-    pub fn candidates(&self, id: &str) -> impl Iterator<Item = u32> + '_ {
+    pub(crate) fn candidates(&self, id: &str) -> impl Iterator<Item = u32> + '_ {
         let hash = id_hash(id);
         let sorted = &self.pairs[..self.sorted];
         let first = sorted.partition_point(|&(h, _)| h < hash);

@@ -908,7 +908,7 @@ fn keep_moved<T>(items: &mut Vec<T>, moved: &[u32]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::parse::parse_line;
+    use crate::store::line_fields::parse_line;
 
     fn batch(lines: &[String]) -> Batch {
         let mut batch = Batch::default();

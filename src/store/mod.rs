@@ -13,17 +13,23 @@ mod foreign;
 mod fuzzy;
 mod ids;
 mod index;
+mod keyword;
 mod lenient;
+mod line_fields;
 mod load;
-mod parse;
 mod scan;
-mod search;
-mod text;
+mod searcher;
+mod slot;
+mod terms;
+mod text_fields;
 mod time_arg;
 mod turn_shape;
 mod turns;
 mod views;
 
+pub use searcher::{FuzzyRequest, SearchAnswer, SearchRequest, SearchSink, Searcher, FIRST_PASS};
+#[cfg(feature = "tui")]
+pub(crate) use slot::NewestWins;
 pub use time_arg::{parse_time_arg, TimeArgError};
 pub use turns::{Turn, TurnKind};
 
@@ -172,16 +178,27 @@ pub enum StoreEvent {
     Error { message: String },
 }
 
+impl StoreEvent {
+    /// A file or directory that could not be read (the store kept going), worded as
+    /// [`StoreError::Io`].
+    pub(crate) fn cannot_read(path: &Path, source: std::io::Error) -> StoreEvent {
+        StoreEvent::Error { message: StoreError::Io { path: path.to_path_buf(), source }.to_string() }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("cannot read {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("record {id} is no longer in {path}")]
     Gone { id: String, path: PathBuf },
-    #[error("{path}:{line}: {reason}")]
-    BadRecord { path: PathBuf, line: u64, reason: String },
-    #[error("cannot watch {path}: {reason}")]
-    Watch { path: PathBuf, reason: String },
+    #[error("{path}:{line}: {source}")]
+    BadRecord { path: PathBuf, line: u64, source: crate::record::RecordError },
+    #[error("{path}:{line}: invalid UTF-8")]
+    NotUtf8 { path: PathBuf, line: u64, source: std::string::FromUtf8Error },
+    /// The thread that watches could not be started.
+    #[error("cannot watch {path}: {source}")]
+    Watch { path: PathBuf, source: std::io::Error },
 }
 
 /// How [`Store::follow_with`] watches.
@@ -366,8 +383,8 @@ impl Store {
             let total = Filter::resolve(&index, query).map(|f| f.collect(&index, Some(0)).1).unwrap_or(0);
             return QueryResult { entries: Vec::new(), total_matched: total };
         }
-        match query.search.as_deref().map(search::Terms::new) {
-            Some(terms) if !terms.is_empty() => search::query(&self.inner, query, &terms),
+        match query.search.as_deref().map(terms::Terms::new) {
+            Some(terms) if !terms.is_empty() => keyword::query(&self.inner, query, &terms),
             _ => {
                 let index = self.inner.read();
                 let Some(filter) = Filter::resolve(&index, query) else {
@@ -387,8 +404,23 @@ impl Store {
     /// is matched only against the previous matches. Ranking: nucleo's greedy score picks
     /// 4 × `limit` candidates, its optimal score orders them; ties go to the newer record.
     pub fn fuzzy(&self, pattern: &str, within: Option<&[EntryId]>, limit: usize) -> Vec<FuzzyHit> {
+        match within {
+            Some(entries) => fuzzy::rank(&self.inner.read(), fuzzy::Among::Entries(entries), pattern, limit),
+            None => self.fuzzy_among(pattern, &Query::default(), limit),
+        }
+    }
+
+    /// [`Store::fuzzy`] over the headlines of `base`'s result (its limit aside), reusing the
+    /// previous call's matches when the pattern extends its pattern under the same `base`.
+    pub(crate) fn fuzzy_among(&self, pattern: &str, base: &Query, limit: usize) -> Vec<FuzzyHit> {
+        let base = Query { limit: None, ..base.clone() };
+        if base.search.is_some() {
+            // Keyword search reads the files: its answer is the candidates, not cached.
+            let entries = self.query(&base).entries;
+            return self.fuzzy(pattern, Some(&entries), limit);
+        }
         let mut last = self.inner.last_fuzzy.lock().unwrap_or_else(PoisonError::into_inner);
-        fuzzy::rank(&self.inner.read(), &mut last, pattern, within, limit)
+        fuzzy::rank(&self.inner.read(), fuzzy::Among::Cached { last: &mut last, base: &base }, pattern, limit)
     }
 
     pub fn summary(&self, entry: EntryId) -> Option<RecordSummary> {
@@ -421,7 +453,7 @@ impl Store {
         let bytes =
             scan::read_line_at(&path, offset, len).map_err(|source| StoreError::Io { path: path.clone(), source })?;
         // The file may have been replaced since it was indexed: make sure this is still the record.
-        match parse::parse_line(&bytes) {
+        match line_fields::parse_line(&bytes) {
             Ok(parsed) if parsed.id() == id => Ok(bytes),
             _ => Err(StoreError::Gone { id, path }),
         }
@@ -436,12 +468,9 @@ impl Store {
             let index = self.inner.read();
             index.location(entry).map(|(path, _, _, line)| (path, u64::from(line))).unwrap_or_default()
         };
-        let text = String::from_utf8(bytes).map_err(|_| StoreError::BadRecord {
-            path: path.clone(),
-            line,
-            reason: "invalid UTF-8".into(),
-        })?;
-        InteractionRecord::from_json(&text).map_err(|e| StoreError::BadRecord { path, line, reason: e.to_string() })
+        let text =
+            String::from_utf8(bytes).map_err(|source| StoreError::NotUtf8 { path: path.clone(), line, source })?;
+        InteractionRecord::from_json(&text).map_err(|source| StoreError::BadRecord { path, line, source })
     }
 
     /// Rebuilds a record indexed from a transcript (`None`: the entry is interlog's own).

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use super::batch::Batch;
-use super::parse::parse_line;
+use super::line_fields::parse_line;
 
 /// Bytes read per `pread`.
 const CHUNK: usize = 4 << 20;
@@ -269,7 +269,7 @@ impl RangeReader {
                     self.batch.bad.push((self.batch.lines, torn_reason(at)));
                 }
                 None if !terminated => return false,
-                None => self.batch.bad.push((self.batch.lines, reason)),
+                None => self.batch.bad.push((self.batch.lines, reason.to_string())),
             },
         }
         self.batch.lines += 1;
@@ -297,7 +297,7 @@ const RESYNC_TRIES: usize = 256;
 /// escaped, so `{"id"` in the line is either structure or such a glued start; the last one whose
 /// rest of the line is a whole record is taken. A nested object (a tool call's `id`) never is:
 /// the enclosing record's closing brackets follow it.
-fn resync(line: &[u8]) -> Option<(usize, super::parse::ParsedLine<'_>)> {
+fn resync(line: &[u8]) -> Option<(usize, super::line_fields::ParsedLine<'_>)> {
     memchr::memmem::rfind_iter(line, RECORD_START)
         .filter(|&at| at > 0)
         // Each try parses up to the line's end: a hostile line of many starts costs a bounded number.

@@ -7,7 +7,7 @@ use super::{EntryId, Facet, SessionSummary};
 
 impl Index {
     /// The session's entries oldest first.
-    pub fn conversation(&self, session: &str) -> Vec<EntryId> {
+    pub(crate) fn conversation(&self, session: &str) -> Vec<EntryId> {
         let Some(sym) = self.names.get(session).filter(|&s| s != NONE) else {
             return Vec::new();
         };
@@ -19,7 +19,7 @@ impl Index {
             .collect()
     }
 
-    pub fn sessions(&self) -> Vec<SessionSummary> {
+    pub(crate) fn sessions(&self) -> Vec<SessionSummary> {
         struct Totals {
             turns: usize,
             first: u32,
@@ -75,7 +75,7 @@ impl Index {
         sessions.into_iter().map(|(_, s)| s).collect()
     }
 
-    pub fn facet_counts(&self, facet: Facet) -> Vec<(String, usize)> {
+    pub(crate) fn facet_counts(&self, facet: Facet) -> Vec<(String, usize)> {
         let mut counts: HashMap<Sym, usize> = HashMap::new();
         for &entry in &self.order {
             let e = &self.entries[entry as usize];

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::detail::{DetailData, Tab};
 use super::stats::StatsData;
-use super::text::Doc;
+use crate::present::doc::Doc;
 use crate::store::{BadLine, EntryId, Facet, FuzzyHit, Query, RecordSummary, StoreEvent};
 
 #[derive(Clone, Debug)]
@@ -106,8 +106,6 @@ pub struct QueryReply {
     pub entries: Vec<EntryId>,
     /// Fuzzy hits' matched positions (empty for a keyword or filter query).
     pub hits: Vec<FuzzyHit>,
-    /// For a fuzzy reply: the pattern, and whether every match is in `entries` (none cut by the limit).
-    pub fuzzy: Option<(String, bool)>,
     /// A first, quick answer among the newest records; the whole answer follows.
     pub partial: bool,
     pub store_len: usize,
@@ -123,13 +121,12 @@ pub enum Effect {
         generation: u64,
         query: Query,
     },
-    /// Fuzzy over the headlines of `base`'s result, or of `within` when given (the complete
-    /// answer to a pattern this one extends, which holds every match of this one).
+    /// Fuzzy over the headlines of `base`'s result (the store narrows among its last matches
+    /// as the pattern grows).
     Fuzzy {
         generation: u64,
         pattern: String,
         base: Query,
-        within: Option<Vec<EntryId>>,
     },
     /// Summaries of rows about to be shown.
     Summaries(Vec<EntryId>),

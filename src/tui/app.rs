@@ -11,8 +11,9 @@ use chrono::{DateTime, FixedOffset, Utc};
 use super::detail::{DetailData, Tab};
 use super::find::Find;
 use super::stats::StatsData;
-use super::text::{Doc, DocLayout, Fold};
 use super::theme::Theme;
+use crate::present::doc::{Doc, Fold};
+use crate::present::layout::DocLayout;
 use crate::store::{BadLine, EntryId, Facet, LoadProgress, Query, RecordSummary};
 
 /// Most fuzzy hits asked for: more than anyone scrolls through, few enough to rank fast.
@@ -111,31 +112,36 @@ pub struct LoadState {
     pub notice: Option<String>,
 }
 
-/// The list's current result and the bookkeeping that keeps replies in order.
+/// The newest request of one kind the UI has out (a search, a transcript, statistics). The
+/// runtime runs each kind in a newest-wins slot ([`crate::store::NewestWins`]): questions replaced
+/// while one ran are never answered, so the UI asks as often as it likes and keeps only replies
+/// to its newest question.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Asked {
+    pub generation: u64,
+    /// Its complete answer has arrived.
+    pub answered: bool,
+}
+
+impl Asked {
+    /// Whether a reply tagged `generation` answers the newest question (others are dropped).
+    pub fn is_current(&self, generation: u64) -> bool {
+        self.generation == generation
+    }
+}
+
+/// The list's current result.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Results {
     /// Newest first (ranked best first in fuzzy search).
     pub entries: Vec<EntryId>,
     /// Matched characters of each entry's headline, in fuzzy search.
     pub highlights: HashMap<EntryId, Vec<u32>>,
-    /// The generation of the latest request; older replies are dropped.
-    pub generation: u64,
-    /// The generation of the request that is out, if one is: only one is out at a time, so a
-    /// slow query is never raced by the ones typed after it.
-    pub in_flight: Option<u64>,
-    /// The request out has sent its quick first pass and is on its long full pass: a new
-    /// question may go out now (the runtime drops the old full pass if it has not started).
-    pub first_pass_in: bool,
-    /// The question changed or records arrived while a request was out: ask (the newest
-    /// question) again when it returns.
-    pub stale: bool,
-    /// The user changed the question at this generation: its reply resets the selection.
-    pub reset_at: Option<u64>,
+    pub asked: Asked,
+    /// The user changed the question since the last reply shown: the next one resets the selection.
+    pub reset: bool,
     /// At least one reply has arrived.
     pub received: bool,
-    /// The last complete fuzzy answer: its pattern, the filters it ran under, and every match.
-    /// A longer pattern only needs to look among these.
-    pub narrow: Option<(String, Query, Vec<EntryId>)>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -178,14 +184,12 @@ pub struct ConversationView {
     pub doc: Option<Arc<Doc>>,
     pub turns: usize,
     pub error: Option<String>,
-    pub generation: u64,
+    /// The transcript asked for; while unanswered, arrivals ask again (the newest wins).
+    pub asked: Asked,
     pub scroll: usize,
     pub show_tools: bool,
     /// Scrolled to the end: new turns keep it at the end.
     pub at_end: bool,
-    /// A load is out; arrivals meanwhile ask for one more when it returns.
-    pub loading: bool,
-    pub stale: bool,
     pub layout: DocLayout,
     /// Turns that arrived while not following (scrolled up); `F` follows again.
     pub arrived: usize,
@@ -207,7 +211,7 @@ impl ConversationView {
 #[derive(Clone, Debug, Default)]
 pub struct StatsView {
     pub data: Option<Arc<StatsData>>,
-    pub generation: u64,
+    pub asked: Asked,
 }
 
 #[derive(Clone, Debug)]

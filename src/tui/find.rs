@@ -4,7 +4,8 @@
 
 use std::ops::Range;
 
-use super::text::{wrap, Doc, DocLayout, Fold};
+use crate::present::doc::{decorated, is_hidden, Doc, Fold};
+use crate::present::layout::{wrap, DocLayout};
 
 /// Rows kept above a hit scrolled to, so it is read in its context.
 const CONTEXT_ROWS: usize = 2;
@@ -24,7 +25,8 @@ pub enum Pane {
     Conversation,
 }
 
-/// One hit: the document line, and the bytes of its text that matched.
+/// One hit: the document line, and the bytes that matched of its text as shown (decorated: a
+/// heading's rules included), so they line up with what the screen draws.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Hit {
     pub line: usize,
@@ -126,10 +128,11 @@ pub fn hits(doc: &Doc, hidden: &[Fold], terms: &[String]) -> Vec<Hit> {
         return out;
     }
     for (index, line) in doc.lines.iter().enumerate() {
-        if line.fold.is_some_and(|fold| hidden.contains(&fold)) {
+        if is_hidden(line, hidden) {
             continue;
         }
-        let mut found: Vec<Range<usize>> = terms.iter().flat_map(|term| matches(&line.text, term)).collect();
+        let shown = decorated(&line.kind, &line.text);
+        let mut found: Vec<Range<usize>> = terms.iter().flat_map(|term| matches(&shown, term)).collect();
         found.sort_by_key(|range| (range.start, std::cmp::Reverse(range.end)));
         let mut end = 0;
         for bytes in found {
@@ -165,8 +168,8 @@ fn matches(text: &str, term: &str) -> Vec<Range<usize>> {
 /// The row (of the wrapped document) a hit starts on.
 pub fn hit_row(doc: &Doc, layout: &DocLayout, hit: &Hit) -> usize {
     let line = &doc.lines[hit.line];
-    let start = layout.start_row(hit.line);
-    let rows = wrap(&line.text, usize::from(layout.width.saturating_sub(line.indent)).max(1));
+    let start = layout.row_of(hit.line).unwrap_or(layout.total_rows);
+    let rows = wrap(&decorated(&line.kind, &line.text), usize::from(layout.width.saturating_sub(line.indent)).max(1));
     start + rows.iter().rposition(|range| range.start <= hit.bytes.start).unwrap_or(0)
 }
 
@@ -179,12 +182,12 @@ pub fn scroll_to(doc: &Doc, layout: &DocLayout, hit: &Hit, height: usize) -> usi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::text::Tone;
+    use crate::present::doc::Tone;
 
     fn doc(lines: &[&str]) -> Doc {
         let mut doc = Doc::new();
         for line in lines {
-            doc.text(Tone::Body, 2, line);
+            doc.prose(Tone::Body, 2, None, line);
         }
         doc
     }
@@ -202,13 +205,21 @@ mod tests {
     #[test]
     fn hidden_lines_have_no_hits_and_rows_count_wrapping() {
         let mut doc = doc(&["first"]);
-        doc.text_in(Tone::Body, 0, Some(Fold::System), "needle hidden");
-        doc.text(Tone::Body, 0, &format!("{} needle", "word ".repeat(10)));
+        doc.prose(Tone::Body, 0, Some(Fold::System), "needle hidden");
+        doc.prose(Tone::Body, 0, None, &format!("{} needle", "word ".repeat(10)));
         assert_eq!(hits(&doc, &[Fold::System], &terms("needle")).len(), 1);
         let layout = DocLayout::new(&doc, 20, &[Fold::System]);
         let hit = hits(&doc, &[Fold::System], &terms("needle")).remove(0);
         assert_eq!(hit.line, 2);
         assert_eq!(hit_row(&doc, &layout, &hit), 1 + 2, "the third wrapped row of the line under `first`");
+    }
+
+    #[test]
+    fn a_heading_is_matched_as_drawn() {
+        let mut doc = Doc::new();
+        doc.heading(2, Tone::Heading, "Turn 1 · needle");
+        let hit = hits(&doc, &[], &terms("needle")).remove(0);
+        assert_eq!(&decorated(&doc.lines[0].kind, &doc.lines[0].text)[hit.bytes], "needle");
     }
 
     #[test]

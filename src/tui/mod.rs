@@ -11,14 +11,12 @@
 
 mod action;
 mod app;
-mod conversation;
 mod detail;
 mod find;
 mod keymap;
 mod reading;
 mod runtime;
 mod stats;
-mod text;
 mod theme;
 mod tty;
 mod untrusted;

@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use super::app::{App, Focus, Follow, SearchMode, View};
 use super::find::{self, Find, Origin, Pane};
-use super::text::{Doc, DocLayout, Fold};
 use super::update::{conversation_height, detail_height};
+use crate::present::doc::{Doc, Fold};
+use crate::present::layout::DocLayout;
 
 /// The pane's document, its layout, the folds hidden, and a key that changes with the document.
 pub fn target(app: &App) -> Option<(Pane, &Doc, &DocLayout, Vec<Fold>, usize)> {
@@ -184,7 +185,7 @@ fn conversation_arrivals(app: &mut App) {
     let lines = view.doc.as_ref().map_or(0, |doc| doc.lines.len());
     if view.seen_lines > 0 && lines > view.seen_lines {
         if view.at_end {
-            let start = view.layout.start_row(view.seen_lines);
+            let start = view.layout.row_of(view.seen_lines).unwrap_or(view.layout.total_rows);
             if view.layout.total_rows.saturating_sub(start) > height {
                 view.scroll = start;
                 view.at_end = false;

@@ -3,7 +3,6 @@
 //! as actions; the loop never waits on it.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,14 +15,17 @@ use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 use super::action::{Action, Effect, QueryReply};
 use super::app::{App, FUZZY_LIMIT};
 
-/// Records a search's first pass looks at (see [`execute_in_passes`]).
-pub const FIRST_PASS: usize = 5_000;
 use super::stats::StatsBuilder;
 use super::theme::Theme;
 use super::tty::{self, Term, TerminalGuard};
 use super::update::update;
-use super::{conversation, detail, keymap};
-use crate::store::{EntryId, Query, Store, StoreError, StoreEvent};
+use super::{detail, keymap};
+use crate::present::session::transcript;
+use crate::present::time::Clock;
+pub use crate::store::FIRST_PASS;
+use crate::store::{
+    FuzzyRequest, NewestWins, Query, SearchAnswer, SearchRequest, SearchSink, Searcher, Store, StoreError, StoreEvent,
+};
 
 /// Summaries read per batch when computing statistics.
 const STATS_CHUNK: usize = 8_192;
@@ -104,7 +106,13 @@ async fn event_loop(
     signals: Signals,
 ) -> Result<(), TuiError> {
     let (reply_tx, mut reply_rx) = unbounded_channel::<Action>();
-    let worker = Worker { store, latest_search: Arc::new(AtomicU64::new(0)), replies: reply_tx, offset: app.offset };
+    let worker = Worker {
+        searches: Searcher::new(store),
+        conversations: NewestWins::new(),
+        stats: NewestWins::new(),
+        replies: reply_tx,
+        offset: app.offset,
+    };
     let events = EventStream::new();
     futures::pin_mut!(events);
     let Signals { mut terminate, mut hangup, mut interrupt } = signals;
@@ -171,87 +179,100 @@ async fn event_loop(
     }
 }
 
-/// Performs effects: cheap ones at once (their action is returned), slow ones on a blocking
-/// thread whose action comes back over the reply channel.
+/// Performs effects: cheap ones at once (their action is returned), slow ones on a background
+/// thread whose action comes back over the reply channel. Searches, transcripts and statistics
+/// each go through a newest-wins slot: the UI asks again as often as it likes.
 struct Worker {
-    store: Store,
-    /// The newest search generation sent: a search whose question has been replaced skips
-    /// its full pass.
-    latest_search: Arc<AtomicU64>,
+    searches: Searcher,
+    conversations: NewestWins,
+    stats: NewestWins,
     replies: UnboundedSender<Action>,
     offset: FixedOffset,
 }
 
 impl Worker {
     fn perform(&self, effect: Effect) -> Option<Action> {
+        let store = self.searches.store();
         match effect {
             // In-memory lookups for a screenful of rows: cheaper than a thread hop.
-            Effect::Summaries(_) => execute(&self.store, effect, self.offset),
+            Effect::Summaries(_) => execute(store, effect, self.offset),
             Effect::Copy(text) => {
                 tty::copy_to_clipboard(&text).err().map(|err| Action::Flash(format!("Cannot copy: {err}")))
             }
             Effect::Pager(_) | Effect::Redraw => None,
+            Effect::Query { .. } | Effect::Fuzzy { .. } => {
+                let (generation, request) = search_request(effect)?;
+                let sink = Replies { store: store.clone(), generation, emit: self.emitter() };
+                self.searches.submit(generation, request, sink);
+                None
+            }
+            Effect::Conversation { generation, .. } => self.in_slot(&self.conversations, generation, effect),
+            Effect::Stats { generation, .. } => self.in_slot(&self.stats, generation, effect),
             slow => {
-                if let Effect::Query { generation, .. } | Effect::Fuzzy { generation, .. } = &slow {
-                    self.latest_search.fetch_max(*generation, Ordering::SeqCst);
-                }
-                let store = self.store.clone();
-                let replies = self.replies.clone();
-                let offset = self.offset;
-                let latest = Arc::clone(&self.latest_search);
-                tokio::task::spawn_blocking(move || {
-                    let superseded = |generation: u64| latest.load(Ordering::SeqCst) > generation;
-                    execute_in_passes(&store, slow, offset, &superseded, &mut |action| {
-                        let _ = replies.send(action);
-                    });
-                });
+                let (store, emit, offset) = (store.clone(), self.emitter(), self.offset);
+                tokio::task::spawn_blocking(move || execute(&store, slow, offset).map(emit));
                 None
             }
         }
     }
+
+    fn in_slot(&self, slot: &NewestWins, generation: u64, effect: Effect) -> Option<Action> {
+        let (store, emit, offset) = (self.searches.store().clone(), self.emitter(), self.offset);
+        slot.submit(generation, move |_| {
+            if let Some(action) = execute(&store, effect, offset) {
+                emit(action);
+            }
+        });
+        None
+    }
+
+    fn emitter(&self) -> impl Fn(Action) + Send + 'static {
+        let replies = self.replies.clone();
+        move |action| {
+            let _ = replies.send(action);
+        }
+    }
 }
 
-/// Like [`execute`], but a search over a large store answers twice: first among the newest
-/// [`FIRST_PASS`] matching records (a screenful arrives fast however big the store is), then over
-/// everything. Both replies carry the same generation; the first is marked partial.
-/// `superseded(generation)` tells whether a newer search has been asked; then the full pass is
-/// skipped (its answer would be dropped anyway).
-pub fn execute_in_passes(
-    store: &Store,
-    effect: Effect,
-    offset: FixedOffset,
-    superseded: &dyn Fn(u64) -> bool,
-    emit: &mut dyn FnMut(Action),
-) {
-    match &effect {
-        Effect::Fuzzy { generation, pattern, base, within: None } => {
-            let newest = store.query(&Query { limit: Some(FIRST_PASS), ..base.clone() });
-            if newest.total_matched > 2 * FIRST_PASS {
-                let hits = store.fuzzy(pattern, Some(&newest.entries), FUZZY_LIMIT);
-                let entries = hits.iter().map(|hit| hit.entry).collect();
-                emit(Action::Results(QueryReply { entries, hits, partial: true, ..reply_for(store, *generation) }));
+/// Hands a search's answers to the UI as [`Action::Results`].
+struct Replies<E> {
+    store: Store,
+    generation: u64,
+    emit: E,
+}
+
+impl<E: FnMut(Action)> SearchSink for Replies<E> {
+    fn partial(&mut self, answer: SearchAnswer) {
+        (self.emit)(results(&self.store, self.generation, answer));
+    }
+    fn complete(&mut self, answer: SearchAnswer) {
+        (self.emit)(results(&self.store, self.generation, answer));
+    }
+}
+
+/// The store's question behind a search effect.
+fn search_request(effect: Effect) -> Option<(u64, SearchRequest)> {
+    match effect {
+        Effect::Query { generation, query } => Some((generation, SearchRequest::keyword(query))),
+        Effect::Fuzzy { generation, pattern, base } => {
+            Some((generation, SearchRequest { query: base, fuzzy: Some(FuzzyRequest { pattern, limit: FUZZY_LIMIT }) }))
+        }
+        _ => None,
+    }
+}
+
+/// Like [`execute`], but a search over a large store answers twice (partial, then complete; see
+/// [`Store::search_in_passes`]). Blocking; for the benchmark, which drives the UI in-process.
+pub fn execute_in_passes(store: &Store, effect: Effect, offset: FixedOffset, emit: &mut dyn FnMut(Action)) {
+    match search_request(effect.clone()) {
+        Some((generation, request)) => {
+            store.search_in_passes(&request, &mut Replies { store: store.clone(), generation, emit })
+        }
+        None => {
+            if let Some(action) = execute(store, effect, offset) {
+                emit(action);
             }
         }
-        Effect::Query { generation, query } if query.search.is_some() => {
-            let unsearched = Query { search: None, limit: Some(FIRST_PASS), ..query.clone() };
-            let newest = store.query(&unsearched);
-            let bound = newest.entries.last().and_then(|&entry| store.summary(entry)).map(|s| s.timestamp);
-            if let Some(bound) = bound.filter(|_| newest.total_matched > 2 * FIRST_PASS) {
-                let since = query.since.map_or(bound, |since| since.max(bound));
-                let recent = Query { since: Some(since), ..query.clone() };
-                let entries = store.query(&recent).entries;
-                emit(Action::Results(QueryReply { entries, partial: true, ..reply_for(store, *generation) }));
-            }
-        }
-        _ => {}
-    }
-    if let Effect::Query { generation, .. } | Effect::Fuzzy { generation, .. } = &effect {
-        if superseded(*generation) {
-            return;
-        }
-    }
-    if let Some(action) = execute(store, effect, offset) {
-        emit(action);
     }
 }
 
@@ -261,9 +282,9 @@ pub fn execute_in_passes(
 pub fn execute(store: &Store, effect: Effect, offset: FixedOffset) -> Option<Action> {
     let action = match effect {
         Effect::Summaries(entries) => Action::Summaries(store.summaries(&entries)),
-        Effect::Query { generation, query } => query_reply(store, generation, &query),
-        Effect::Fuzzy { generation, pattern, base, within } => {
-            fuzzy_reply(store, generation, &pattern, &base, within.as_deref())
+        search @ (Effect::Query { .. } | Effect::Fuzzy { .. }) => {
+            let (generation, request) = search_request(search)?;
+            results(store, generation, store.search(&request))
         }
         Effect::Detail { entry, width } => {
             let data = store
@@ -281,7 +302,10 @@ pub fn execute(store: &Store, effect: Effect, offset: FixedOffset) -> Option<Act
             let records: Result<Vec<_>, _> =
                 store.conversation(&session).into_iter().map(|entry| store.read_record(entry)).collect();
             let data = records
-                .map(|records| (Arc::new(conversation::transcript(&session, &records, offset)), records.len()))
+                .map(|records| {
+                    let clock = Clock::fixed(offset, chrono::Utc::now());
+                    (Arc::new(transcript(&session, &records, &clock)), records.len())
+                })
                 .map_err(|err| err.to_string());
             Action::Conversation { generation, session, data }
         }
@@ -295,31 +319,17 @@ pub fn execute(store: &Store, effect: Effect, offset: FixedOffset) -> Option<Act
     Some(action)
 }
 
-fn reply_for(store: &Store, generation: u64) -> QueryReply {
-    QueryReply {
+fn results(store: &Store, generation: u64, answer: SearchAnswer) -> Action {
+    Action::Results(QueryReply {
         generation,
+        entries: answer.entries,
+        hits: answer.hits,
+        partial: !answer.complete,
         store_len: store.len(),
         bad_lines: store.bad_lines().len(),
         loading: store.is_loading(),
         dir_exists: store.dir().is_dir(),
-        ..QueryReply::default()
-    }
-}
-
-fn query_reply(store: &Store, generation: u64, query: &Query) -> Action {
-    let entries = store.query(query).entries;
-    Action::Results(QueryReply { entries, ..reply_for(store, generation) })
-}
-
-fn fuzzy_reply(store: &Store, generation: u64, pattern: &str, base: &Query, within: Option<&[EntryId]>) -> Action {
-    let filtered = match within {
-        Some(_) => None,
-        None => (base != &Query::default()).then(|| store.query(base).entries),
-    };
-    let hits = store.fuzzy(pattern, within.or(filtered.as_deref()), FUZZY_LIMIT);
-    let entries = hits.iter().map(|hit| hit.entry).collect();
-    let fuzzy = Some((pattern.to_owned(), hits.len() < FUZZY_LIMIT));
-    Action::Results(QueryReply { entries, hits, fuzzy, ..reply_for(store, generation) })
+    })
 }
 
 fn compute_stats(store: &Store, query: &Query) -> super::stats::StatsData {

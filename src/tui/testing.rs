@@ -12,7 +12,6 @@ use chrono::FixedOffset;
 pub use super::action::{Action, Effect, QueryReply};
 pub use super::app::{App, Focus, Follow, Overlay, SearchMode, View, FUZZY_LIMIT};
 pub use super::app::{DetailState, Filters, ListState, LoadState, Results, Search};
-pub use super::conversation::transcript;
 pub use super::detail::{prepare, DetailData, Tab};
 pub use super::find::{Find, Hit, Origin, Pane};
 pub use super::keymap::{
@@ -20,10 +19,12 @@ pub use super::keymap::{
 };
 pub use super::runtime::{execute, execute_in_passes, FIRST_PASS};
 pub use super::stats::{compute as compute_stats, StatsData};
-pub use super::text::Doc;
 pub use super::theme::Theme;
 pub use super::update::{list_height, update};
 pub use super::view::layout::{areas, detail_text, inner, Areas};
+pub use crate::present::doc::Doc;
+pub use crate::present::session::transcript;
+pub use crate::present::time::Clock;
 use crate::store::{EntryId, RecordSummary};
 
 /// Read-only views of the state, for assertions.

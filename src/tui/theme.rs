@@ -10,7 +10,7 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
-use super::text::Tone;
+use crate::present::doc::Tone;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Theme {
@@ -142,6 +142,7 @@ impl Theme {
             Tone::Error => self.error(),
             Tone::Key => self.bold(),
             Tone::Json => self.plain(),
+            Tone::Accent => self.accent(),
         }
     }
 }

@@ -4,11 +4,13 @@
 use std::collections::{HashMap, HashSet};
 
 use super::action::{Action, Effect, QueryReply};
-use super::app::{App, ConversationView, FacetPicker, Focus, Follow, Overlay, SearchMode, StatsView, View, ROW_MARGIN};
+use super::app::{
+    App, Asked, ConversationView, FacetPicker, Focus, Follow, Overlay, SearchMode, StatsView, View, ROW_MARGIN,
+};
 use super::detail::Tab;
 use super::reading;
-use super::text::DocLayout;
 use super::view::layout::{self, Areas};
+use crate::present::layout::DocLayout;
 use crate::store::{Facet, StoreEvent};
 
 /// Rows the mouse wheel moves.
@@ -22,7 +24,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     match action {
         Action::Quit => app.quit = true,
         Action::Redraw => effects.push(Effect::Redraw),
-        Action::Refresh => refresh(app, false, &mut effects),
+        Action::Refresh => refresh(app, Ask::Again, &mut effects),
         Action::Up => step(app, -1, &mut effects),
         Action::Down => step(app, 1, &mut effects),
         Action::PageUp => step(app, -page(app), &mut effects),
@@ -61,11 +63,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::SearchInput(c) => {
             app.search.text.push(c);
-            refresh(app, true, &mut effects);
+            refresh(app, Ask::Anew, &mut effects);
         }
         Action::SearchBackspace => {
             app.search.text.pop();
-            refresh(app, true, &mut effects);
+            refresh(app, Ask::Anew, &mut effects);
         }
         Action::SearchToggleMode => {
             app.search.mode = match app.search.mode {
@@ -73,7 +75,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 SearchMode::Keyword => SearchMode::Fuzzy,
             };
             if app.search.is_active() {
-                refresh(app, true, &mut effects);
+                refresh(app, Ask::Anew, &mut effects);
             }
         }
         Action::SearchSubmit => app.search.editing = false,
@@ -109,11 +111,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.filters = Default::default();
             app.search.text.clear();
             app.search.editing = false;
-            refresh(app, true, &mut effects);
+            refresh(app, Ask::Anew, &mut effects);
         }
         Action::OpenStats => {
             let generation = next_generation(app);
-            app.view = View::Stats(StatsView { data: None, generation });
+            app.view = View::Stats(StatsView { data: None, asked: Asked { generation, answered: false } });
             effects.push(Effect::Stats { generation, query: app.query() });
         }
         Action::ShowBadLines => {
@@ -162,8 +164,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Conversation { generation, session, data } => {
             if let View::Conversation(view) = &mut app.view {
-                if view.generation == generation && view.session == session {
-                    view.loading = false;
+                if view.asked.is_current(generation) && view.session == session {
+                    view.asked.answered = true;
                     match data {
                         Ok((doc, turns)) => {
                             view.doc = Some(doc);
@@ -172,11 +174,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                         }
                         Err(message) => view.error = Some(message),
                     }
-                    let again = view.stale;
                     relayout(app);
-                    if again {
-                        reload_conversation(app, &mut effects);
-                    }
                 }
             }
         }
@@ -190,7 +188,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Stats { generation, data } => {
             if let View::Stats(view) = &mut app.view {
-                if view.generation == generation {
+                if view.asked.is_current(generation) {
+                    view.asked.answered = true;
                     view.data = Some(data);
                 }
             }
@@ -424,24 +423,17 @@ fn open_conversation(app: &mut App, effects: &mut Vec<Effect>) {
         app.flash = Some("This record has no session_id: no conversation to show.".into());
         return;
     };
-    let generation = next_generation(app);
-    let view = ConversationView { session: session.clone(), generation, loading: true, ..Default::default() };
+    let asked = Asked { generation: next_generation(app), answered: false };
+    let view = ConversationView { session: session.clone(), asked, ..Default::default() };
     app.view = View::Conversation(view);
-    effects.push(Effect::Conversation { generation, session });
+    effects.push(Effect::Conversation { generation: asked.generation, session });
 }
 
-/// New records may extend the session: read it again, one load at a time.
-fn reload_conversation(app: &mut App, effects: &mut Vec<Effect>) {
-    let generation = next_generation(app);
-    if let View::Conversation(view) = &mut app.view {
-        if view.loading {
-            view.stale = true;
-            return;
-        }
-        view.generation = generation;
-        view.loading = true;
-        view.stale = false;
-        effects.push(Effect::Conversation { generation, session: view.session.clone() });
+/// New records may extend the session: ask for it again (the same question: the reply to the
+/// load already out still counts, and the runtime's slot coalesces the re-asks).
+fn reload_conversation(app: &App, effects: &mut Vec<Effect>) {
+    if let View::Conversation(view) = &app.view {
+        effects.push(Effect::Conversation { generation: view.asked.generation, session: view.session.clone() });
     }
 }
 
@@ -477,7 +469,7 @@ fn apply_facet(app: &mut App, effects: &mut Vec<Effect>) {
     if let Some(value) = chosen {
         app.filters.set(facet, Some(value));
         app.view = View::Browse;
-        refresh(app, true, effects);
+        refresh(app, Ask::Anew, effects);
     }
 }
 
@@ -489,7 +481,7 @@ fn back(app: &mut App, effects: &mut Vec<Effect>) {
         app.search.editing = false;
         if app.search.is_active() {
             app.search.text.clear();
-            refresh(app, true, effects);
+            refresh(app, Ask::Anew, effects);
         }
         app.search.text.clear();
         return;
@@ -595,44 +587,32 @@ fn tab_at(column: u16) -> Option<Tab> {
     None
 }
 
-/// Asks for the current question again. One request is out at a time: what changes meanwhile
-/// (keystrokes, arrivals) is asked in one go when it returns, so typing never queues up a backlog
-/// of slow queries. A user change makes the reply in flight stale (it answers an old question);
-/// arrivals do not (its answer is still right, just not the newest).
-fn refresh(app: &mut App, user_change: bool, effects: &mut Vec<Effect>) {
-    if user_change {
-        let generation = next_generation(app);
-        app.results.generation = generation;
-        app.results.reset_at = Some(generation);
-    }
-    let busy = app.results.in_flight.is_some() && !(user_change && app.results.first_pass_in);
-    if busy {
-        app.results.stale = true;
-        return;
-    }
-    if !user_change {
-        // New records may match what the narrowed set could not know about.
-        app.results.narrow = None;
-        app.results.generation = next_generation(app);
-    }
-    send_query(app, effects);
+/// Why the list asks the store again.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ask {
+    /// The user changed the question: replies to the old one are dropped, and the first reply
+    /// to the new one resets the selection.
+    Anew,
+    /// Records arrived: the same question again. A reply to it that is still out is shown when
+    /// it comes (it is right, just not the newest); the selection stays.
+    Again,
+    /// The store renumbered its entries: the same question, but replies still out carry ids
+    /// that resolve to nothing.
+    Renumbered,
 }
 
-fn send_query(app: &mut App, effects: &mut Vec<Effect>) {
-    let generation = app.results.generation;
-    app.results.in_flight = Some(generation);
-    app.results.first_pass_in = false;
-    app.results.stale = false;
+/// Asks the current question. Every change asks at once: the runtime's newest-wins slot runs one
+/// search at a time and only the newest waiting one after it, so typing never queues up slow
+/// queries, and a search whose question changed skips its slow full pass.
+fn refresh(app: &mut App, why: Ask, effects: &mut Vec<Effect>) {
+    if why != Ask::Again {
+        app.results.asked = Asked { generation: next_generation(app), answered: false };
+    }
+    app.results.reset |= why == Ask::Anew;
+    let generation = app.results.asked.generation;
     let query = app.query();
     effects.push(if app.fuzzy_active() {
-        let pattern = app.search.text.trim().to_owned();
-        let within = match &app.results.narrow {
-            Some((narrowed, base, entries)) if pattern.starts_with(narrowed.as_str()) && *base == query => {
-                Some(entries.clone())
-            }
-            _ => None,
-        };
-        Effect::Fuzzy { generation, pattern, base: query, within }
+        Effect::Fuzzy { generation, pattern: app.search.text.trim().to_owned(), base: query }
     } else {
         Effect::Query { generation, query }
     });
@@ -643,23 +623,22 @@ fn store_event(app: &mut App, event: StoreEvent, effects: &mut Vec<Effect>) {
         StoreEvent::Progress(progress) => {
             app.load.loading = true;
             app.load.progress = Some(progress);
-            refresh(app, false, effects);
+            refresh(app, Ask::Again, effects);
         }
         StoreEvent::Loaded { records, bad_lines } => {
             app.load.loading = false;
             app.load.total = records;
             app.load.bad_lines = bad_lines;
-            refresh(app, false, effects);
+            refresh(app, Ask::Again, effects);
         }
         StoreEvent::Appended { .. } => {
-            refresh(app, false, effects);
+            refresh(app, Ask::Again, effects);
             reload_conversation(app, effects);
         }
         StoreEvent::Reset => {
             app.rows.clear();
-            app.results.narrow = None;
             app.detail.entry = None;
-            refresh(app, false, effects);
+            refresh(app, Ask::Renumbered, effects);
             reload_conversation(app, effects);
         }
         StoreEvent::WatchFallback { reason } => {
@@ -670,28 +649,15 @@ fn store_event(app: &mut App, event: StoreEvent, effects: &mut Vec<Effect>) {
 }
 
 fn apply_results(app: &mut App, reply: QueryReply, effects: &mut Vec<Effect>) {
-    if app.results.in_flight == Some(reply.generation) {
-        if reply.partial {
-            app.results.first_pass_in = true;
-        } else {
-            app.results.in_flight = None;
-        }
-    }
-    if reply.generation != app.results.generation {
-        // An answer to a question the user has since changed: ask the current one instead.
-        if app.results.stale && app.results.in_flight.is_none() {
-            send_query(app, effects);
-        }
+    let asked = &mut app.results.asked;
+    // An answer to a question since replaced, or a quick first pass of a re-asked question
+    // whose complete answer is already on screen (it would shrink the list for a moment).
+    if !asked.is_current(reply.generation) || (reply.partial && asked.answered) {
         return;
     }
+    asked.answered |= !reply.partial;
     let old_entry = app.selected_entry();
     let old_index = app.list.selected;
-    if !reply.partial {
-        app.results.narrow = match &reply.fuzzy {
-            Some((pattern, true)) => Some((pattern.clone(), app.query(), reply.entries.clone())),
-            _ => None,
-        };
-    }
     let results = &mut app.results;
     results.received = true;
     results.entries = reply.entries;
@@ -702,9 +668,7 @@ fn apply_results(app: &mut App, reply: QueryReply, effects: &mut Vec<Effect>) {
     if !reply.loading {
         app.load.loading = false;
     }
-    let user_change = results.reset_at == Some(reply.generation);
-    if user_change {
-        results.reset_at = None;
+    if std::mem::take(&mut results.reset) {
         app.list = Default::default();
         app.follow = Follow::Live;
     } else {
@@ -726,7 +690,4 @@ fn apply_results(app: &mut App, reply: QueryReply, effects: &mut Vec<Effect>) {
     keep_selection_visible(app);
     request_rows(app, effects);
     request_detail(app, effects);
-    if app.results.stale && app.results.in_flight.is_none() {
-        refresh(app, false, effects);
-    }
 }

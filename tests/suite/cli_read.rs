@@ -401,12 +401,12 @@ fn show_prints_every_field_readably() {
         "tokens     in 1200 · out 340",
         "duration   2.3s (2300 ms)",
         "interactions-2025-06-14.jsonl:1",
-        "── Prompt",
-        "Fix the login bug\nsecond line",
-        "── Response",
+        "▶ Prompt",
+        "Fix the login bug\n  second line",
+        "◀ Response",
         "Patched auth.rs",
         "── Tool calls (1)",
-        "1. read_file (id t1) ✓",
+        "1. ✓ read_file (id t1)",
         "\"path\": \"auth.rs\"",
         "fn login() {}",
     ] {
@@ -551,8 +551,8 @@ fn conversation_is_a_transcript_turn_by_turn() {
     for expected in [
         "user\n  Fix the login bug\n  second line",
         "assistant\n  Patched auth.rs",
-        "tool read_file ✓",
-        "error\n  rate limited",
+        "⚙ 1 tool call: read_file ✓",
+        "✗ error\n    rate limited",
     ] {
         assert!(out.contains(expected), "missing {expected:?} in\n{out}");
     }
@@ -564,16 +564,16 @@ fn conversation_markdown_is_a_readable_transcript() {
     let out = logs.run(&["conversation", "sess-alpha-0001", "--markdown"]).ok().stdout();
     for expected in [
         "# Session `sess-alpha-0001`\n",
-        "- **Turns:** 3\n",
-        "- **Tokens:** 2710 in / 540 out\n",
+        "web · claude-code · 3 turns · ",
+        " · 2710 in / 540 out\n",
         "## Turn 1 · 2025-06-14 09:00:00 +00:00\n",
         "claude-sonnet · 1200 in / 340 out · 2.3s · id `a1`",
-        "**User**\n\n> Fix the login bug\n> second line\n",
-        "**Assistant**\n\n> Patched auth.rs\n",
-        "**Tool call 1:** `read_file` (id `t1`) — ok\n",
+        "**▶ user**\n\n> Fix the login bug\n> second line\n",
+        "**◀ assistant**\n\n> Patched auth.rs\n",
+        "**1. ✓ read\\_file (id t1)**\n",
         "```json\n{\n  \"path\": \"auth.rs\"\n}\n```\n",
         "## Turn 3 · 2025-06-15 08:00:00 +00:00\n",
-        "**Error**\n\n```\nrate limited\n```\n",
+        "**✗ error**\n\n```\nrate limited\n```\n",
     ] {
         assert!(out.contains(expected), "missing {expected:?} in\n{out}");
     }

@@ -23,6 +23,7 @@ mod hardening;
 mod otlp;
 mod proxy;
 mod record_model;
+mod search_owner;
 mod server_api;
 mod server_cli;
 mod server_load;

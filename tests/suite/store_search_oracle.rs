@@ -6,8 +6,9 @@
 
 use crate::store_common;
 
+use interlog::store::{Query, SearchAnswer, SearchRequest, SearchSink, FIRST_PASS};
 use serde_json::{json, Value};
-use store_common::{search, write_file};
+use store_common::{ids, search, write_file};
 
 const ALPHABET: &[&str] = &[
     "a", "b", "c", "e", "s", "k", "i", "f", "n", "u", "0", "9", "é", "É", "ß", "ẞ", "İ", "ı", "K", "ſ", "ﬁ", "Σ", "σ",
@@ -66,6 +67,21 @@ fn oracle(records: &[Value], query: &str) -> Vec<String> {
     ids
 }
 
+fn random_query(rng: &mut fastrand::Rng) -> String {
+    let terms = rng.usize(1..3);
+    let query: Vec<String> = (0..terms)
+        .map(|_| {
+            let term: String = random_text(rng, 1..4).split_whitespace().collect();
+            if term.is_empty() {
+                "e".to_owned()
+            } else {
+                term
+            }
+        })
+        .collect();
+    query.join(" ")
+}
+
 #[test]
 fn keyword_search_agrees_with_decoding_and_folding_everything() {
     let mut rng = fastrand::Rng::with_seed(20261121);
@@ -91,22 +107,70 @@ fn keyword_search_agrees_with_decoding_and_folding_everything() {
 
     let mut disagreements = Vec::new();
     for _ in 0..400 {
-        let terms = rng.usize(1..3);
-        let query: Vec<String> = (0..terms)
-            .map(|_| {
-                let term: String = random_text(&mut rng, 1..4).split_whitespace().collect();
-                if term.is_empty() {
-                    "e".to_owned()
-                } else {
-                    term
-                }
-            })
-            .collect();
-        let query = query.join(" ");
+        let query = random_query(&mut rng);
         let expected = oracle(&records, &query);
         let found = search(&store, &query);
         if found != expected {
             disagreements.push(format!("{query:?}: store {found:?}, oracle {expected:?}"));
+        }
+    }
+    assert!(disagreements.is_empty(), "{} disagreements, first: {}", disagreements.len(), disagreements[0]);
+}
+
+#[derive(Default)]
+struct Passes {
+    partial: Option<SearchAnswer>,
+    complete: Option<SearchAnswer>,
+}
+
+impl SearchSink for Passes {
+    fn partial(&mut self, answer: SearchAnswer) {
+        self.partial = Some(answer);
+    }
+    fn complete(&mut self, answer: SearchAnswer) {
+        self.complete = Some(answer);
+    }
+}
+
+/// The search owner's two passes over a store large enough for a first pass: the first answers
+/// exactly the oracle's matches among the newest [`FIRST_PASS`] records, the second all of them.
+#[test]
+fn the_search_owners_two_passes_agree_with_the_oracle() {
+    let mut rng = fastrand::Rng::with_seed(20261202);
+    let dir = tempfile::tempdir().unwrap();
+    let count = 2 * FIRST_PASS + 200;
+    let (mut records, mut lines) = (Vec::new(), Vec::new());
+    for n in 0..count {
+        let record = json!({
+            "id": format!("r{n:05}"),
+            "timestamp": format!("2026-11-21T{:02}:{:02}:{:02}Z", n / 3600, n / 60 % 60, n % 60),
+            "prompt": random_text(&mut rng, 1..8),
+            "tool_calls": [{"name": random_text(&mut rng, 2..3), "result": random_text(&mut rng, 3..4)}],
+        });
+        lines.push(if n % 2 == 0 { record.to_string() } else { ascii_json(&record) });
+        records.push(record);
+    }
+    write_file(dir.path(), "2026-11-21", &lines);
+    let store = interlog::store::Store::load(dir.path()).unwrap();
+    let newest = &records[count - FIRST_PASS..];
+    let sorted = |mut ids: Vec<String>| {
+        ids.sort();
+        ids
+    };
+    let mut disagreements = Vec::new();
+    for _ in 0..12 {
+        let query = random_query(&mut rng);
+        let request = SearchRequest::keyword(Query { search: Some(query.clone()), ..Query::default() });
+        let mut passes = Passes::default();
+        store.search_in_passes(&request, &mut passes);
+        let (Some(partial), Some(complete)) = (passes.partial, passes.complete) else {
+            disagreements.push(format!("{query:?}: not answered in two passes"));
+            continue;
+        };
+        let (first, all) = (sorted(ids(&store, &partial.entries)), sorted(ids(&store, &complete.entries)));
+        if first != oracle(newest, &query) || all != oracle(&records, &query) || partial.complete || !complete.complete
+        {
+            disagreements.push(format!("{query:?}: first pass {first:?}, complete {all:?}"));
         }
     }
     assert!(disagreements.is_empty(), "{} disagreements, first: {}", disagreements.len(), disagreements[0]);

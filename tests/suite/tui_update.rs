@@ -140,21 +140,27 @@ fn arrivals_keep_live_on_the_newest_and_count_while_paused() {
 }
 
 #[test]
-fn arrivals_while_a_query_is_out_coalesce_into_one_more_query() {
+fn arrivals_ask_the_same_question_again_and_the_reply_out_still_counts() {
     let records = records();
     let mut app = loaded_app(&records, 120, 40);
     let first = update(&mut app, Action::Store(StoreEvent::Appended { entries: vec![EntryId(0)] }));
     let generation = query_generation(&first).unwrap();
     for _ in 0..5 {
+        // The runtime's newest-wins slot coalesces these into one more search.
         let more = update(&mut app, Action::Store(StoreEvent::Appended { entries: vec![EntryId(0)] }));
-        assert_eq!(query_generation(&more), None, "no second query while one is out");
+        assert_eq!(query_generation(&more), Some(generation), "the same question, asked again");
     }
-    let after = update(&mut app, reply(generation, all_entries(&records)));
-    assert!(query_generation(&after).is_some_and(|next| next > generation), "one more query for the arrivals");
+    act(&mut app, &records, reply(generation, vec![EntryId(2), EntryId(1)]));
+    assert_eq!(app.results().entries, vec![EntryId(2), EntryId(1)], "the reply that was out is shown");
+    assert!(app.results().asked.answered);
+    // A re-asked question's quick first pass would shrink the complete list on screen: dropped.
+    let partial = QueryReply { generation, entries: vec![EntryId(2)], partial: true, ..Default::default() };
+    act(&mut app, &records, Action::Results(partial));
+    assert_eq!(app.results().entries, vec![EntryId(2), EntryId(1)]);
 }
 
 #[test]
-fn search_is_fuzzy_by_default_asks_one_query_at_a_time_and_drops_stale_replies() {
+fn search_is_fuzzy_by_default_asks_at_every_keystroke_and_drops_stale_replies() {
     let records = records();
     let mut app = loaded_app(&records, 120, 40);
     press(&mut app, &records, "/");
@@ -162,21 +168,28 @@ fn search_is_fuzzy_by_default_asks_one_query_at_a_time_and_drops_stale_replies()
     let first = press(&mut app, &records, "c");
     let old = query_generation(&first).unwrap();
     assert!(matches!(&first[..], [Effect::Fuzzy { pattern, .. }] if pattern == "c"));
-    let typed_while_out = press(&mut app, &records, "aq");
+    let typed = press(&mut app, &records, "aq");
     assert_eq!(app.search().text, "caq", "q types into the search line, it does not quit");
     assert!(!app.has_quit());
-    assert_eq!(query_generation(&typed_while_out), None, "no second query while one is out");
-    // The answer for "c" is stale: it is dropped and the newest question goes out.
+    let patterns: Vec<&str> = typed
+        .iter()
+        .filter_map(|e| if let Effect::Fuzzy { pattern, .. } = e { Some(pattern.as_str()) } else { None })
+        .collect();
+    assert_eq!(patterns, ["ca", "caq"], "every keystroke asks (the runtime's slot drops the replaced ones)");
+    let new = app.results().asked.generation;
+    assert!(new > old);
+    assert!(!app.results().asked.answered);
+    // The answer for "c" is stale: it is dropped.
     let older = QueryReply { generation: old, entries: vec![EntryId(1), EntryId(2)], ..Default::default() };
     let next = update(&mut app, Action::Results(older));
-    assert!(matches!(&next[..], [Effect::Fuzzy { pattern, .. }] if pattern == "caq"));
+    assert!(next.is_empty(), "{next:?}");
     assert_ne!(app.results().entries, vec![EntryId(1), EntryId(2)]);
-    let new = query_generation(&next).unwrap();
     let hit = |entry: u32| FuzzyHit { entry: EntryId(entry), score: 10, positions: vec![0, 1] };
     let newer = QueryReply { generation: new, entries: vec![EntryId(3)], hits: vec![hit(3)], ..Default::default() };
     act(&mut app, &records, Action::Results(newer));
     assert_eq!(app.results().entries, vec![EntryId(3)]);
     assert_eq!(app.results().highlights[&EntryId(3)], vec![0, 1]);
+    assert!(app.results().asked.answered);
     // Tab: keyword mode asks the store's search.
     let effects = send(&mut app, &records, key(KeyCode::Tab));
     assert_eq!(app.search().mode, SearchMode::Keyword);
@@ -300,24 +313,19 @@ fn enter_opens_the_session_and_esc_returns() {
     // New records in the session reload the transcript.
     let effects = update(&mut app, Action::Store(StoreEvent::Appended { entries: vec![EntryId(0)] }));
     let reload = effects.iter().find(|e| matches!(e, Effect::Conversation { .. })).cloned().expect("a reload");
-    // More arrivals while it loads ask for one more load when it is done, not one each.
+    let Effect::Conversation { generation, .. } = reload else { unreachable!() };
+    // More arrivals while it loads ask the same question again (the runtime's newest-wins slot
+    // runs one more load when the one out is done, not one each).
     for _ in 0..3 {
         let more = update(&mut app, Action::Store(StoreEvent::Appended { entries: vec![EntryId(0)] }));
-        assert!(!more.iter().any(|e| matches!(e, Effect::Conversation { .. })));
+        let again: Vec<_> = more.iter().filter(|e| matches!(e, Effect::Conversation { .. })).collect();
+        assert!(matches!(again[..], [Effect::Conversation { generation: g, .. }] if *g == generation));
     }
-    let after = act(
-        &mut app,
-        &records,
-        Action::Conversation {
-            generation: match reload {
-                Effect::Conversation { generation, .. } => generation,
-                _ => unreachable!(),
-            },
-            session: "sess-webshop-4f2a9c".into(),
-            data: Err("gone".into()),
-        },
-    );
-    assert_eq!(after.iter().filter(|e| matches!(e, Effect::Conversation { .. })).count(), 1);
+    let failed = Action::Conversation { generation, session: "sess-webshop-4f2a9c".into(), data: Err("gone".into()) };
+    act(&mut app, &records, failed);
+    let View::Conversation(view) = app.view() else { panic!("conversation view") };
+    assert_eq!(view.error.as_deref(), Some("gone"), "the reply to the load out still counts");
+    assert!(view.asked.answered);
     send(&mut app, &records, key(KeyCode::Esc));
     assert!(matches!(app.view(), View::Browse));
     // A record without a session explains itself instead.
@@ -365,7 +373,7 @@ fn the_pager_gets_the_current_tab_s_text() {
     let cases: &[(&str, &[&str], &str)] = &[
         ("1e", &["▶ Prompt", "Run the tests again", "◀ Response", "You are a careful coding agent."], "\"id\""),
         ("2e", &["1. ✗ Bash", "\"command\": \"cargo test\"", "2. ✓ Edit"], "▶ Prompt"),
-        ("3e", &["profile     deep-code", "confidence  82%", "multi-file edit", "lang.primary  rust"], "▶ Prompt"),
+        ("3e", &["profile    deep-code", "confidence 82%", "multi-file edit", "lang.primary  rust"], "▶ Prompt"),
         ("4e", &["  \"id\": \"rec-0007-b1c2\""], "▶ Prompt"),
     ];
     for (keys, wanted, unwanted) in cases {
@@ -382,7 +390,7 @@ fn a_million_records_fetch_only_the_rows_near_the_window() {
     let records = records();
     let mut app = loaded_app(&records, 120, 40);
     press(&mut app, &records, "x");
-    let generation = app.results().generation;
+    let generation = app.results().asked.generation;
     let entries: Vec<EntryId> = (0..1_000_000).map(EntryId).collect();
     let effects = update(&mut app, reply(generation, entries));
     let asked: usize = effects.iter().map(|e| if let Effect::Summaries(ids) = e { ids.len() } else { 0 }).sum();
@@ -408,48 +416,20 @@ fn resizing_down_to_too_small_and_back_keeps_the_selection_visible() {
 }
 
 #[test]
-fn a_longer_pattern_searches_only_among_a_complete_previous_answer() {
+fn a_quick_first_pass_of_the_current_question_shows_and_a_replaced_one_does_not() {
     let records = records();
     let mut app = loaded_app(&records, 120, 40);
-    let effects = press(&mut app, &records, "/ca");
-    // "c" went out; its answer is stale by the time it comes, and "ca" goes out then.
-    let first = query_generation(&effects).unwrap();
-    let effects = act(&mut app, &records, reply(first, all_entries(&records)));
-    let generation = query_generation(&effects).unwrap();
-    let some = vec![EntryId(0), EntryId(3), EntryId(10)];
-    let complete =
-        QueryReply { generation, entries: some.clone(), fuzzy: Some(("ca".into(), true)), ..Default::default() };
-    act(&mut app, &records, Action::Results(complete));
-    let effects = press(&mut app, &records, "r");
-    assert!(
-        matches!(&effects[..], [Effect::Fuzzy { pattern, within: Some(within), .. }] if pattern == "car" && *within == some),
-        "{effects:?}"
-    );
-    let generation = app.results().generation;
-    act(&mut app, &records, reply(generation, some.clone()));
-    // Backspace: "ca" is not an extension of "car"'s answer, search everything again.
-    let effects = send(&mut app, &records, key(KeyCode::Backspace));
-    assert!(matches!(&effects[..], [Effect::Fuzzy { within: None, .. }]), "{effects:?}");
-}
-
-#[test]
-fn a_quick_first_pass_shows_at_once_and_lets_the_next_keystroke_go_out() {
-    let records = records();
-    let mut app = loaded_app(&records, 120, 40);
-    let effects = press(&mut app, &records, "/ca");
-    let generation = query_generation(&effects).unwrap();
-    let partial = QueryReply { generation, entries: vec![EntryId(4)], partial: true, ..Default::default() };
+    let effects = press(&mut app, &records, "/c");
+    let stale = query_generation(&effects).unwrap();
+    press(&mut app, &records, "a");
+    let generation = app.results().asked.generation;
+    let partial = QueryReply { generation: stale, entries: vec![EntryId(4)], partial: true, ..Default::default() };
     act(&mut app, &records, Action::Results(partial));
-    // "c" was answered in part; "ca" is already a newer question and goes out at once.
-    let stale_generation = generation;
-    assert_eq!(app.results().entries, all_entries(&records), "a stale first pass is not shown");
-    let full = QueryReply { generation: stale_generation, entries: vec![EntryId(5)], ..Default::default() };
-    let effects = act(&mut app, &records, Action::Results(full));
-    let generation = query_generation(&effects).expect("\"ca\" goes out when \"c\" is done");
+    assert_eq!(app.results().entries, all_entries(&records), "a replaced question's first pass is not shown");
     let partial = QueryReply { generation, entries: vec![EntryId(2)], partial: true, ..Default::default() };
     act(&mut app, &records, Action::Results(partial));
     assert_eq!(app.results().entries, vec![EntryId(2)], "the first pass of the current question shows");
-    assert_eq!(app.results().in_flight, Some(generation), "the full pass is still awaited");
+    assert!(!app.results().asked.answered, "the full pass is still awaited");
     let effects = press(&mut app, &records, "r");
     let next = query_generation(&effects).expect("a keystroke during the full pass asks at once");
     assert!(next > generation);

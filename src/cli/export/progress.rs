@@ -3,7 +3,7 @@
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
-use crate::units;
+use crate::present::units;
 
 const EVERY: Duration = Duration::from_millis(250);
 

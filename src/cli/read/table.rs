@@ -2,7 +2,7 @@
 //! the flexible column takes what is left, and cells that do not fit are cut with `…`.
 
 use super::format::{cut_to_width, display_width, pad_left, pad_right};
-use super::terminal::{Style, Terminal};
+use crate::present::ansi::{Style, Terminal};
 
 const GAP: &str = "  ";
 

@@ -4,9 +4,10 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::{Block, Paragraph, Widget};
 
-use super::{doc, layout};
+use super::layout;
+use crate::present::screen;
+use crate::present::text::fit;
 use crate::tui::app::{App, ConversationView};
-use crate::tui::text::fit;
 use crate::tui::untrusted;
 
 pub fn render(app: &App, view: &ConversationView, area: Rect, buf: &mut Buffer) {
@@ -22,7 +23,7 @@ pub fn render(app: &App, view: &ConversationView, area: Rect, buf: &mut Buffer) 
             Paragraph::new(message).style(theme.error()).render(text, buf)
         }
         (Some(shown), None) if view.layout.fits(shown, text.width, &view.layout.hidden) => {
-            doc::render(shown, &view.layout, view.scroll, theme, text, buf)
+            screen::render(shown, &view.layout, view.scroll, &|tone| theme.tone(tone), text, buf)
         }
         _ => Paragraph::new("Loading the session…").style(theme.dim()).render(text, buf),
     }

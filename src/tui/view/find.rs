@@ -5,10 +5,12 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 use super::layout::{self, Areas};
+use crate::present::doc::{decorated, Doc};
+use crate::present::layout::{wrap, DocLayout};
+use crate::present::text::display_width;
 use crate::tui::app::{App, View};
 use crate::tui::find::{hit_row, Hit};
 use crate::tui::reading::target;
-use crate::tui::text::{display_width, wrap, Doc, DocLayout};
 
 pub fn paint(app: &App, areas: &Areas, buf: &mut Buffer) {
     let Some(find) = app.find.as_ref().filter(|find| find.is_active() && !find.hits.is_empty()) else { return };
@@ -42,15 +44,16 @@ pub fn paint(app: &App, areas: &Areas, buf: &mut Buffer) {
 /// The rows a hit covers once wrapped, each with its first column and width in cells.
 fn cells_of(doc: &Doc, doc_layout: &DocLayout, hit: &Hit) -> Vec<(usize, (u16, u16))> {
     let line = &doc.lines[hit.line];
-    let start = doc_layout.start_row(hit.line);
-    let rows = wrap(&line.text, usize::from(doc_layout.width.saturating_sub(line.indent)).max(1));
+    let shown = decorated(&line.kind, &line.text);
+    let start = doc_layout.row_of(hit.line).unwrap_or(doc_layout.total_rows);
+    let rows = wrap(&shown, usize::from(doc_layout.width.saturating_sub(line.indent)).max(1));
     let mut out = Vec::new();
     for (n, range) in rows.iter().enumerate() {
         let from = hit.bytes.start.max(range.start);
         let to = hit.bytes.end.min(range.end);
         if from < to {
-            let column = line.indent as usize + display_width(&line.text[range.start..from]);
-            let width = display_width(&line.text[from..to]);
+            let column = line.indent as usize + display_width(&shown[range.start..from]);
+            let width = display_width(&shown[from..to]);
             out.push((start + n, (column as u16, width as u16)));
         }
     }

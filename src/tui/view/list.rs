@@ -6,10 +6,11 @@ use ratatui::style::Style;
 use ratatui::widgets::{Block, Widget};
 
 use super::layout;
+use crate::present::columns::{ListColumn, DROP_ORDER};
+use crate::present::text::fit;
+use crate::present::units::{duration, tokens_marked};
 use crate::store::RecordSummary;
 use crate::tui::app::{App, Focus};
-use crate::tui::detail::{duration, tokens_marked};
-use crate::tui::text::fit;
 use crate::tui::untrusted;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -40,6 +41,20 @@ impl Column {
         }
     }
 
+    /// The shared column this one is, if it may be dropped.
+    fn droppable(self) -> Option<ListColumn> {
+        match self {
+            Column::Session => Some(ListColumn::Session),
+            Column::Project => Some(ListColumn::Project),
+            Column::Client => Some(ListColumn::Client),
+            Column::Model => Some(ListColumn::Model),
+            Column::Tokens => Some(ListColumn::Tokens),
+            Column::Duration => Some(ListColumn::Duration),
+            Column::Tools => Some(ListColumn::Tools),
+            Column::Time | Column::Error => None,
+        }
+    }
+
     fn width(self) -> u16 {
         match self {
             Column::Time => 11,
@@ -55,7 +70,8 @@ impl Column {
     }
 }
 
-/// Columns in the order shown; when space runs out they are dropped from the end of `DROP_ORDER`.
+/// Columns in the order shown; when space runs out they are dropped in the presentation layer's
+/// one order (`present::columns::DROP_ORDER`).
 const COLUMNS: [Column; 9] = [
     Column::Time,
     Column::Session,
@@ -67,8 +83,6 @@ const COLUMNS: [Column; 9] = [
     Column::Tools,
     Column::Error,
 ];
-const DROP_ORDER: [Column; 6] =
-    [Column::Client, Column::Session, Column::Duration, Column::Project, Column::Model, Column::Tokens];
 /// The prompt column keeps at least this many cells before other columns are dropped.
 const MIN_PROMPT: u16 = 24;
 
@@ -79,7 +93,7 @@ fn columns_for(width: u16) -> Vec<Column> {
         if used(&columns) + MIN_PROMPT <= width {
             break;
         }
-        columns.retain(|&c| c != drop);
+        columns.retain(|&c| c.droppable() != Some(drop));
     }
     columns
 }
@@ -176,7 +190,7 @@ fn cell(app: &App, summary: &RecordSummary, column: Column) -> (String, Style) {
         Column::Duration => (summary.duration_ms.map(duration).unwrap_or_default(), theme.dim()),
         Column::Tools => match summary.tool_calls {
             0 => (String::new(), Style::new()),
-            n => (n.to_string(), theme.tone(crate::tui::text::Tone::Tool)),
+            n => (n.to_string(), theme.tone(crate::present::doc::Tone::Tool)),
         },
         Column::Error => (if summary.has_error { "✗".into() } else { String::new() }, theme.error()),
     }
@@ -211,7 +225,7 @@ fn highlighted(headline: &str, positions: &[u32], cell: Rect, styles: (Style, St
             next.next();
         }
         let shown = if untrusted::is_unsafe(c) { fit(&c.to_string(), 12) } else { c.to_string() };
-        let width = crate::tui::text::display_width(&shown) as u16;
+        let width = crate::present::text::display_width(&shown) as u16;
         if column + width > end {
             break;
         }

@@ -2,8 +2,7 @@
 //! JSON; it cuts the prepared text to the visible rows and paints it.
 
 mod conversation;
-mod detail;
-mod doc;
+mod detail_pane;
 mod empty;
 mod find;
 pub mod layout;
@@ -17,7 +16,7 @@ use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
 use super::app::{App, View};
-use super::text::fit;
+use crate::present::text::fit;
 
 impl Widget for &App {
     fn render(self, area: Rect, buf: &mut Buffer) {
@@ -30,7 +29,7 @@ impl Widget for &App {
             View::Browse if empty::is_empty_state(self) => empty::render(self, areas.main, buf),
             View::Browse => {
                 list::render(self, areas.list, buf);
-                detail::render(self, areas.detail, buf);
+                detail_pane::render(self, areas.detail, buf);
             }
             View::Conversation(view) => conversation::render(self, view, areas.main, buf),
             View::Stats(view) => stats::render(self, view, areas.main, buf),

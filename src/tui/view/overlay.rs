@@ -6,10 +6,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Widget};
 
 use super::layout;
+use crate::present::text::{display_width, fit};
 use crate::store::Facet;
 use crate::tui::app::{App, FacetPicker, Overlay};
 use crate::tui::keymap::{help_lines, HelpLine};
-use crate::tui::text::{display_width, fit};
 use crate::tui::untrusted;
 
 pub fn render(app: &App, overlay: &Overlay, area: Rect, buf: &mut Buffer) {

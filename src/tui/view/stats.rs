@@ -5,10 +5,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::{Block, Paragraph, Sparkline, Widget};
 
 use super::layout;
+use crate::present::text::fit;
+use crate::present::units::tokens;
 use crate::tui::app::{App, StatsView};
-use crate::tui::detail::tokens;
 use crate::tui::stats::{Breakdown, StatsData};
-use crate::tui::text::fit;
 
 pub fn render(app: &App, view: &StatsView, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;

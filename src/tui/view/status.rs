@@ -6,10 +6,10 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
+use crate::present::text::{display_width, fit};
 use crate::tui::app::{App, Follow, SearchMode, View};
 use crate::tui::find::{Find, Pane};
 use crate::tui::keymap::{self, Screen, ShownHint};
-use crate::tui::text::{display_width, fit};
 use crate::tui::untrusted;
 
 pub fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
@@ -22,12 +22,12 @@ pub fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
     } else if app.load.loading {
         right.push(Span::raw(" loading… "));
     }
-    if app.results.in_flight.is_some() && app.search.is_active() {
+    if !app.results.asked.answered && app.search.is_active() {
         right.push(Span::styled(" searching… ", theme.accent()));
     }
     if app.load.bad_lines > 0 {
         right.push(Span::styled(
-            format!(" ⚠ {} (b) ", crate::textfmt::counted(app.load.bad_lines, "bad line")),
+            format!(" ⚠ {} (b) ", crate::present::text::counted(app.load.bad_lines, "bad line")),
             theme.error(),
         ));
     }

@@ -1,4 +1,6 @@
-//! Short human forms of counts and durations, one definition for every front end's tables.
+//! Short human forms of counts and durations, one definition for every front end.
+
+use crate::record::InteractionRecord;
 
 /// `950`, `9999`, `12.3k`, `4.5M`, `18446744073.7G`: short enough for a table cell, exact below ten thousand.
 pub fn tokens(count: u64) -> String {
@@ -17,6 +19,21 @@ pub fn tokens_marked(count: u64, approximate: bool) -> String {
     } else {
         tokens(count)
     }
+}
+
+/// `12.5k in / 512 out`, marked `~` when approximate; `None` when the record reports no token
+/// count. Absent usage is left out (or shown as `–` in a table), never as `0 in / 0 out`.
+pub fn usage_of(record: &InteractionRecord) -> Option<String> {
+    if !record.has_usage() {
+        return None;
+    }
+    let (input, output) = record.tokens();
+    Some(in_out(input, output, record.usage_approximate))
+}
+
+/// `12.5k in / 512 out`, marked `~` when approximate.
+pub fn in_out(input: u64, output: u64, approximate: bool) -> String {
+    format!("{} in / {} out", tokens_marked(input, approximate), tokens_marked(output, approximate))
 }
 
 /// `850ms`, `1.2s`, `2m05s`, `1h02m`.
@@ -47,6 +64,17 @@ mod tests {
     fn approximate_counts_are_marked() {
         assert_eq!(tokens_marked(12_345, true), "~12.3k");
         assert_eq!(tokens_marked(12, false), "12");
+    }
+
+    #[test]
+    fn absent_usage_is_absent_not_zero() {
+        let none = InteractionRecord::from_json(r#"{"id":"a","timestamp":"2026-11-20T10:00:00Z","usage":{}}"#).unwrap();
+        assert_eq!(usage_of(&none), None);
+        let some = InteractionRecord::from_json(
+            r#"{"id":"a","timestamp":"2026-11-20T10:00:00Z","usage":{"input_tokens":12345}}"#,
+        )
+        .unwrap();
+        assert_eq!(usage_of(&some).as_deref(), Some("12.3k in / 0 out"));
     }
 
     #[test]

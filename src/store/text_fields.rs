@@ -14,7 +14,7 @@ use serde_json::value::RawValue;
 
 use super::fold::fold_into;
 use super::lenient::{skip_all_but_arrays, visit_object, FieldSink};
-use super::search::Terms;
+use super::terms::Terms;
 use crate::record::lenient_json;
 
 /// The message that stops the parser when every term was found.
@@ -30,7 +30,7 @@ pub(crate) struct TextFields {
 impl TextFields {
     /// Whether every term occurs in one of the line's text fields; `lowered` is the line with
     /// ASCII lowered.
-    pub fn matches(&mut self, line: &[u8], lowered: &[u8], terms: &Terms) -> bool {
+    pub(crate) fn matches(&mut self, line: &[u8], lowered: &[u8], terms: &Terms) -> bool {
         self.found.clear();
         self.found.resize(terms.len(), false);
         let mut checker =

@@ -10,7 +10,21 @@ use serde_json::value::RawValue;
 
 use super::lenient::{first_line_of_raw_string, visit_array, visit_object, FieldSink, Object, Scalar};
 use super::turn_shape::{read_request, RequestShape};
-use crate::record::Timestamp;
+use crate::record::{RecordError, Timestamp};
+
+/// Why a stored line is not a record (docs/format.md §2): the record model's reasons, worded as
+/// it words them, and the few only a line has.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum LineError {
+    #[error("invalid UTF-8 at byte {}", .0.valid_up_to())]
+    Utf8(#[source] std::str::Utf8Error),
+    #[error("invalid JSON: nested deeper than {MAX_NESTING} levels")]
+    TooDeep,
+    #[error("cannot read `{0}` as an RFC 3339 timestamp: not a string")]
+    TimestampNotText(&'static str),
+    #[error(transparent)]
+    Record(#[from] RecordError),
+}
 
 /// Longest first line kept in the index, in bytes.
 pub(crate) const FIRST_LINE_MAX: usize = 120;
@@ -53,12 +67,12 @@ pub(crate) struct ParsedLine<'a> {
 }
 
 impl<'a> ParsedLine<'a> {
-    pub fn id(&self) -> &str {
+    pub(crate) fn id(&self) -> &str {
         self.fields.id.non_empty_str().unwrap_or_default()
     }
 
     /// A tool-loop turn's headline, else the prompt's first line, else the last message's.
-    pub fn first_line(&self) -> &str {
+    pub(crate) fn first_line(&self) -> &str {
         let fields = &self.fields;
         let headline = fields.shape.headline.as_deref();
         headline.or(fields.prompt_line.as_deref()).or(fields.message_line.as_deref()).unwrap_or_default()
@@ -66,18 +80,18 @@ impl<'a> ParsedLine<'a> {
 }
 
 /// Parses one line (without its line ending); `Err` is the bad-line reason (docs/format.md §2).
-pub(crate) fn parse_line(bytes: &[u8]) -> Result<ParsedLine<'_>, String> {
-    let text = std::str::from_utf8(bytes).map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))?;
+pub(crate) fn parse_line(bytes: &[u8]) -> Result<ParsedLine<'_>, LineError> {
+    let text = std::str::from_utf8(bytes).map_err(LineError::Utf8)?;
     if let Some(kind) = non_object_kind(text) {
-        return Err(format!("expected a JSON object, found {kind}"));
+        return Err(RecordError::NotAnObject(kind).into());
     }
     if nesting_exceeds(bytes, MAX_NESTING) {
-        return Err(format!("invalid JSON: nested deeper than {MAX_NESTING} levels"));
+        return Err(LineError::TooDeep);
     }
     let mut fields = LineFields::default();
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    visit_object(&mut deserializer, &mut fields).map_err(|e| format!("invalid JSON: {e}"))?;
-    deserializer.end().map_err(|e| format!("invalid JSON: {e}"))?;
+    visit_object(&mut deserializer, &mut fields).map_err(RecordError::Json)?;
+    deserializer.end().map_err(RecordError::Json)?;
     let timestamp = check_identity(&fields)?;
     fields.read_turn();
     Ok(ParsedLine { fields, timestamp })
@@ -140,24 +154,27 @@ fn non_object_kind(text: &str) -> Option<&'static str> {
     serde_json::from_str::<IgnoredAny>(text).ok().map(|_| kind)
 }
 
-fn check_identity(fields: &LineFields) -> Result<Timestamp, String> {
+fn check_identity(fields: &LineFields) -> Result<Timestamp, LineError> {
     match &fields.id {
-        Scalar::Null => return Err("missing `id`".into()),
+        Scalar::Null => return Err(RecordError::MissingId.into()),
         Scalar::Str(id) if !id.is_empty() => {}
-        _ => return Err("`id` must be a non-empty string".into()),
+        _ => return Err(RecordError::BadId.into()),
     }
     for (name, value) in [("timestamp", &fields.timestamp), ("created_at", &fields.created_at)] {
         let Some(value) = value else { continue };
         match value {
             Scalar::Null => continue,
             Scalar::Str(text) => {
-                return Timestamp::parse(text)
-                    .ok_or_else(|| format!("cannot read `{name}` {text:?} as an RFC 3339 timestamp"));
+                return Timestamp::parse(text).ok_or_else(|| {
+                    // Quoted as JSON, as the record model quotes it.
+                    let value = serde_json::Value::from(text.as_ref()).to_string();
+                    RecordError::BadTimestamp { field: name, value }.into()
+                });
             }
-            _ => return Err(format!("cannot read `{name}` as an RFC 3339 timestamp: not a string")),
+            _ => return Err(LineError::TimestampNotText(name)),
         }
     }
-    Err("missing `timestamp`".into())
+    Err(RecordError::MissingTimestamp.into())
 }
 
 impl<'de> FieldSink<'de> for LineFields<'de> {
@@ -383,7 +400,7 @@ mod tests {
             (b"{\"id\":\"a\"} x", "invalid JSON"),
         ];
         for (line, reason) in cases {
-            let error = parse_line(line).err().unwrap_or_default();
+            let error = parse_line(line).err().map(|e| e.to_string()).unwrap_or_default();
             assert!(error.contains(reason), "{:?}: {error}", String::from_utf8_lossy(line));
         }
     }

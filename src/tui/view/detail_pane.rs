@@ -5,10 +5,12 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Gauge, Paragraph, Tabs, Widget, Wrap};
 
-use super::{doc, layout};
+use super::layout;
+use crate::present::record::RoutingView;
+use crate::present::screen;
+use crate::present::text::fit;
 use crate::tui::app::{App, Focus};
-use crate::tui::detail::{RoutingView, Tab};
-use crate::tui::text::fit;
+use crate::tui::detail::Tab;
 use crate::tui::untrusted;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
@@ -38,9 +40,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     };
     match data.doc(tab) {
-        Some(shown) if app.detail.layout.fits(shown, text.width, &app.detail.layout.hidden) => {
-            doc::render(shown, &app.detail.layout, app.detail.scroll[tab.index()], theme, text, buf)
-        }
+        Some(shown) if app.detail.layout.fits(shown, text.width, &app.detail.layout.hidden) => screen::render(
+            shown,
+            &app.detail.layout,
+            app.detail.scroll[tab.index()],
+            &|tone| theme.tone(tone),
+            text,
+            buf,
+        ),
         Some(_) => Paragraph::new("Laying out…").style(theme.dim()).render(text, buf),
         None => routing(app, data.routing.as_ref(), text, buf),
     }
@@ -55,7 +62,7 @@ fn routing(app: &App, routing: Option<&RoutingView>, area: Rect, buf: &mut Buffe
     let mut y = area.y;
     let bottom = area.y + area.height;
     let label = |buf: &mut Buffer, y: u16, text: &str| {
-        buf.set_stringn(area.x, y, text, 12, theme.tone(crate::tui::text::Tone::Key))
+        buf.set_stringn(area.x, y, text, 12, theme.tone(crate::present::doc::Tone::Key))
     };
     label(buf, y, "profile");
     buf.set_stringn(area.x + 12, y, &routing.profile, usize::from(area.width.saturating_sub(12)), theme.bold());
@@ -81,7 +88,7 @@ fn routing(app: &App, routing: Option<&RoutingView>, area: Rect, buf: &mut Buffe
     }
     if y < bottom && !routing.reason.is_empty() {
         label(buf, y, "reason");
-        let reason = untrusted::line(&routing.reason).into_owned();
+        let reason = routing.reason.clone();
         let lines = reason.chars().count() / usize::from(area.width.saturating_sub(12).max(1)) + 1;
         let height = (lines as u16).min(bottom - y).min(4);
         Paragraph::new(reason)
@@ -104,7 +111,7 @@ fn routing(app: &App, routing: Option<&RoutingView>, area: Rect, buf: &mut Buffe
             break;
         }
         Line::from(fit(key, usize::from(key_width)))
-            .style(theme.tone(crate::tui::text::Tone::Key))
+            .style(theme.tone(crate::present::doc::Tone::Key))
             .render(Rect::new(area.x + 2, y, key_width, 1), buf);
         let value_x = area.x + 4 + key_width;
         let room = usize::from((area.x + area.width).saturating_sub(value_x));

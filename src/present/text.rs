@@ -1,9 +1,10 @@
-//! Text rules the CLI and the TUI share, so that both show a record the same way: display
-//! widths, cutting to a width, JSON for reading, a turn's prompt and a session's running totals.
+//! Text rules every renderer shares: display widths, cutting to a width, JSON for reading, a
+//! turn's prompt and a session's running totals.
 
 use unicode_width::UnicodeWidthChar;
 
 use crate::record::{InteractionRecord, Role};
+use crate::sanitize::sanitize_line;
 
 /// The marker for text that was cut.
 pub const ELLIPSIS: char = '…';
@@ -48,6 +49,12 @@ pub fn cut_to_width(text: &str, width: usize) -> String {
     out
 }
 
+/// The first `max_width` columns of record text, sanitised to one line, with `…` when cut: a
+/// table cell, a title.
+pub fn fit(text: &str, max_width: usize) -> String {
+    cut_to_width(&sanitize_line(text), max_width)
+}
+
 /// A JSON value for reading: pretty-printed, except that a value that is just a string is shown
 /// as itself. Callers sanitise the result before it reaches a terminal.
 pub fn pretty_json(value: &serde_json::Value) -> String {
@@ -74,10 +81,13 @@ pub struct RunningTotals {
     pub input_tokens: u64,
     pub output_tokens: u64,
     pub duration_ms: u64,
+    /// Some turn reported a token count: without one the token sums are unknown, not zero.
+    pub has_usage: bool,
 }
 
 impl RunningTotals {
     pub fn add(&mut self, record: &InteractionRecord) {
+        self.has_usage |= record.has_usage();
         let (input, output) = record.tokens();
         self.input_tokens = self.input_tokens.saturating_add(input);
         self.output_tokens = self.output_tokens.saturating_add(output);
@@ -122,6 +132,8 @@ mod tests {
         assert_eq!(cut_to_width("abcdef", 4), "abc…");
         assert_eq!(cut_to_width("abc", 3), "abc");
         assert_eq!(cut_to_width("abc", 0), "");
+        assert_eq!(fit("x\ny", 10), "x\\ny");
+        assert_eq!(fit("abcdef", 4), "abc…");
     }
 
     #[test]
@@ -135,7 +147,10 @@ mod tests {
             ),
         ];
         let totals = RunningTotals::of(&turns);
-        assert_eq!(totals, RunningTotals { input_tokens: u64::MAX, output_tokens: 3, duration_ms: u64::MAX });
+        assert_eq!(
+            totals,
+            RunningTotals { input_tokens: u64::MAX, output_tokens: 3, duration_ms: u64::MAX, has_usage: true }
+        );
     }
 
     #[test]

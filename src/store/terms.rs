@@ -1,31 +1,12 @@
-//! Keyword search (docs/format.md §3): every term, case-folded, as a substring of one text field.
-//!
-//! The filtered candidates' lines are read back from the files in large chunks, off the index
-//! lock, on every core. A raw-byte prefilter on the ASCII-lowered chunk (a fragment of the longest
-//! term, `\u` for escaped text, and the non-ASCII characters that fold to the fragment's letters)
-//! picks the lines worth decoding; those are verified on their decoded text fields.
-
-use std::fs::File;
-use std::os::unix::fs::FileExt;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+//! Search terms (docs/format.md §3): each white-space separated word, case-folded, and the raw-byte
+//! tests that tell cheaply whether a lowered line or JSON string can hold it (a fragment of the
+//! term, `\u` for escaped text, and the non-ASCII characters that fold to the fragment's letters).
 
 use aho_corasick::packed;
 use aho_corasick::AhoCorasick;
 use memchr::memmem;
 
-use super::filter::Filter;
 use super::fold::{fold, fragment};
-use super::load::reader_threads;
-use super::text::TextFields;
-use super::{EntryId, Query, QueryResult, Shared};
-use crate::source::SourceKind;
-use std::collections::HashMap;
-
-/// Bytes read per chunk.
-const CHUNK: u64 = 4 << 20;
-/// Candidates closer than this share a read.
-const MAX_GAP: u64 = 64 << 10;
 
 pub(crate) struct Term {
     finder: memmem::Finder<'static>,
@@ -46,7 +27,7 @@ pub(crate) struct Terms {
 }
 
 impl Terms {
-    pub fn new(query: &str) -> Terms {
+    pub(crate) fn new(query: &str) -> Terms {
         let mut folded: Vec<String> = query.split_whitespace().map(fold).collect();
         folded.sort();
         folded.dedup();
@@ -56,22 +37,22 @@ impl Terms {
         Terms { terms }
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.terms.is_empty()
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.terms.len()
     }
 
     /// Whether `folded_text` contains term `i`.
-    pub fn found_in(&self, i: usize, folded_text: &[u8]) -> bool {
+    pub(crate) fn found_in(&self, i: usize, folded_text: &[u8]) -> bool {
         self.terms[i].finder.find(folded_text).is_some()
     }
 
     /// Whether term `i` occurs in the lowered raw text of a JSON string's content, not counting
     /// occurrences that start inside an escape (`\\n` + "ame" is not "name").
-    pub fn found_literally(&self, i: usize, lowered_content: &[u8]) -> bool {
+    pub(crate) fn found_literally(&self, i: usize, lowered_content: &[u8]) -> bool {
         self.terms[i]
             .finder
             .find_iter(lowered_content)
@@ -81,7 +62,7 @@ impl Terms {
     /// Whether term `i` occurs in a string field, judged on the field's lowered raw content
     /// alone; `None` when the content must be decoded and folded to tell (a `\\u` escape, or a
     /// term with characters whose case varies outside ASCII).
-    pub fn found_in_raw(&self, i: usize, lowered_content: &[u8]) -> Option<bool> {
+    pub(crate) fn found_in_raw(&self, i: usize, lowered_content: &[u8]) -> Option<bool> {
         let term = &self.terms[i];
         let specials = term.specials.as_ref().filter(|_| term.literal)?;
         // One Teddy pass: a real `\\u` escape means only the decoded string can tell (its hex
@@ -104,12 +85,12 @@ impl Terms {
         Some(stand_ins.into_iter().any(|at| stand_in_may_match(lowered_content, at, &specials.folded)))
     }
 
-    fn prefilter(&self) -> Option<&Prefilter> {
+    pub(crate) fn prefilter(&self) -> Option<&Prefilter> {
         self.terms.first().and_then(|t| t.prefilter.as_ref())
     }
 
     /// The cheap test of every term after the first on a lowered line.
-    fn may_match(&self, lowered_line: &[u8]) -> bool {
+    pub(crate) fn may_match(&self, lowered_line: &[u8]) -> bool {
         self.terms
             .iter()
             .skip(1)
@@ -143,7 +124,7 @@ impl Term {
 
 /// A multi-pattern byte search: Teddy (SIMD) when the patterns allow it, which stays fast when
 /// some patterns start with bytes common in the text; Aho-Corasick otherwise.
-struct Prefilter {
+pub(crate) struct Prefilter {
     search: Search,
     /// Which pattern is `\\u`, whose hits count only when the backslash starts an escape.
     escape_pattern: usize,
@@ -189,7 +170,7 @@ impl Prefilter {
 /// The first prefilter hit at or after `from` that may be part of a match: a `\\u` that is an
 /// escaped backslash followed by a `u` (as in `C:\\\\Users`), a stand-in character whose
 /// surroundings do not fold to the term, and the term as a JSON key do not count.
-fn first_real_hit(prefilter: &Prefilter, lowered: &[u8], mut from: usize) -> Option<usize> {
+pub(crate) fn first_real_hit(prefilter: &Prefilter, lowered: &[u8], mut from: usize) -> Option<usize> {
     while let Some((start, pattern)) = prefilter.find(&lowered[from..]) {
         let at = from + start;
         let counts = if pattern == prefilter.escape_pattern {
@@ -266,183 +247,4 @@ fn unescape_simple(raw: &[u8]) -> Option<Vec<u8>> {
 /// Whether the backslash at `at` starts an escape: it is preceded by an even run of backslashes.
 fn escapes_next(bytes: &[u8], at: usize) -> bool {
     bytes[..at].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 0
-}
-
-#[derive(Clone, Copy)]
-struct Candidate {
-    file: u32,
-    offset: u64,
-    len: u32,
-    entry: u32,
-    /// Position in the newest-first filter result.
-    rank: u32,
-    line: u32,
-}
-
-/// What a worker needs to check a record converted from another agent's transcript.
-struct Foreign {
-    kinds: Vec<SourceKind>,
-    paths: Vec<PathBuf>,
-    ids: HashMap<u32, String>,
-}
-
-struct Chunk {
-    file: u32,
-    start: u64,
-    end: u64,
-    candidates: std::ops::Range<usize>,
-}
-
-/// Runs a query that has search terms.
-pub(crate) fn query(shared: &Shared, query: &Query, terms: &Terms) -> QueryResult {
-    // Slots are turned into ids as of this read: should a compaction renumber them while the
-    // files are searched, those ids resolve to nothing rather than to other records.
-    let (mut candidates, paths, foreign, first_id) = {
-        let index = shared.read();
-        let Some(filter) = Filter::resolve(&index, query) else {
-            return QueryResult::default();
-        };
-        let mut candidates = Vec::new();
-        let kinds: Vec<SourceKind> = index.files.iter().map(|f| f.kind).collect();
-        let mut ids = HashMap::new();
-        filter.scan(&index, |entry| {
-            let e = &index.entries[entry as usize];
-            let rank = candidates.len() as u32;
-            candidates.push(Candidate { file: e.file, offset: e.offset, len: e.len, entry, rank, line: e.line });
-            if kinds[e.file as usize].is_foreign() {
-                ids.insert(entry, index.id_of(entry).into_owned());
-            }
-            true
-        });
-        let paths: Vec<PathBuf> = index.files.iter().map(|f| f.path.clone()).collect();
-        let foreign = Foreign { kinds, paths: paths.clone(), ids };
-        (candidates, paths, foreign, index.entry_id(0))
-    };
-    candidates.sort_unstable_by_key(|c| (c.file, c.offset));
-    let chunks = plan_chunks(&candidates);
-    let mut matched = search_chunks(&chunks, &candidates, &paths, terms, &foreign);
-    matched.sort_unstable_by_key(|&(rank, _)| rank);
-    let total_matched = matched.len();
-    let keep = query.limit.unwrap_or(usize::MAX);
-    QueryResult {
-        entries: matched.into_iter().take(keep).map(|(_, entry)| EntryId(first_id.0 + entry)).collect(),
-        total_matched,
-    }
-}
-
-fn plan_chunks(candidates: &[Candidate]) -> Vec<Chunk> {
-    let mut chunks: Vec<Chunk> = Vec::new();
-    for (at, c) in candidates.iter().enumerate() {
-        let end = c.offset + u64::from(c.len);
-        if let Some(chunk) = chunks.last_mut() {
-            let joins = chunk.file == c.file && c.offset <= chunk.end + MAX_GAP && end - chunk.start <= CHUNK;
-            if joins {
-                chunk.end = end;
-                chunk.candidates.end = at + 1;
-                continue;
-            }
-        }
-        chunks.push(Chunk { file: c.file, start: c.offset, end, candidates: at..at + 1 });
-    }
-    chunks
-}
-
-fn search_chunks(
-    chunks: &[Chunk],
-    candidates: &[Candidate],
-    paths: &[PathBuf],
-    terms: &Terms,
-    foreign: &Foreign,
-) -> Vec<(u32, u32)> {
-    let next = AtomicUsize::new(0);
-    let threads = reader_threads().min(chunks.len()).max(1);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut worker = Worker { foreign: Some(foreign), ..Worker::default() };
-                    while let Some(chunk) = chunks.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        worker.search(chunk, &candidates[chunk.candidates.clone()], paths, terms);
-                    }
-                    worker.matched
-                })
-            })
-            .collect();
-        workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect()
-    })
-}
-
-#[derive(Default)]
-struct Worker<'f> {
-    foreign: Option<&'f Foreign>,
-    raw: Vec<u8>,
-    lowered: Vec<u8>,
-    matched: Vec<(u32, u32)>,
-    fields: TextFields,
-}
-
-impl Worker<'_> {
-    fn search(&mut self, chunk: &Chunk, candidates: &[Candidate], paths: &[PathBuf], terms: &Terms) {
-        let Some(path) = paths.get(chunk.file as usize) else { return };
-        // A file that vanished or shrank since it was indexed just yields no matches; the
-        // follower resets the index for it.
-        let Ok(file) = File::open(path) else { return };
-        self.raw.resize((chunk.end - chunk.start) as usize, 0);
-        if file.read_exact_at(&mut self.raw, chunk.start).is_err() {
-            return;
-        }
-        self.lowered.clear();
-        self.lowered.extend(self.raw.iter().map(u8::to_ascii_lowercase));
-        let line_range = |c: &Candidate| {
-            let start = (c.offset - chunk.start) as usize;
-            start..start + c.len as usize
-        };
-        let Some(prefilter) = terms.prefilter() else {
-            for c in candidates {
-                self.verify(c, line_range(c), terms);
-            }
-            return;
-        };
-        let mut pos = 0usize;
-        while let Some(hit) = first_real_hit(prefilter, &self.lowered, pos) {
-            let at = hit as u64 + chunk.start;
-            // The candidate whose line holds the hit, if any (hits may fall between candidates).
-            let i = candidates.partition_point(|c| c.offset + u64::from(c.len) <= at);
-            let Some(c) = candidates.get(i) else { break };
-            let range = line_range(c);
-            if c.offset <= at {
-                self.verify(c, range.clone(), terms);
-            } else {
-                pos = range.start;
-                continue;
-            }
-            pos = range.end;
-        }
-    }
-
-    fn verify(&mut self, c: &Candidate, range: std::ops::Range<usize>, terms: &Terms) {
-        let lowered = &self.lowered[range.clone()];
-        if !terms.may_match(lowered) {
-            return;
-        }
-        if let Some(foreign) = self.foreign.filter(|f| f.kinds.get(c.file as usize).is_some_and(|k| k.is_foreign())) {
-            // A transcript's range is several lines of another format: the record they make
-            // (this call's own lines, without the history) is what is searched.
-            let lines = crate::source::parse_region(&self.raw[range], c.offset, u64::from(c.line));
-            let (kind, path) = (foreign.kinds[c.file as usize], &foreign.paths[c.file as usize]);
-            let Some(id) = foreign.ids.get(&c.entry) else { return };
-            let (offset, len) = (c.offset, u64::from(c.len));
-            let wanted = crate::source::Wanted { path, lines: &lines, offset, len, id, with_history: false };
-            let Some(record) = crate::source::convert(kind, &wanted) else { return };
-            let line = record.to_json();
-            let lowered: Vec<u8> = line.bytes().map(|b| b.to_ascii_lowercase()).collect();
-            if terms.may_match(&lowered) && self.fields.matches(line.as_bytes(), &lowered, terms) {
-                self.matched.push((c.rank, c.entry));
-            }
-            return;
-        }
-        if self.fields.matches(&self.raw[range], lowered, terms) {
-            self.matched.push((c.rank, c.entry));
-        }
-    }
 }
