@@ -47,6 +47,14 @@ pub enum Action {
     /// `n` / `N`: the next / previous hit.
     FindNext,
     FindPrev,
+    /// `]` / `[` / `{` / `}`: the next / previous / first / last turn of the conversation.
+    NextTurn,
+    PrevTurn,
+    FirstTurn,
+    LastTurn,
+    /// Conversation filters: only the turns the user started; no tool calls.
+    ToggleUserTurns,
+    ToggleToolCalls,
     OpenFacets,
     FacetNextKind,
     FacetInput(char),

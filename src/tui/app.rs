@@ -12,6 +12,7 @@ use super::detail::{DetailData, Tab};
 use super::find::Find;
 use super::stats::StatsData;
 use super::theme::Theme;
+use super::transcript_shape::{Filter, TurnSpan};
 use crate::present::doc::{Doc, Fold};
 use crate::present::layout::DocLayout;
 use crate::store::{BadLine, EntryId, Facet, LoadProgress, Query, RecordSummary};
@@ -196,6 +197,17 @@ pub struct ConversationView {
     /// Lines and turns of the transcript last shown, to tell what a reload added.
     pub seen_lines: usize,
     pub seen_turns: usize,
+    /// The transcript as read; `doc` is what `filter` leaves of it.
+    pub full: Option<Arc<Doc>>,
+    pub filter: Filter,
+    /// The turns of `doc`.
+    pub spans: Vec<TurnSpan>,
+    /// The record the view was opened on: it opens at that turn, marked.
+    pub opened_at: Option<String>,
+    /// Turns from this index on arrived while following, and are marked new.
+    pub new_from: Option<usize>,
+    /// The `doc` the spans were read from (a new one is a fresh transcript to shape).
+    pub shaped: usize,
 }
 
 impl ConversationView {
@@ -217,7 +229,7 @@ pub struct StatsView {
 #[derive(Clone, Debug)]
 pub enum View {
     Browse,
-    Conversation(ConversationView),
+    Conversation(Box<ConversationView>),
     Stats(StatsView),
 }
 

@@ -5,9 +5,11 @@
 
 use std::sync::Arc;
 
+use super::app::ConversationView;
 use super::app::{App, Focus, Follow, SearchMode, View};
 use super::find::{self, Find, Origin, Pane};
-use super::update::{conversation_height, detail_height};
+use super::transcript_shape::{filtered, turns, Filter};
+use super::update::{conversation_height, detail_height, relayout};
 use crate::present::doc::{Doc, Fold};
 use crate::present::layout::DocLayout;
 
@@ -102,6 +104,10 @@ pub fn resume(app: &mut App) -> bool {
 /// After every action: the find follows the document on screen, reading a record pauses the
 /// list's following, and a conversation counts (or follows) what arrived.
 pub fn settle(app: &mut App) {
+    if reshape(app) {
+        relayout(app);
+    }
+    open_at_turn(app);
     if app.focus == Focus::Detail && matches!(app.view, View::Browse) && app.follow == Follow::Live {
         app.follow = Follow::Paused { arrived: 0 };
     }
@@ -185,6 +191,7 @@ fn conversation_arrivals(app: &mut App) {
     let lines = view.doc.as_ref().map_or(0, |doc| doc.lines.len());
     if view.seen_lines > 0 && lines > view.seen_lines {
         if view.at_end {
+            view.new_from = Some(view.spans.iter().position(|span| span.lines.start >= view.seen_lines).unwrap_or(0));
             let start = view.layout.row_of(view.seen_lines).unwrap_or(view.layout.total_rows);
             if view.layout.total_rows.saturating_sub(start) > height {
                 view.scroll = start;
@@ -196,4 +203,101 @@ fn conversation_arrivals(app: &mut App) {
     }
     view.seen_lines = lines;
     view.seen_turns = view.turns;
+}
+
+/// A transcript just read (the view's document is not the one last shaped): keep it whole, show
+/// what the filter leaves of it, and find its turns. True when the shown document is new.
+fn reshape(app: &mut App) -> bool {
+    let View::Conversation(view) = &mut app.view else { return false };
+    match &view.doc {
+        Some(doc) if Arc::as_ptr(doc) as usize != view.shaped => {
+            view.full = Some(doc.clone());
+            shape(view)
+        }
+        _ => false,
+    }
+}
+
+/// Shows what the filter leaves of the whole transcript; true when that is not the document the
+/// view had (a filter applied: it has to be laid out again).
+fn shape(view: &mut ConversationView) -> bool {
+    let Some(full) = view.full.clone() else { return false };
+    let shown = if view.filter.is_empty() { full } else { Arc::new(filtered(&full, &turns(&full), view.filter)) };
+    let changed = view.doc.as_ref().is_none_or(|doc| !Arc::ptr_eq(doc, &shown));
+    view.spans = turns(&shown);
+    view.shaped = Arc::as_ptr(&shown) as usize;
+    view.doc = Some(shown);
+    changed
+}
+
+/// On its first transcript the view goes to the turn it was opened on.
+fn open_at_turn(app: &mut App) {
+    let height = conversation_height(app);
+    let View::Conversation(view) = &mut app.view else { return };
+    if view.seen_lines > 0 || view.doc.is_none() {
+        return;
+    }
+    let opened = view.opened_at.as_deref();
+    if let Some(span) = view.spans.iter().find(|span| span.id.as_deref() == opened) {
+        let max = view.layout.total_rows.saturating_sub(height);
+        view.scroll = view.layout.row_of(span.lines.start).unwrap_or(0).min(max);
+        view.at_end = view.scroll >= max;
+    }
+}
+
+/// The index of the turn `opened_at` names in the shown transcript.
+pub fn opened_turn(view: &ConversationView) -> Option<usize> {
+    let opened = view.opened_at.as_deref()?;
+    view.spans.iter().position(|span| span.id.as_deref() == Some(opened))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TurnStep {
+    Next,
+    Prev,
+    First,
+    Last,
+}
+
+/// `]` `[` `{` `}` in a conversation: scrolls so a turn's heading is the top row.
+pub fn to_turn(app: &mut App, step: TurnStep) {
+    let height = conversation_height(app);
+    let View::Conversation(view) = &mut app.view else { return };
+    let rows: Vec<usize> = view.spans.iter().filter_map(|span| view.layout.row_of(span.lines.start)).collect();
+    let target = match step {
+        TurnStep::Next => rows.iter().find(|&&row| row > view.scroll),
+        TurnStep::Prev => rows.iter().rev().find(|&&row| row < view.scroll),
+        TurnStep::First => rows.first(),
+        TurnStep::Last => rows.last(),
+    };
+    if let Some(&row) = target {
+        let max = view.layout.total_rows.saturating_sub(height);
+        view.scroll = row.min(max);
+        view.at_end = view.scroll >= max;
+    }
+}
+
+/// `u` / `T`: changes the conversation's filter and shows the turn that was at the top.
+pub fn filter(app: &mut App, change: impl FnOnce(&mut Filter)) {
+    let View::Conversation(view) = &mut app.view else {
+        app.flash = Some("u and T filter a conversation (Enter opens the selected record's).".into());
+        return;
+    };
+    let top =
+        view.layout.line_at(view.scroll).and_then(|line| view.spans.iter().rposition(|span| span.lines.start <= line));
+    let top_id = top.and_then(|turn| view.spans[turn].id.clone());
+    change(&mut view.filter);
+    if shape(view) {
+        relayout(app);
+    }
+    let height = conversation_height(app);
+    if let View::Conversation(view) = &mut app.view {
+        let keep = view.spans.iter().find(|span| span.id.is_some() && span.id == top_id);
+        if let Some(row) = keep.and_then(|span| view.layout.row_of(span.lines.start)) {
+            let max = view.layout.total_rows.saturating_sub(height);
+            view.scroll = row.min(max);
+            view.at_end = view.scroll >= max;
+        }
+        view.seen_lines = view.doc.as_ref().map_or(0, |doc| doc.lines.len());
+    }
 }

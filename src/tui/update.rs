@@ -85,6 +85,12 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }),
         Action::FindSubmit => reading::submit(app),
         Action::FindNext => reading::step(app, true),
+        Action::NextTurn => reading::to_turn(app, reading::TurnStep::Next),
+        Action::PrevTurn => reading::to_turn(app, reading::TurnStep::Prev),
+        Action::FirstTurn => reading::to_turn(app, reading::TurnStep::First),
+        Action::LastTurn => reading::to_turn(app, reading::TurnStep::Last),
+        Action::ToggleUserTurns => reading::filter(app, |filter| filter.user_turns = !filter.user_turns),
+        Action::ToggleToolCalls => reading::filter(app, |filter| filter.no_tools = !filter.no_tools),
         Action::FindPrev => reading::step(app, false),
         Action::OpenFacets => {
             app.overlay = Some(Overlay::Facets(FacetPicker::new(Facet::Project)));
@@ -361,7 +367,7 @@ fn set_tab(app: &mut App, tab: Tab) {
 }
 
 /// Re-wraps the shown document when its text, width or folds changed; keeps scroll in range.
-fn relayout(app: &mut App) {
+pub(super) fn relayout(app: &mut App) {
     let Some(areas) = areas(app) else { return };
     let detail_width = layout::detail_text(areas.detail).width;
     let detail_rows = usize::from(layout::detail_text(areas.detail).height);
@@ -423,9 +429,10 @@ fn open_conversation(app: &mut App, effects: &mut Vec<Effect>) {
         app.flash = Some("This record has no session_id: no conversation to show.".into());
         return;
     };
+    let opened_at = Some(summary.id.clone());
     let asked = Asked { generation: next_generation(app), answered: false };
-    let view = ConversationView { session: session.clone(), asked, ..Default::default() };
-    app.view = View::Conversation(view);
+    let view = ConversationView { session: session.clone(), asked, opened_at, ..Default::default() };
+    app.view = View::Conversation(Box::new(view));
     effects.push(Effect::Conversation { generation: asked.generation, session });
 }
 

@@ -299,3 +299,102 @@ fn a_followed_conversation_receiving_a_turn_while_scrolled_up() {
         insta::assert_snapshot!(format!("conversation_turn_while_scrolled_up_{width}x{height}"), screen(&app));
     }
 }
+
+/// The top row of the conversation's text (below the border).
+fn top_line(app: &App) -> String {
+    screen(app).lines().nth(2).unwrap_or_default().trim_start_matches('│').to_owned()
+}
+
+#[test]
+fn the_conversation_opens_at_the_selected_turn_marked() {
+    let records = records();
+    let mut app = loaded_app(&records, 120, 24);
+    // rec-0004-a9b0, the webshop session's second turn, is the fourth row.
+    press(&mut app, &records, "jjj");
+    send(&mut app, &records, KeyCode::Enter);
+    assert!(top_line(&app).starts_with("── Turn 2 "), "{}", screen(&app));
+    assert!(top_line(&app).contains("◀ opened here"), "{}", screen(&app));
+}
+
+#[test]
+fn brackets_and_braces_go_from_turn_to_turn() {
+    let records = records();
+    let mut app = loaded_app(&records, 120, 24);
+    send(&mut app, &records, KeyCode::Enter);
+    let View::Conversation(view) = app.view() else { panic!("conversation") };
+    assert!(view.at_end, "opened at the newest record's turn, the last: at the end");
+    let steps: &[(&str, &str)] = &[("{", "Turn 1"), ("]", "Turn 2"), ("]", "Turn 3"), ("[", "Turn 2"), ("}", "Turn 3")];
+    for (keys, turn) in steps {
+        press(&mut app, &records, keys);
+        let top = top_line(&app);
+        // The last turn may be too short to reach the top row: then the view is at its end.
+        let View::Conversation(view) = app.view() else { panic!("conversation") };
+        assert!(top.starts_with(&format!("── {turn} ")) || view.at_end, "after {keys:?}: {top:?}");
+    }
+}
+
+/// The webshop session with a tool-loop turn (only a tool result handed back, no prompt).
+fn with_tool_loop_turn(records: &[InteractionRecord]) -> Vec<InteractionRecord> {
+    use interlog::record::{ContentBlock, Message, MessageContent, Role};
+    let mut turn = InteractionRecord::builder("").build();
+    turn.prompt = None;
+    turn.id = "rec-0009-loop".into();
+    turn.timestamp = records[0].timestamp;
+    turn.session_id = Some("sess-webshop-4f2a9c".into());
+    turn.response = Some("The tests pass now.".into());
+    turn.messages = vec![Message::new(
+        Role::User,
+        MessageContent::Blocks(vec![ContentBlock::ToolResult {
+            tool_use_id: "toolu_02".into(),
+            content: "ok".into(),
+            is_error: false,
+        }]),
+    )];
+    let mut all = vec![turn];
+    all.extend(records.iter().cloned());
+    all
+}
+
+#[test]
+fn filters_show_only_the_user_s_turns_or_no_tool_calls() {
+    let records = with_tool_loop_turn(&records());
+    let mut app = loaded_app(&records, 120, 40);
+    send(&mut app, &records, KeyCode::Enter);
+    let all = screen(&app);
+    let count = |text: &str, what: &str| text.matches(what).count();
+    press(&mut app, &records, "{");
+    let whole = (0..6).map(|_| {
+        let text = screen(&app);
+        press(&mut app, &records, "]");
+        text
+    });
+    let whole: String = whole.collect();
+    assert!(whole.contains("The tests pass now."), "the tool-loop turn is shown at first");
+    press(&mut app, &records, "u");
+    let View::Conversation(view) = app.view() else { panic!("conversation") };
+    assert_eq!(view.spans.len(), 3, "the tool-loop turn is left out");
+    assert!(view.spans.iter().all(|span| span.by_user));
+    assert!(screen(&app).contains("only the user's turns"), "the status bar says so");
+    press(&mut app, &records, "u");
+    let View::Conversation(view) = app.view() else { panic!("conversation") };
+    assert_eq!(view.spans.len(), 4, "u again shows every turn");
+    press(&mut app, &records, "{T");
+    let View::Conversation(view) = app.view() else { panic!("conversation") };
+    let text = view.doc.as_ref().unwrap().plain(&[]);
+    assert!(!text.contains("⚙"), "no tool call lines:\n{text}");
+    assert!(count(&all, "⚙") > 0, "there were some");
+}
+
+#[test]
+fn turns_arriving_while_following_are_marked_new() {
+    let records = records();
+    let mut app = loaded_app(&records, 120, 40);
+    send(&mut app, &records, KeyCode::Enter);
+    press(&mut app, &records, "G");
+    let newer = with_new_turn(&records, "The tax table is from 2024.");
+    act(&mut app, &newer, Action::Store(StoreEvent::Appended { entries: vec![EntryId(0)] }));
+    let text = screen(&app);
+    let heading = text.lines().find(|line| line.contains("── Turn 4 ")).expect("the new turn is shown");
+    assert!(heading.contains("● new"), "{text}");
+    assert!(conversation(&app).1, "still following");
+}

@@ -7,6 +7,7 @@ mod empty;
 mod find;
 pub mod layout;
 mod list;
+mod marks;
 mod overlay;
 mod stats;
 mod status;
@@ -35,6 +36,7 @@ impl Widget for &App {
             View::Stats(view) => stats::render(self, view, areas.main, buf),
         }
         find::paint(self, &areas, buf);
+        marks::paint(self, &areas, buf);
         status::bottom_line(self, areas.bottom, buf);
         if let Some(overlay) = &self.overlay {
             overlay::render(self, overlay, areas.main, buf);

@@ -48,6 +48,11 @@ pub fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
     if !app.filters.is_empty() {
         left.push_str(&format!(" │ {}", untrusted::line(&app.filters.describe())));
     }
+    if let View::Conversation(view) = &app.view {
+        if !view.filter.is_empty() {
+            left.push_str(&format!(" │ {}", view.filter.describe()));
+        }
+    }
     if app.search.is_active() {
         let mode = match app.search.mode {
             SearchMode::Fuzzy => "fuzzy",
