@@ -299,9 +299,7 @@ pub fn execute(store: &Store, effect: Effect, offset: FixedOffset) -> Option<Act
             Action::Detail { entry, data }
         }
         Effect::Conversation { generation, session } => {
-            let records: Result<Vec<_>, _> =
-                store.conversation(&session).into_iter().map(|entry| store.read_record(entry)).collect();
-            let data = records
+            let data = super::transcript_read::session_records(store, &session)
                 .map(|records| {
                     let clock = Clock::fixed(offset, chrono::Utc::now());
                     (Arc::new(transcript(&session, &records, &clock)), records.len())

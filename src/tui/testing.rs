@@ -20,6 +20,7 @@ pub use super::keymap::{
 pub use super::runtime::{execute, execute_in_passes, FIRST_PASS};
 pub use super::stats::{compute as compute_stats, StatsData};
 pub use super::theme::Theme;
+pub use super::transcript_read::session_records;
 pub use super::update::{list_height, update};
 pub use super::view::layout::{areas, detail_text, inner, Areas};
 pub use crate::present::doc::Doc;
