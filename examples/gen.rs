@@ -4,7 +4,13 @@
 //! ```text
 //! cargo run --release --example gen -- --mb 1000 --out DIR        # ≈ 1 GB of realistic records (≈ 8 KB mean)
 //! cargo run --release --example gen -- --small 1000000 --out DIR  # 1 M small records (≈ 700 B each)
+//! cargo run --release --example gen -- --agent 1000 --out DIR      # ≈ 1 GB of agent tool loops
 //! ```
+//!
+//! `--agent N` writes about N MB of agent-shaped sessions: tool loops whose every request re-sends
+//! the whole conversation so far (the prompt, each reply with its tool calls, each tool result),
+//! as Claude Code and SDK agents do; a new prompt every few turns, 10 to 60 turns a session, eight
+//! sessions interleaved.
 //!
 //! Options: `--seed S` (default 20261121) makes the content reproducible; `--days D` (default 30)
 //! is the span the timestamps cover, ending now (so only the timestamps differ between two runs
@@ -20,7 +26,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-const USAGE: &str = "usage: gen (--mb N | --small N) --out DIR [--seed S] [--days D]";
+const USAGE: &str = "usage: gen (--mb N | --small N | --agent N) --out DIR [--seed S] [--days D]";
 const DEFAULT_SEED: u64 = 20_261_121;
 const DAY_MS: i64 = 86_400_000;
 /// What the writer keeps of a tool result by default (`truncate_tool_results`).
@@ -49,6 +55,8 @@ enum Mode {
     Bytes(u64),
     /// This many small records.
     Small(u64),
+    /// Agent tool loops until this many bytes are written.
+    Agent(u64),
 }
 
 struct Args {
@@ -76,6 +84,7 @@ fn parse_args() -> Result<Option<Args>, GenError> {
         match arg.as_str() {
             "--mb" => mode = Some(Mode::Bytes(parse_number("--mb", args.next())? * 1_000_000)),
             "--small" => mode = Some(Mode::Small(parse_number("--small", args.next())?)),
+            "--agent" => mode = Some(Mode::Agent(parse_number("--agent", args.next())? * 1_000_000)),
             "--seed" => seed = parse_number("--seed", args.next())?,
             "--days" => days = parse_number("--days", args.next())?,
             "--out" => {
@@ -89,7 +98,7 @@ fn parse_args() -> Result<Option<Args>, GenError> {
             other => return Err(usage_error(format!("unknown argument `{other}`"))),
         }
     }
-    let mode = mode.ok_or_else(|| usage_error("one of --mb N or --small N is required"))?;
+    let mode = mode.ok_or_else(|| usage_error("one of --mb N, --small N or --agent N is required"))?;
     let out = out.ok_or_else(|| usage_error("--out DIR is required"))?;
     if days == 0 || days > 3650 {
         return Err(usage_error("--days must be between 1 and 3650"));
@@ -121,6 +130,17 @@ fn main() -> Result<(), GenError> {
                 let ts = start_ms + (span_ms as f64 * (written as f64 / target as f64)) as i64;
                 buf.clear();
                 gen.full_record(&mut buf, ts);
+                files.write(ts.div_euclid(DAY_MS), &buf)?;
+                written += buf.len() as u64;
+                records += 1;
+            }
+        }
+        Mode::Agent(target) => {
+            let mut agents = Agents::default();
+            while written < target {
+                let ts = start_ms + (span_ms as f64 * (written as f64 / target as f64)) as i64;
+                buf.clear();
+                agents.record(&mut gen, &mut buf, ts);
                 files.write(ts.div_euclid(DAY_MS), &buf)?;
                 written += buf.len() as u64;
                 records += 1;
@@ -325,6 +345,169 @@ const REASONS: &[&str] = &[
     "default profile",
 ];
 const LANGUAGES: &[&str] = &["en", "de", "fr", "ja", "es", "ar"];
+
+// ---------------------------------------------------------------------------------------------
+// Agent tool loops (`--agent`)
+
+/// One agent session: the messages sent so far, as JSON, and the tool calls awaiting results.
+struct AgentSession {
+    id: String,
+    project: usize,
+    model: usize,
+    messages: Vec<u8>,
+    turn: u32,
+    turns: u32,
+    /// (call id, tool) of the last reply's tool calls.
+    calls: Vec<(String, usize)>,
+}
+
+#[derive(Default)]
+struct Agents {
+    running: Vec<AgentSession>,
+    text: String,
+    response: String,
+}
+
+const AGENTS_RUNNING: usize = 8;
+const AGENT_TOOLS: [&str; 5] = ["Bash", "Read", "Edit", "Grep", "Write"];
+
+impl Agents {
+    fn record(&mut self, gen: &mut Gen, buf: &mut Vec<u8>, ts: i64) {
+        while self.running.len() < AGENTS_RUNNING {
+            let mut raw = Vec::with_capacity(36);
+            push_uuid(&mut raw, &mut gen.rng);
+            self.running.push(AgentSession {
+                id: String::from_utf8(raw).unwrap_or_default(),
+                project: gen.rng.usize(..PROJECTS.len()),
+                model: gen.rng.usize(..3),
+                messages: Vec::new(),
+                turn: 0,
+                turns: gen.rng.u32(10..61),
+                calls: Vec::new(),
+            });
+        }
+        let at = gen.rng.usize(..self.running.len());
+        let mut session = self.running.swap_remove(at);
+        let prompt_turn = session.calls.is_empty();
+        // What this turn adds: a prompt, or the results of the last reply's tool calls.
+        if !session.messages.is_empty() {
+            session.messages.push(b',');
+        }
+        self.text.clear();
+        if prompt_turn {
+            let len = gen.skewed(40, 2_000, 3.0);
+            gen.text(&mut self.text, len);
+            session.messages.extend_from_slice(b"{\"role\":\"user\",\"content\":");
+            push_str(&mut session.messages, &self.text);
+            session.messages.push(b'}');
+        } else {
+            session.messages.extend_from_slice(b"{\"role\":\"user\",\"content\":[");
+            for (n, (call, _)) in session.calls.iter().enumerate() {
+                if n > 0 {
+                    session.messages.push(b',');
+                }
+                self.text.clear();
+                let len = gen.skewed(80, TOOL_RESULT_LIMIT, 2.0);
+                gen.text(&mut self.text, len);
+                session.messages.extend_from_slice(b"{\"type\":\"tool_result\",\"tool_use_id\":");
+                push_str(&mut session.messages, call);
+                push_key_str(&mut session.messages, "content", &self.text);
+                let failed = gen.rng.u8(..100) < 12;
+                session.messages.extend_from_slice(if failed {
+                    b",\"is_error\":true}"
+                } else {
+                    b",\"is_error\":false}"
+                });
+            }
+            session.messages.push(b']');
+            session.messages.push(b'}');
+        }
+        session.turn += 1;
+        let last = session.turn >= session.turns;
+        // The reply: text, and (but at a session's end or now and then) tool calls.
+        self.response.clear();
+        let len = gen.skewed(60, 3_000, 3.0);
+        gen.text(&mut self.response, len);
+        let calls: Vec<(String, usize)> = if last || gen.rng.u8(..100) < 15 {
+            Vec::new()
+        } else {
+            (0..gen.rng.usize(1..3))
+                .map(|_| {
+                    let mut raw = Vec::with_capacity(36);
+                    push_uuid(&mut raw, &mut gen.rng);
+                    (
+                        format!("toolu_{}", String::from_utf8(raw).unwrap_or_default()),
+                        gen.rng.usize(..AGENT_TOOLS.len()),
+                    )
+                })
+                .collect()
+        };
+
+        let context = session.messages.len() as u64 / 4;
+        let output = self.response.len() as u64 / 4 + 20 * calls.len() as u64;
+        buf.extend_from_slice(b"{\"id\":");
+        push_quoted_uuid(buf, &mut gen.rng);
+        buf.extend_from_slice(b",\"timestamp\":\"");
+        push_timestamp(buf, ts);
+        buf.push(b'"');
+        buf.extend_from_slice(b",\"duration_ms\":");
+        push_u64(buf, 400 + output * gen.rng.u64(8..25));
+        push_key_str(buf, "session_id", &session.id);
+        push_key_str(buf, "project", PROJECTS[session.project]);
+        push_key_str(buf, "client", "claude-code");
+        push_key_str(buf, "model", MODELS[session.model]);
+        if prompt_turn {
+            push_key_str(buf, "prompt", &self.text);
+        }
+        buf.extend_from_slice(b",\"messages\":[");
+        buf.extend_from_slice(&session.messages);
+        buf.push(b']');
+        push_key_str(buf, "response", &self.response);
+        buf.extend_from_slice(b",\"usage\":{\"input_tokens\":");
+        let fresh = context / 10 + 1;
+        push_u64(buf, fresh);
+        buf.extend_from_slice(b",\"output_tokens\":");
+        push_u64(buf, output);
+        buf.extend_from_slice(b",\"cache_read_tokens\":");
+        push_u64(buf, context - fresh.min(context));
+        buf.extend_from_slice(b",\"cache_creation_tokens\":");
+        push_u64(buf, fresh);
+        buf.push(b'}');
+        push_key_str(buf, "stop_reason", if calls.is_empty() { "end_turn" } else { "tool_use" });
+        if !calls.is_empty() {
+            buf.extend_from_slice(b",\"tool_calls\":[");
+            for (n, (call, tool)) in calls.iter().enumerate() {
+                if n > 0 {
+                    buf.push(b',');
+                }
+                buf.extend_from_slice(b"{\"name\":");
+                push_str(buf, AGENT_TOOLS[*tool]);
+                push_key_str(buf, "call_id", call);
+                buf.push(b'}');
+            }
+            buf.push(b']');
+        }
+        buf.extend_from_slice(b"}\n");
+
+        // The next request re-sends this reply as an assistant message.
+        session.messages.extend_from_slice(b",{\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":");
+        push_str(&mut session.messages, &self.response);
+        session.messages.push(b'}');
+        for (call, tool) in &calls {
+            session.messages.extend_from_slice(b",{\"type\":\"tool_use\",\"id\":");
+            push_str(&mut session.messages, call);
+            push_key_str(&mut session.messages, "name", AGENT_TOOLS[*tool]);
+            session.messages.extend_from_slice(b",\"input\":{\"path\":");
+            push_str(&mut session.messages, PATHS[*tool * 7 % PATHS.len()]);
+            session.messages.extend_from_slice(b"}}");
+        }
+        session.messages.extend_from_slice(b"]}");
+        session.calls = calls;
+        if !last {
+            self.running.push(session);
+        }
+    }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Generator

@@ -7,17 +7,20 @@ mod bad_lines;
 mod format;
 mod lookup;
 pub(super) mod output;
+mod sessions;
 mod table;
+
+pub use self::sessions::{run_sessions, SessionsArgs};
 
 use chrono::Utc;
 use clap::Args;
 
 use crate::record::{InteractionRecord, Timestamp};
 use crate::sanitize::sanitize_line;
-use crate::store::{parse_time_arg, EntryId, Query, RecordSummary, SearchRequest, SessionSummary, Store};
+use crate::store::{parse_time_arg, EntryId, Query, RecordSummary, SearchRequest, Store};
 
 use self::bad_lines::report_bad_lines;
-use self::format::{duration, short_id, short_time, tokens, Today};
+use self::format::{duration, short_id, short_time, Today};
 use self::output::Output;
 use self::table::{Cell, Column, Table};
 use super::{CliResult, Failure};
@@ -89,13 +92,6 @@ pub struct ShowArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct SessionsArgs {
-    /// JSONL: session_id, project, client, turns, first, last, input_tokens, output_tokens
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Args)]
 pub struct ConversationArgs {
     /// The session's id, or a unique prefix of it (at least 4 characters)
     pub session: String,
@@ -148,22 +144,6 @@ pub fn run_show(sources: &[Source], args: ShowArgs, verbose: bool) -> CliResult 
         let location = summary.as_ref().map(|s| Location { file: &s.file, line: s.line });
         let doc = record_doc(&record, location, &Clock::local()).whole(&record);
         out.text(&ansi::render(&doc, &[Fold::Summary], &Terminal::detect()))?;
-    }
-    out.finish()?;
-    report_bad_lines(&store.bad_lines(), verbose);
-    Ok(())
-}
-
-pub fn run_sessions(sources: &[Source], args: SessionsArgs, verbose: bool) -> CliResult {
-    let store = load(sources)?;
-    let sessions = store.sessions();
-    let mut out = Output::stdout();
-    if args.json {
-        for session in &sessions {
-            out.raw_line(session_json(session).as_bytes())?;
-        }
-    } else if !sessions.is_empty() {
-        out.text(&sessions_table(&sessions, &Terminal::detect(), Today::now()))?;
     }
     out.finish()?;
     report_bad_lines(&store.bad_lines(), verbose);
@@ -297,53 +277,6 @@ fn list_row(row: &RecordSummary, today: Today) -> Vec<Cell> {
     ]
 }
 
-fn sessions_table(sessions: &[SessionSummary], terminal: &Terminal, today: Today) -> String {
-    let mut table = Table::new(vec![
-        Column::left("SESSION", 36).at_least(36),
-        Column::left("PROJECT", 24).droppable(4),
-        Column::left("CLIENT", 16).droppable(0),
-        Column::right("TURNS"),
-        Column::fixed("FIRST").droppable(1),
-        Column::fixed("LAST"),
-        Column::right("IN").droppable(3),
-        Column::right("OUT").droppable(2),
-    ]);
-    for session in sessions {
-        let optional = |value: &Option<String>| sanitize_line(value.as_deref().unwrap_or("")).into_owned();
-        table.push(vec![
-            Cell::styled(sanitize_line(&session.session_id), Style::Accent),
-            Cell::new(optional(&session.project)),
-            Cell::new(optional(&session.client)),
-            Cell::new(session.turns.to_string()),
-            Cell::styled(short_time(&session.first, today), Style::Dim),
-            Cell::styled(short_time(&session.last, today), Style::Dim),
-            Cell::new(tokens(session.input_tokens)),
-            Cell::new(tokens(session.output_tokens)),
-        ]);
-    }
-    table.render(terminal)
-}
-
-/// The contract's keys, in its order; absent project or client are `null`.
-/// RFC 3339 in UTC (`Z`) with milliseconds, whatever offset the record was written with.
-fn utc(at: &Timestamp) -> String {
-    Timestamp::from_utc(at.as_utc()).to_rfc3339()
-}
-
-fn session_json(session: &SessionSummary) -> String {
-    serde_json::json!({
-        "session_id": session.session_id,
-        "project": session.project,
-        "client": session.client,
-        "turns": session.turns,
-        "first": utc(&session.first),
-        "last": utc(&session.last),
-        "input_tokens": session.input_tokens,
-        "output_tokens": session.output_tokens,
-    })
-    .to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -358,24 +291,5 @@ mod tests {
             }
             other => panic!("expected a usage error, got {other:?}"),
         }
-    }
-
-    #[test]
-    fn session_json_has_the_contract_keys_in_order() {
-        let at = Timestamp::parse("2026-11-21T14:00:00Z").unwrap();
-        let session = SessionSummary {
-            session_id: "s".into(),
-            project: None,
-            client: Some("c".into()),
-            turns: 2,
-            first: at,
-            last: at,
-            input_tokens: 7,
-            output_tokens: 3,
-        };
-        assert_eq!(
-            session_json(&session),
-            r#"{"session_id":"s","project":null,"client":"c","turns":2,"first":"2026-11-21T14:00:00.000Z","last":"2026-11-21T14:00:00.000Z","input_tokens":7,"output_tokens":3}"#
-        );
     }
 }

@@ -18,11 +18,12 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::lines::{ParsedLine, ParsedLines};
-use super::{first_line, instant, project_of, Found, Partition, SourceKind, Wanted};
+use super::{first_line, instant, project_of, ChainPlace, Found, Partition, SourceKind, Wanted};
 use crate::record::{
     ContentBlock, InteractionRecord, Message, MessageContent, RecordSource, Role, StopReason, Timestamp, TokenUsage,
     ToolCallRecord,
 };
+use crate::store::turn_shape::{compose_headline, ShownResult};
 
 /// Longest first line kept in the index, in bytes (as for interlog's own records).
 const FIRST_LINE_MAX: usize = 120;
@@ -35,6 +36,8 @@ struct Envelope<'a> {
     kind: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     uuid: Option<Cow<'a, str>>,
+    #[serde(rename = "parentUuid", borrow, default)]
+    parent: Option<Cow<'a, str>>,
     #[serde(rename = "sessionId", borrow, default)]
     session: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
@@ -51,6 +54,9 @@ struct Envelope<'a> {
     request_id: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     subtype: Option<Cow<'a, str>>,
+    /// A `summary` line's text: Claude Code's title for the session.
+    #[serde(borrow, default)]
+    summary: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     message: Option<LightMessage<'a>>,
 }
@@ -98,6 +104,12 @@ struct LightBlock<'a> {
     text: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    tool_use_id: Option<Cow<'a, str>>,
+    #[serde(default)]
+    is_error: Option<bool>,
 }
 
 /// What a user line's content is.
@@ -148,6 +160,28 @@ struct Chain {
     /// When the last user line was written: the request went out right after it.
     last_user: Option<(i64, i16)>,
     open: Option<Open>,
+    /// The tool results handed back since the last call (tool name, failed), for the next
+    /// call's headline.
+    handed_back: Vec<(String, Option<bool>)>,
+}
+
+/// Where the chain stands after a line: the messages a request sent right after it would carry
+/// (as `history` rebuilds them), for the store's turns.
+#[derive(Clone, Copy, Debug, Default)]
+struct Depth {
+    messages: u32,
+    /// Messages up to and including the last assistant message.
+    replied: u32,
+    segment: u32,
+    /// The hashed message id of the assistant message it ends with (0: it does not end with one):
+    /// consecutive lines of one message are one message.
+    assistant: u64,
+    /// The messages after the last reply are tool results.
+    tool_results: bool,
+}
+
+fn key_of(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)) | 1
 }
 
 struct Open {
@@ -155,6 +189,11 @@ struct Open {
     message_id: String,
     usage: Usage,
     first_nanos: i64,
+    /// Its tool calls: (call id, tool name).
+    calls: Vec<(String, String)>,
+    /// A tool-loop call: the results it answers, for its headline.
+    handed_back: Option<Vec<(String, Option<bool>)>>,
+    response_line: Option<String>,
 }
 
 impl Open {
@@ -162,7 +201,29 @@ impl Open {
         let mut found = self.found.clone();
         found.input_tokens = self.usage.input_tokens;
         found.output_tokens = self.usage.output_tokens;
+        found.cache_read_tokens = self.usage.cache_read_input_tokens;
+        found.cache_creation_tokens = self.usage.cache_creation_input_tokens;
+        if let Some(results) = &self.handed_back {
+            let shown: Vec<ShownResult> =
+                results.iter().map(|(tool, failed)| ShownResult { tool, failed: *failed }).collect();
+            let own: Vec<&str> = found.tool_names.iter().map(String::as_str).collect();
+            found.first_line = compose_headline(&shown, self.response_line.as_deref(), &own);
+        }
         found
+    }
+
+    /// The tool results a user line hands back to this call's tool calls.
+    fn results_of(&self, content: Option<&RawValue>) -> Vec<(String, Option<bool>)> {
+        let blocks: Vec<LightBlock> = content.and_then(|c| serde_json::from_str(c.get()).ok()).unwrap_or_default();
+        blocks
+            .iter()
+            .filter(|b| b.kind.as_deref() == Some("tool_result"))
+            .map(|b| {
+                let call = b.tool_use_id.as_deref().unwrap_or_default();
+                let name = self.calls.iter().find(|(id, _)| id == call).map(|(_, name)| name.as_str());
+                (name.filter(|n| !n.is_empty()).unwrap_or("tool").to_owned(), b.is_error)
+            })
+            .collect()
     }
 }
 
@@ -173,6 +234,11 @@ pub(crate) struct Partitioner {
     project: String,
     main: Chain,
     side: Chain,
+    /// Per line (its uuid, hashed): where the chain stands after it.
+    depths: HashMap<u64, Depth>,
+    segments: u32,
+    /// The session's title: the text of the file's latest `summary` line.
+    title: String,
 }
 
 impl Partitioner {
@@ -183,6 +249,9 @@ impl Partitioner {
             project: String::new(),
             main: Chain::default(),
             side: Chain::default(),
+            depths: HashMap::new(),
+            segments: 0,
+            title: String::new(),
         }
     }
 }
@@ -205,8 +274,29 @@ pub(crate) fn subagent_type(path: &Path) -> Option<String> {
 
 impl Partition for Partitioner {
     fn line(&mut self, bytes: &[u8], offset: u64, line: u64, closed: &mut Vec<Found>) -> Result<(), String> {
+        let before = closed.len();
+        let cut = self.cut(bytes, offset, line, closed);
+        for found in &mut closed[before..] {
+            found.title.clone_from(&self.title);
+        }
+        cut
+    }
+
+    fn open(&self) -> Vec<Found> {
+        let open = [self.main.open.as_ref(), self.side.open.as_ref()].into_iter().flatten();
+        open.map(|o| Found { title: self.title.clone(), ..o.found() }).collect()
+    }
+}
+
+impl Partitioner {
+    fn cut(&mut self, bytes: &[u8], offset: u64, line: u64, closed: &mut Vec<Found>) -> Result<(), String> {
         let text = std::str::from_utf8(bytes).map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))?;
         let envelope: Envelope = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+        if envelope.kind.as_deref() == Some("summary") {
+            if let Some(title) = envelope.summary.as_deref().map(|t| first_line(t, FIRST_LINE_MAX)) {
+                self.title = title;
+            }
+        }
         if let Some(session) = envelope.session.as_deref().filter(|s| !s.is_empty()) {
             if session != self.session {
                 self.session = session.to_owned();
@@ -218,10 +308,17 @@ impl Partition for Partitioner {
         let end = offset + bytes.len() as u64;
         let when = envelope.timestamp.as_deref().and_then(instant);
         let (session, project, agent) = (self.session.clone(), self.project.clone(), self.agent.is_some());
+        let before = envelope.parent.as_deref().and_then(|p| self.depths.get(&key_of(p))).copied().unwrap_or_default();
+        let is_user = envelope.kind.as_deref() == Some("user");
+        let content = envelope.message.as_ref().filter(|_| is_user).map(|m| user_content(m.content));
+        let after = self.depth_after(&envelope, before, matches!(content, Some(UserContent::ToolResults)));
+        if let Some(uuid) = envelope.uuid.as_deref() {
+            self.depths.insert(key_of(uuid), after);
+        }
         let chain = if envelope.sidechain && !agent { &mut self.side } else { &mut self.main };
         match envelope.kind.as_deref() {
             Some("user") => {
-                let content = envelope.message.map(|m| user_content(m.content)).unwrap_or(UserContent::Nothing);
+                let content = content.unwrap_or(UserContent::Nothing);
                 if when.is_some() {
                     chain.last_user = when;
                 }
@@ -230,9 +327,17 @@ impl Partition for Partitioner {
                         if let Some(open) = chain.open.take() {
                             closed.push(open.found());
                         }
+                        chain.handed_back.clear();
                         chain.pending.get_or_insert((offset, line));
                         chain.turn_prompt = first_line(&text, FIRST_LINE_MAX);
                         chain.pending_prompt = Some(chain.turn_prompt.clone());
+                    }
+                    UserContent::ToolResults => {
+                        if let Some(open) = chain.open.as_ref() {
+                            let content = envelope.message.as_ref().and_then(|m| m.content);
+                            chain.handed_back.extend(open.results_of(content));
+                        }
+                        extend(chain, end);
                     }
                     _ => extend(chain, end),
                 }
@@ -250,6 +355,8 @@ impl Partition for Partitioner {
                         closed.push(open.found());
                     }
                     let (start, first) = chain.pending.take().unwrap_or((offset, line));
+                    let handed_back = std::mem::take(&mut chain.handed_back);
+                    let tool_loop = chain.pending_prompt.is_none() && !handed_back.is_empty();
                     let prompt = chain.pending_prompt.take().unwrap_or_else(|| chain.turn_prompt.clone());
                     let (nanos, offset_minutes) = chain.last_user.or(when).unwrap_or_default();
                     chain.open = Some(Open {
@@ -267,11 +374,20 @@ impl Partition for Partitioner {
                             model: message.model.as_deref().unwrap_or_default().to_owned(),
                             request_id: request_key(envelope.request_id.as_deref(), message_id),
                             approximate: true,
+                            chain: ChainPlace {
+                                request: before.messages,
+                                replied: before.replied,
+                                segment: before.segment,
+                                tool_results: before.tool_results,
+                            },
                             ..Found::default()
                         },
                         message_id: message_id.to_owned(),
                         usage: Usage::default(),
                         first_nanos: nanos,
+                        calls: Vec::new(),
+                        handed_back: tool_loop.then_some(handed_back),
+                        response_line: None,
                     });
                 }
                 let Some(open) = chain.open.as_mut() else { return Ok(()) };
@@ -288,7 +404,17 @@ impl Partition for Partitioner {
                 if let Some(content) = message.content {
                     if let Ok(blocks) = serde_json::from_str::<Vec<LightBlock>>(content.get()) {
                         for block in blocks.iter().filter(|b| b.kind.as_deref() == Some("tool_use")) {
-                            open.found.tool_names.push(block.name.as_deref().unwrap_or_default().to_owned());
+                            let name = block.name.as_deref().unwrap_or_default().to_owned();
+                            open.calls.push((block.id.as_deref().unwrap_or_default().to_owned(), name.clone()));
+                            open.found.tool_names.push(name);
+                        }
+                        if open.response_line.is_none() {
+                            open.response_line = blocks
+                                .iter()
+                                .filter(|b| b.kind.as_deref() == Some("text"))
+                                .filter_map(|b| b.text.as_deref())
+                                .map(|t| first_line(t, FIRST_LINE_MAX))
+                                .find(|t| !t.is_empty());
                         }
                     }
                 }
@@ -304,9 +430,34 @@ impl Partition for Partitioner {
         }
         Ok(())
     }
+}
 
-    fn open(&self) -> Vec<Found> {
-        [self.main.open.as_ref(), self.side.open.as_ref()].into_iter().flatten().map(Open::found).collect()
+impl Partitioner {
+    /// Where the chain stands after a line whose parent left it at `before` (see `history`:
+    /// user lines and non-synthetic assistant messages are messages, a compaction starts over).
+    fn depth_after(&mut self, envelope: &Envelope, before: Depth, results: bool) -> Depth {
+        let message = envelope.message.as_ref();
+        match envelope.kind.as_deref() {
+            Some("system") if envelope.subtype.as_deref() == Some("compact_boundary") => {
+                self.segments += 1;
+                Depth { segment: self.segments, ..Depth::default() }
+            }
+            Some("user") if message.is_some() => Depth {
+                messages: before.messages + 1,
+                assistant: 0,
+                tool_results: results && (before.assistant != 0 || before.tool_results),
+                ..before
+            },
+            Some("assistant") if message.is_some_and(|m| m.model.as_deref() != Some(SYNTHETIC)) => {
+                let id = message.and_then(|m| m.id.as_deref()).filter(|i| !i.is_empty()).map_or(0, key_of);
+                if id != 0 && id == before.assistant {
+                    return before;
+                }
+                let messages = before.messages + 1;
+                Depth { messages, replied: messages, assistant: id, tool_results: false, ..before }
+            }
+            _ => before,
+        }
     }
 }
 
@@ -714,7 +865,10 @@ mod tests {
         let second = open.unwrap();
         assert_eq!(second.id, "b1");
         assert_eq!(second.offset, r1_end + 1);
-        assert_eq!(second.first_line, "fix it", "a tool-loop call shows its turn's prompt");
+        assert_eq!(second.first_line, "↩ Read → \"done\"", "a tool-loop call says what it is");
+        assert_eq!(first.chain, ChainPlace { request: 1, replied: 0, segment: 0, tool_results: false });
+        // The prompt, the one (merged) reply and the tool result.
+        assert_eq!(second.chain, ChainPlace { request: 3, replied: 2, segment: 0, tool_results: true });
     }
 
     #[test]

@@ -15,10 +15,11 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::lines::ParsedLine;
-use super::{first_line, instant, project_of, Found, Partition, SourceKind, Wanted};
+use super::{first_line, instant, project_of, ChainPlace, Found, Partition, SourceKind, Wanted};
 use crate::record::{
     ContentBlock, InteractionRecord, Message, MessageContent, RecordSource, Role, Timestamp, TokenUsage, ToolCallRecord,
 };
+use crate::store::turn_shape::{compose_headline, ShownResult};
 
 const FIRST_LINE_MAX: usize = 120;
 
@@ -54,6 +55,13 @@ struct Payload {
     content: Option<Vec<ContentItem>>,
     #[serde(default)]
     info: Option<Info>,
+    // Taken as any JSON: a field of an unexpected shape must not lose the others.
+    #[serde(default)]
+    call_id: Option<Value>,
+    #[serde(default)]
+    summary: Option<Value>,
+    #[serde(default)]
+    replacement_history: Option<Value>,
 }
 
 #[derive(Deserialize, Default)]
@@ -121,6 +129,40 @@ struct Open {
     /// The call's `token_count` arrived: the next output item starts another call.
     done: bool,
     first_nanos: i64,
+    /// Its tool calls: (call id, tool name).
+    calls: Vec<(String, String)>,
+    /// A tool-loop call: the tools whose output it answers, for its headline.
+    handed_back: Option<Vec<String>>,
+    response_line: Option<String>,
+}
+
+impl Open {
+    fn found(&self) -> Found {
+        let mut found = self.found.clone();
+        if let Some(tools) = &self.handed_back {
+            let shown: Vec<ShownResult> = tools.iter().map(|tool| ShownResult { tool, failed: None }).collect();
+            let own: Vec<&str> = found.tool_names.iter().map(String::as_str).collect();
+            found.first_line = compose_headline(&shown, self.response_line.as_deref(), &own);
+        }
+        found
+    }
+}
+
+/// Whether a response item becomes a message of the rebuilt request (as `message_of` decides).
+fn is_message(kind: &str, call_id: Option<&str>, summary: bool) -> bool {
+    match kind {
+        "" => false,
+        "reasoning" => summary,
+        k if k.ends_with("_output") => call_id.is_some_and(|c| !c.is_empty()),
+        _ => true,
+    }
+}
+
+fn value_is_message(item: &Value) -> bool {
+    let kind = str_at(item, "type").unwrap_or_default();
+    let summary =
+        item.get("summary").and_then(Value::as_array).is_some_and(|s| s.iter().any(|p| str_at(p, "text").is_some()));
+    is_message(kind, str_at(item, "call_id"), summary)
 }
 
 /// A model call's id: a UUID (version 8, made up) derived from the rollout's file name (which holds
@@ -152,6 +194,10 @@ pub(crate) struct Partitioner {
     turn_prompt: String,
     last_input: Option<(i64, i16)>,
     open: Option<Open>,
+    /// What a request sent now would carry (see `history`).
+    place: ChainPlace,
+    /// The tools whose output was handed back since the last call.
+    handed_back: Vec<String>,
 }
 
 impl Partitioner {
@@ -166,13 +212,15 @@ impl Partitioner {
             turn_prompt: String::new(),
             last_input: None,
             open: None,
+            place: ChainPlace::default(),
+            handed_back: Vec::new(),
         }
     }
 
     fn input(&mut self, offset: u64, line: u64, prompt: Option<String>, closed: &mut Vec<Found>) {
         if self.open.as_ref().is_some_and(|o| o.done) {
             if let Some(open) = self.open.take() {
-                closed.push(open.found);
+                closed.push(open.found());
             }
         }
         if self.open.is_none() {
@@ -181,6 +229,41 @@ impl Partitioner {
         if let Some(prompt) = prompt.map(|p| first_line(&p, FIRST_LINE_MAX)).filter(|p| !p.is_empty()) {
             self.turn_prompt = prompt.clone();
             self.pending_prompt = Some(prompt);
+        }
+    }
+
+    /// Moves `place` past a line (the messages `history` rebuilds from it).
+    fn advance(&mut self, line: Option<&str>, item: &str, payload: &Payload) {
+        match line {
+            Some("compacted") => {
+                let kept = match payload.replacement_history.as_ref().and_then(Value::as_array) {
+                    Some(items) => items.iter().filter(|i| value_is_message(i)).count() as u32,
+                    None => u32::from(payload.message.as_ref().and_then(Value::as_str).is_some_and(|m| !m.is_empty())),
+                };
+                let segment = self.place.segment + 1;
+                self.place = ChainPlace { request: kept, replied: 0, segment, tool_results: false };
+                self.handed_back.clear();
+            }
+            Some("response_item") => {
+                let summary = payload.summary.as_ref().and_then(Value::as_array);
+                let summary = summary.is_some_and(|s| s.iter().any(|p| str_at(p, "text").is_some()));
+                if !is_message(item, payload.call_id.as_ref().and_then(Value::as_str), summary) {
+                    return;
+                }
+                let place = &mut self.place;
+                place.request += 1;
+                if is_output(item, payload.role.as_deref()) {
+                    (place.replied, place.tool_results) = (place.request, false);
+                } else if item.ends_with("_output") {
+                    place.tool_results = place.replied == place.request - 1 || place.tool_results;
+                } else {
+                    place.tool_results = false;
+                    if payload.role.as_deref() == Some("user") {
+                        self.handed_back.clear();
+                    }
+                }
+            }
+            _ => {}
         }
     }
 
@@ -214,6 +297,8 @@ impl Partition for Partitioner {
         let end = offset + bytes.len() as u64;
         let when = parsed.timestamp.as_deref().and_then(instant);
         let item = payload.kind.as_deref().unwrap_or_default();
+        let place_before = self.place;
+        self.advance(parsed.kind.as_deref(), item, &payload);
         match parsed.kind.as_deref() {
             Some("session_meta") => {
                 if let Some(id) = payload.id.filter(|i| !i.is_empty()) {
@@ -236,8 +321,10 @@ impl Partition for Partitioner {
             Some("response_item") if is_output(item, payload.role.as_deref()) => {
                 if self.open.as_ref().is_none_or(|o| o.done) {
                     if let Some(open) = self.open.take() {
-                        closed.push(open.found);
+                        closed.push(open.found());
                     }
+                    let handed_back = std::mem::take(&mut self.handed_back);
+                    let tool_loop = self.pending_prompt.is_none() && !handed_back.is_empty();
                     let (start, first) = self.pending.take().unwrap_or((offset, line));
                     let (nanos, offset_minutes) = self.last_input.or(when).unwrap_or_default();
                     self.open = Some(Open {
@@ -252,15 +339,32 @@ impl Partition for Partitioner {
                             project: self.project.clone(),
                             client: SourceKind::Codex.name(),
                             model: self.model.clone(),
+                            chain: place_before,
                             ..Found::default()
                         },
                         done: false,
                         first_nanos: nanos,
+                        calls: Vec::new(),
+                        handed_back: tool_loop.then_some(handed_back),
+                        response_line: None,
                     });
                 }
                 if let Some(open) = self.open.as_mut() {
                     open.found.len = end - open.found.offset;
-                    open.found.tool_names.extend(tool_name(item, payload.name.as_deref()));
+                    if let Some(name) = tool_name(item, payload.name.as_deref()) {
+                        let call = payload.call_id.as_ref().and_then(Value::as_str).unwrap_or_default();
+                        open.calls.push((call.to_owned(), name.clone()));
+                        open.found.tool_names.push(name);
+                    }
+                    if open.response_line.is_none() && item == "message" {
+                        open.response_line = payload
+                            .content
+                            .iter()
+                            .flatten()
+                            .filter_map(|c| c.text.as_deref())
+                            .map(|t| first_line(t, FIRST_LINE_MAX))
+                            .find(|t| !t.is_empty());
+                    }
                 }
             }
             Some("response_item") if item == "message" => {
@@ -287,6 +391,7 @@ impl Partition for Partitioner {
                     if !open.done {
                         let converted = usage.converted();
                         open.found.input_tokens = converted.input_tokens.unwrap_or(0);
+                        open.found.cache_read_tokens = converted.cache_read_tokens.unwrap_or(0);
                         open.found.output_tokens = usage.output_tokens;
                         if let Some((nanos, _)) = when {
                             open.found.duration_ms = u64::try_from((nanos - open.first_nanos) / 1_000_000).ok();
@@ -301,6 +406,12 @@ impl Partition for Partitioner {
                 if item.ends_with("_output") && when.is_some() {
                     self.last_input = when;
                 }
+                if item.ends_with("_output") {
+                    let call = payload.call_id.as_ref().and_then(Value::as_str).unwrap_or_default();
+                    let calls = self.open.as_ref().map(|o| o.calls.as_slice()).unwrap_or_default();
+                    let name = calls.iter().find(|(id, _)| id == call).map(|(_, n)| n.as_str());
+                    self.handed_back.push(name.filter(|n| !n.is_empty()).unwrap_or("tool").to_owned());
+                }
                 self.extend(end);
             }
         }
@@ -308,7 +419,7 @@ impl Partition for Partitioner {
     }
 
     fn open(&self) -> Vec<Found> {
-        self.open.iter().map(|o| o.found.clone()).collect()
+        self.open.iter().map(Open::found).collect()
     }
 }
 
@@ -626,8 +737,11 @@ mod tests {
         assert_eq!(first.first_line, "list files");
         assert_eq!(first.model, "gpt-5-codex");
         assert_eq!(first.project, "app");
+        assert_eq!(first.chain, ChainPlace { request: 1, replied: 0, segment: 0, tool_results: false });
         let open = p.open().pop().unwrap();
         assert_eq!(open.id, record_id("rollout-x.jsonl", 8));
-        assert_eq!(open.first_line, "list files");
+        assert_eq!(open.first_line, "↩ shell → \"one file\"", "a tool-loop call says what it is");
+        // The prompt, the call and its output.
+        assert_eq!(open.chain, ChainPlace { request: 3, replied: 2, segment: 0, tool_results: true });
     }
 }

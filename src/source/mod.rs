@@ -180,6 +180,10 @@ pub(crate) struct Found {
     pub approximate: bool,
     /// Where the call stands in its chain, so the store can tell its history from what is new.
     pub chain: ChainPlace,
+    pub cache_read_tokens: u64,
+    pub cache_creation_tokens: u64,
+    /// The title the transcript gives its session so far (empty: none).
+    pub title: String,
 }
 
 /// A call's request as its transcript's chain tells it, counted as the record's `messages`

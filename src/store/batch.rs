@@ -54,6 +54,10 @@ pub(crate) struct RawEntry {
     pub trailing: Trailing,
     /// A transcript's account instead of marks: messages in the request, chain segment.
     pub chain: Option<(u32, u32)>,
+    pub cache_read_tokens: u64,
+    pub cache_creation_tokens: u64,
+    /// The title a transcript gives the record's session (empty: none).
+    pub title: Span,
 }
 
 /// One record's index fields as a reader saw them (a stored line or a transcript's call), with
@@ -85,6 +89,9 @@ struct Seen<'a> {
     replied: u32,
     trailing: Trailing,
     chain: Option<(u32, u32)>,
+    cache_read_tokens: u64,
+    cache_creation_tokens: u64,
+    title: &'a str,
 }
 
 /// The hash a request id is known by; 0 stands for none.
@@ -157,6 +164,9 @@ impl Batch {
             replied: fields.shape.replied,
             trailing: fields.shape.trailing,
             chain: None,
+            cache_read_tokens: fields.cache_read_tokens,
+            cache_creation_tokens: fields.cache_creation_tokens,
+            title: "",
         });
     }
 
@@ -191,6 +201,9 @@ impl Batch {
             replied: found.chain.replied,
             trailing: if found.chain.tool_results { Trailing::ToolResults } else { Trailing::Prompt },
             chain: Some((found.chain.request, found.chain.segment)),
+            cache_read_tokens: found.cache_read_tokens,
+            cache_creation_tokens: found.cache_creation_tokens,
+            title: &found.title,
         });
     }
 
@@ -207,6 +220,7 @@ impl Batch {
         let client = self.push_text(seen.client);
         let model = self.push_text(seen.model);
         let stop_reason = self.push_text(seen.stop_reason);
+        let title = self.push_text(seen.title);
         let tags_start = self.tags.len() as u32;
         for tag in seen.tags {
             let span = self.push_text(tag);
@@ -243,6 +257,9 @@ impl Batch {
             replied: seen.replied,
             trailing: seen.trailing,
             chain: seen.chain,
+            cache_read_tokens: seen.cache_read_tokens,
+            cache_creation_tokens: seen.cache_creation_tokens,
+            title,
         });
     }
 

@@ -53,6 +53,15 @@ impl Filter {
             && (self.tags.is_empty() || self.tags.iter().all(|t| index.tags_of(entry).contains(t)))
     }
 
+    /// Whether one entry matches, time range included (for checking arrivals one by one).
+    pub fn accepts(&self, index: &Index, entry: u32) -> bool {
+        let e = &index.entries[entry as usize];
+        let at = e.instant();
+        self.since.is_none_or(|since| at >= since)
+            && self.until.is_none_or(|until| at < until)
+            && self.matches(index, entry, e)
+    }
+
     /// Whether only the time range matters.
     fn time_only(&self) -> bool {
         self.project.is_none()

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use notify::event::{AccessKind, AccessMode};
 use notify::{EventKind, RecursiveMode, Watcher};
 
+use super::index::FileId;
 use super::load::{daily_files, look_at, reader_threads, unreadable_reason, DailyEntry, Listing};
 use super::scan::{read_files, unfinished_tail, FileEnd, FilePlan};
 use super::{FollowOptions, LoadProgress, Shared, StoreError, StoreEvent};
@@ -50,7 +51,7 @@ pub(crate) fn start(shared: &Arc<Shared>, options: FollowOptions, listener: List
 
 /// What the thread knows of one daily file.
 struct FileState {
-    id: u32,
+    id: FileId,
     inode: (u64, u64),
     end: FileEnd,
 }
@@ -75,7 +76,7 @@ struct Follower {
     force_polling: bool,
     files: HashMap<String, FileState>,
     /// Unfinished last lines, by file slot: reported once they stay unfinished for [`TORN_AFTER`].
-    tails: HashMap<u32, Tail>,
+    tails: HashMap<FileId, Tail>,
 }
 
 /// A last line without its newline, as first seen.
@@ -200,7 +201,7 @@ impl Follower {
 
     /// A file was read to its end, which may be an unfinished line: its note goes (the file
     /// reads), and the tail waits to be reported until it has stayed unfinished long enough.
-    fn note_tail(&mut self, shared: &Shared, file: u32, tail: Option<(u64, String)>) {
+    fn note_tail(&mut self, shared: &Shared, file: FileId, tail: Option<(u64, String)>) {
         let Some((line, reason)) = tail else {
             self.tails.remove(&file);
             shared.write().set_file_note(file, None);

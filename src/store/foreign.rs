@@ -19,6 +19,7 @@ use notify::{EventKind, RecursiveMode, Watcher};
 use rayon::prelude::*;
 
 use super::batch::Batch;
+use super::index::FileId;
 use super::{EntryId, FollowOptions, LoadProgress, Shared, StoreError, StoreEvent};
 use crate::source::lines::{Region, Stop};
 use crate::source::{partitioner, transcript_files, Found, LineSplitter, Partition, Source, SourceKind};
@@ -34,7 +35,7 @@ const LOAD_GROUP: usize = 256;
 
 /// What is known of one transcript file.
 struct FileState {
-    id: u32,
+    id: FileId,
     inode: (u64, u64),
     stop: Stop,
     partition: Box<dyn Partition>,
@@ -83,7 +84,7 @@ fn apply(
     shared: &Shared,
     kind: SourceKind,
     read: Read,
-    previous: Option<(u32, Vec<(u64, EntryId)>)>,
+    previous: Option<(FileId, Vec<(u64, EntryId)>)>,
     unordered: &mut Vec<u32>,
 ) -> (FileState, Vec<EntryId>) {
     let mut index = shared.write();

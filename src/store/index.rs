@@ -38,6 +38,17 @@ const DUPLICATE: u8 = 16;
 /// The record reports no token usage (its counts read 0 but are unknown).
 const NO_USAGE: u8 = 32;
 
+/// A file's place in [`Index::files`]. A type of its own because entry slots are `u32`s too, and
+/// the two used to pass for each other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct FileId(u32);
+
+impl FileId {
+    pub(crate) fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
 /// One record in the index (about 100 bytes; the bodies stay in the file).
 #[derive(Clone, Debug)]
 pub(crate) struct Entry {
@@ -51,7 +62,7 @@ pub(crate) struct Entry {
     pub output_tokens: u64,
     pub len: u32,
     pub line: u32,
-    pub file: u32,
+    pub file: FileId,
     pub session: Sym,
     pub project: Sym,
     pub client: Sym,
@@ -196,7 +207,7 @@ pub(crate) struct FileSlot {
 }
 
 struct StoredBadLine {
-    file: u32,
+    file: FileId,
     line: u64,
     reason: String,
 }
@@ -225,7 +236,7 @@ pub(crate) struct Index {
     /// (a line number), or the whole file cannot be read (line 0).
     notes: Vec<StoredBadLine>,
     /// Files by path (transcript trees hold thousands).
-    by_path: HashMap<PathBuf, u32>,
+    by_path: HashMap<PathBuf, FileId>,
     /// Per entry: the hash of its request id (0: none), and the entries sharing each hash, so a
     /// call captured twice (by the proxy and in a transcript, or copied into a resumed session)
     /// shows once.
@@ -246,6 +257,8 @@ pub(crate) struct Index {
     generation: u64,
     /// Per entry: its request's shape and its turn (store/turns.rs).
     pub(crate) turns: Turns,
+    /// The titles transcripts give their sessions, by session id (store/sessions.rs).
+    pub(crate) titles: HashMap<String, String>,
 }
 
 impl Index {
@@ -283,7 +296,7 @@ impl Index {
 
     /// The slot of the entry of `file` whose record starts at `offset` (alive or hidden), for
     /// holders whose id went stale in a compaction. A scan: compactions are rare.
-    pub fn slot_at(&self, file: u32, offset: u64) -> Option<u32> {
+    pub fn slot_at(&self, file: FileId, offset: u64) -> Option<u32> {
         self.entries
             .iter()
             .position(|e| e.file == file && e.offset == offset && e.flags & (ALIVE | DUPLICATE) != 0)
@@ -291,18 +304,18 @@ impl Index {
     }
 
     /// The file's slot, added (in name order) when new.
-    pub fn file_id(&mut self, path: &Path) -> u32 {
+    pub fn file_id(&mut self, path: &Path) -> FileId {
         self.file_id_of(path, SourceKind::Interlog)
     }
 
     /// The slot of a file of `kind`, added when new.
-    pub fn file_id_of(&mut self, path: &Path, kind: SourceKind) -> u32 {
+    pub fn file_id_of(&mut self, path: &Path, kind: SourceKind) -> FileId {
         if let Some(&found) = self.by_path.get(path) {
             return found;
         }
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let id = self.files.len() as u32;
-        let rank = if kind.is_foreign() { FOREIGN_RANKS + id } else { 0 };
+        let id = FileId(self.files.len() as u32);
+        let rank = if kind.is_foreign() { FOREIGN_RANKS + id.0 } else { 0 };
         self.files.push(FileSlot { name, path: path.to_path_buf(), rank, kind });
         self.by_path.insert(path.to_path_buf(), id);
         if !kind.is_foreign() {
@@ -315,8 +328,8 @@ impl Index {
         id
     }
 
-    pub fn file_kind(&self, file: u32) -> SourceKind {
-        self.files.get(file as usize).map_or(SourceKind::Interlog, |f| f.kind)
+    pub fn file_kind(&self, file: FileId) -> SourceKind {
+        self.files.get(file.index()).map_or(SourceKind::Interlog, |f| f.kind)
     }
 
     /// The order key: instant, then file name order, then line.
@@ -324,13 +337,13 @@ impl Index {
         let (x, y) = (&self.entries[a as usize], &self.entries[b as usize]);
         x.instant()
             .cmp(&y.instant())
-            .then_with(|| self.files[x.file as usize].rank.cmp(&self.files[y.file as usize].rank))
+            .then_with(|| self.files[x.file.index()].rank.cmp(&self.files[y.file.index()].rank))
             .then_with(|| x.line.cmp(&y.line))
     }
 
     /// Adds a batch's records and bad lines; `first_line` is the 1-based number of the batch's
     /// first line. Returns the new entries (not yet in `order`: see [`Index::insert_in_order`]).
-    pub fn add_batch(&mut self, file: u32, batch: &Batch, first_line: u64) -> Vec<u32> {
+    pub fn add_batch(&mut self, file: FileId, batch: &Batch, first_line: u64) -> Vec<u32> {
         self.generation += 1;
         let mut added = Vec::with_capacity(batch.records.len());
         let mut killed = Vec::new();
@@ -382,6 +395,8 @@ impl Index {
             self.ids.push(raw.id_hash, entry_id);
             self.request_keys.push(raw.request_hash);
             self.turns.push(raw, batch.marks_of(raw));
+            let session = self.entries[entry_id as usize].session;
+            self.note_title(session, batch.span(raw.title));
             if raw.approximate {
                 self.entries[entry_id as usize].flags |= APPROXIMATE;
             }
@@ -504,6 +519,7 @@ impl Index {
         e.duration_ms = raw.duration_ms.map(|d| d.min(u64::from(u32::MAX - 1)) as u32).unwrap_or(u32::MAX);
         e.stop_reason = stop_reason;
         self.turns.replace(entry, raw, batch.marks_of(raw));
+        self.note_title(self.entries[entry as usize].session, batch.span(raw.title));
         true
     }
 
@@ -619,7 +635,7 @@ impl Index {
     }
 
     /// Drops every record and bad line of `file` (it was truncated, replaced or deleted).
-    pub fn remove_file(&mut self, file: u32) {
+    pub fn remove_file(&mut self, file: FileId) {
         self.generation += 1;
         let mut removed = Vec::new();
         let mut was_alive = 0;
@@ -850,14 +866,20 @@ impl Index {
             stop_reason: self.names.optional(e.stop_reason),
             first_line: self.first_line_of(slot).to_owned(),
             headline,
-            file: self.files[e.file as usize].path.clone(),
+            file: self.files[e.file.index()].path.clone(),
             line: u64::from(e.line),
         })
     }
 
+    /// The record's `duration_ms`.
+    pub fn duration_of(&self, slot: u32) -> Option<u64> {
+        let duration = self.entries[slot as usize].duration_ms;
+        (duration != u32::MAX).then_some(u64::from(duration))
+    }
+
     /// Records (or clears) what is wrong with `file` as a whole: an unfinished last line, or
     /// (line 0) that it cannot be read.
-    pub fn set_file_note(&mut self, file: u32, note: Option<(u64, String)>) {
+    pub fn set_file_note(&mut self, file: FileId, note: Option<(u64, String)>) {
         self.notes.retain(|bad| bad.file != file);
         if let Some((line, reason)) = note {
             self.notes.push(StoredBadLine { file, line, reason });
@@ -866,12 +888,12 @@ impl Index {
 
     /// The names of the files that have a note.
     pub fn noted_files(&self) -> Vec<String> {
-        self.notes.iter().map(|note| self.files[note.file as usize].name.clone()).collect()
+        self.notes.iter().map(|note| self.files[note.file.index()].name.clone()).collect()
     }
 
     /// The slot of a file by name, without adding one.
-    pub fn known_file(&self, name: &str) -> Option<u32> {
-        self.files.iter().position(|f| f.name == name).map(|at| at as u32)
+    pub fn known_file(&self, name: &str) -> Option<FileId> {
+        self.files.iter().position(|f| f.name == name).map(|at| FileId(at as u32))
     }
 
     pub fn bad_lines(&self) -> Vec<BadLine> {
@@ -880,7 +902,7 @@ impl Index {
             .iter()
             .chain(&self.notes)
             .map(|bad| BadLine {
-                file: self.files[bad.file as usize].path.clone(),
+                file: self.files[bad.file.index()].path.clone(),
                 line: bad.line,
                 reason: bad.reason.clone(),
             })
@@ -895,7 +917,7 @@ impl Index {
 
     pub fn location(&self, entry: EntryId) -> Option<(PathBuf, u64, u32, u32)> {
         let e = self.live_entry(entry)?;
-        Some((self.files[e.file as usize].path.clone(), e.offset, e.len, e.line))
+        Some((self.files[e.file.index()].path.clone(), e.offset, e.len, e.line))
     }
 }
 

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::collections::HashMap;
 
 use super::filter::Filter;
+use super::index::FileId;
 use super::load::reader_threads;
 use super::terms::{first_real_hit, Terms};
 use super::text_fields::TextFields;
@@ -25,7 +26,7 @@ const MAX_GAP: u64 = 64 << 10;
 
 #[derive(Clone, Copy)]
 struct Candidate {
-    file: u32,
+    file: FileId,
     offset: u64,
     len: u32,
     /// Its id as of the read of the index (not its slot: see [`query`]).
@@ -43,7 +44,7 @@ struct Foreign {
 }
 
 struct Chunk {
-    file: u32,
+    file: FileId,
     start: u64,
     end: u64,
     candidates: std::ops::Range<usize>,
@@ -66,7 +67,7 @@ pub(crate) fn query(shared: &Shared, query: &Query, terms: &Terms) -> QueryResul
             let rank = candidates.len() as u32;
             let entry = index.entry_id(slot);
             candidates.push(Candidate { file: e.file, offset: e.offset, len: e.len, entry, rank, line: e.line });
-            if kinds[e.file as usize].is_foreign() {
+            if kinds[e.file.index()].is_foreign() {
                 ids.insert(entry, index.id_of(slot).into_owned());
             }
             true
@@ -137,7 +138,7 @@ struct Worker<'f> {
 
 impl Worker<'_> {
     fn search(&mut self, chunk: &Chunk, candidates: &[Candidate], paths: &[PathBuf], terms: &Terms) {
-        let Some(path) = paths.get(chunk.file as usize) else { return };
+        let Some(path) = paths.get(chunk.file.index()) else { return };
         // A file that vanished or shrank since it was indexed just yields no matches; the
         // follower resets the index for it.
         let Ok(file) = File::open(path) else { return };
@@ -179,11 +180,11 @@ impl Worker<'_> {
         if !terms.may_match(lowered) {
             return;
         }
-        if let Some(foreign) = self.foreign.filter(|f| f.kinds.get(c.file as usize).is_some_and(|k| k.is_foreign())) {
+        if let Some(foreign) = self.foreign.filter(|f| f.kinds.get(c.file.index()).is_some_and(|k| k.is_foreign())) {
             // A transcript's range is several lines of another format: the record they make
             // (this call's own lines, without the history) is what is searched.
             let lines = crate::source::parse_region(&self.raw[range], c.offset, u64::from(c.line));
-            let (kind, path) = (foreign.kinds[c.file as usize], &foreign.paths[c.file as usize]);
+            let (kind, path) = (foreign.kinds[c.file.index()], &foreign.paths[c.file.index()]);
             let Some(id) = foreign.ids.get(&c.entry) else { return };
             let (offset, len) = (c.offset, u64::from(c.len));
             let wanted = crate::source::Wanted { path, lines: &lines, offset, len, id, with_history: false };

@@ -48,6 +48,8 @@ pub(crate) struct LineFields<'a> {
     pub output_tokens: u64,
     /// A `usage` object with a token count was there (0/0 and "not reported" differ).
     pub has_usage: bool,
+    pub cache_read_tokens: u64,
+    pub cache_creation_tokens: u64,
     prompt_line: Option<String>,
     message_line: Option<String>,
     /// The raw messages, read for the record's turn once every field is in.
@@ -199,6 +201,8 @@ impl<'de> FieldSink<'de> for LineFields<'de> {
                 self.input_tokens = usage.input_tokens;
                 self.output_tokens = usage.output_tokens;
                 self.has_usage = usage.counted;
+                self.cache_read_tokens = usage.cache_read_tokens;
+                self.cache_creation_tokens = usage.cache_creation_tokens;
             }
             "prompt" => {
                 let raw = map.next_value::<&RawValue>()?;
@@ -233,6 +237,8 @@ impl<'de> FieldSink<'de> for LineFields<'de> {
 struct Usage {
     input_tokens: u64,
     output_tokens: u64,
+    cache_read_tokens: u64,
+    cache_creation_tokens: u64,
     counted: bool,
 }
 
@@ -242,6 +248,8 @@ impl<'de> FieldSink<'de> for Usage {
         match key {
             "input_tokens" => (self.input_tokens, self.counted) = (value, true),
             "output_tokens" => (self.output_tokens, self.counted) = (value, true),
+            "cache_read_tokens" => self.cache_read_tokens = value,
+            "cache_creation_tokens" => self.cache_creation_tokens = value,
             _ => {}
         }
         Ok(())

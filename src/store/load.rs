@@ -3,6 +3,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use super::index::FileId;
 use super::scan::{read_files, unfinished_tail, FilePlan};
 use super::Shared;
 use crate::capture::daily_file_date;
@@ -88,7 +89,7 @@ pub(crate) fn load_all(shared: &Shared, listing: &Listing) {
     let mut notes = Vec::new();
     let mut failed = Vec::new();
     let mut index = shared.write();
-    let file_ids: Vec<u32> = plans.iter().map(|plan| index.file_id(&plan.path)).collect();
+    let file_ids: Vec<FileId> = plans.iter().map(|plan| index.file_id(&plan.path)).collect();
     read_files(
         &plans,
         reader_threads(),

@@ -19,17 +19,21 @@ mod line_fields;
 mod load;
 mod scan;
 mod searcher;
+mod sessions;
 mod slot;
+mod stats;
 mod terms;
 mod text_fields;
 mod time_arg;
-mod turn_shape;
+pub(crate) mod turn_shape;
 mod turns;
 mod views;
 
 pub use searcher::{FuzzyRequest, SearchAnswer, SearchRequest, SearchSink, Searcher, FIRST_PASS};
+pub use sessions::SessionQuery;
 #[cfg(feature = "tui")]
 pub(crate) use slot::NewestWins;
+pub use stats::{ContextPoint, Stats, StatsTally, TokenRow};
 pub use time_arg::{parse_time_arg, TimeArgError};
 pub use turns::{Turn, TurnKind};
 
@@ -124,6 +128,11 @@ pub struct FuzzyHit {
 #[derive(Clone, Debug, PartialEq)]
 pub struct SessionSummary {
     pub session_id: String,
+    /// What to call it: the title its agent gave it, else its first prompt's first line (raw:
+    /// callers sanitise before display).
+    pub name: Option<String>,
+    /// `name` is the agent's title (not a prompt).
+    pub titled: bool,
     pub project: Option<String>,
     pub client: Option<String>,
     pub turns: usize,
@@ -484,13 +493,7 @@ impl Store {
             if !kind.is_foreign() {
                 return Ok(None);
             }
-            (
-                kind,
-                index.files[e.file as usize].path.clone(),
-                e.offset,
-                u64::from(e.len),
-                index.id_of(slot).into_owned(),
-            )
+            (kind, index.files[e.file.index()].path.clone(), e.offset, u64::from(e.len), index.id_of(slot).into_owned())
         };
         let lines = self.prefix_of(&path, offset + len)?;
         let wanted = crate::source::Wanted { path: &path, lines: &lines, offset, len, id: &id, with_history: true };
@@ -539,6 +542,11 @@ impl Store {
     /// Every session, most recently active first.
     pub fn sessions(&self) -> Vec<SessionSummary> {
         self.inner.read().sessions()
+    }
+
+    /// The sessions matching `query`, most recently active first.
+    pub fn sessions_where(&self, query: &SessionQuery) -> Vec<SessionSummary> {
+        self.inner.read().sessions_where(query)
     }
 
     /// Distinct values with record counts, most frequent first: for facet pickers.

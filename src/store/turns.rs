@@ -69,6 +69,9 @@ pub(crate) struct Shape {
     /// record, compared message by message.
     segment: Option<u32>,
     trailing: u8,
+    /// Prompt tokens read from and written to the cache (saturated), for stats.
+    cache_read: u32,
+    cache_creation: u32,
 }
 
 /// An entry's derived turn, compact.
@@ -124,6 +127,11 @@ impl Turns {
 
     pub fn touch(&mut self, slot: u32) {
         self.dirty.push(slot);
+    }
+
+    /// Prompt tokens a slot's record read from the cache and wrote to it.
+    pub fn cache_tokens(&self, slot: u32) -> (u64, u64) {
+        self.shapes.get(slot as usize).map_or((0, 0), |s| (u64::from(s.cache_read), u64::from(s.cache_creation)))
     }
 
     /// The history count of a slot (0 when unknown), for the keyword scanner.
@@ -209,21 +217,19 @@ impl Turns {
 }
 
 fn shape_of(raw: &RawEntry, marks_at: u64, marks: usize) -> Shape {
-    match raw.chain {
-        Some((len, segment)) => Shape {
-            marks_at: 0,
-            len,
-            replied: raw.replied.min(len),
-            segment: Some(segment),
-            trailing: raw.trailing as u8,
-        },
-        None => Shape {
-            marks_at,
-            len: marks as u32,
-            replied: raw.replied.min(marks as u32),
-            segment: None,
-            trailing: raw.trailing as u8,
-        },
+    let (len, segment, marks_at) = match raw.chain {
+        Some((len, segment)) => (len, Some(segment), 0),
+        None => (marks as u32, None, marks_at),
+    };
+    let saturated = |tokens: u64| tokens.min(u64::from(u32::MAX)) as u32;
+    Shape {
+        marks_at,
+        len,
+        replied: raw.replied.min(len),
+        segment,
+        trailing: raw.trailing as u8,
+        cache_read: saturated(raw.cache_read_tokens),
+        cache_creation: saturated(raw.cache_creation_tokens),
     }
 }
 

@@ -480,7 +480,7 @@ fn sessions_json_has_exactly_the_contract_keys() {
     let run = logs.run(&["sessions", "--json"]).ok();
     let rows: Vec<serde_json::Map<String, serde_json::Value>> =
         run.lines().iter().map(|line| serde_json::from_str(line).unwrap()).collect();
-    let keys = ["session_id", "project", "client", "turns", "first", "last", "input_tokens", "output_tokens"];
+    let keys = ["session_id", "project", "client", "turns", "first", "last", "input_tokens", "output_tokens", "name"];
     for row in &rows {
         assert_eq!(row.keys().map(String::as_str).collect::<Vec<_>>(), keys);
     }
@@ -527,6 +527,59 @@ fn sessions_table_has_one_row_a_session() {
     for cell in ["web", "claude-code", " 3 ", "2025-06-14 09:00", "2025-06-15 08:00", "2710", "540"] {
         assert!(alpha.contains(cell), "{cell} not in {alpha}");
     }
+}
+
+#[test]
+fn sessions_are_named_by_their_first_prompt() {
+    let logs = Logs::clean();
+    let run = logs.run(&["sessions", "--json"]).ok();
+    let rows: Vec<serde_json::Value> = run.lines().iter().map(|line| serde_json::from_str(line).unwrap()).collect();
+    let alpha = rows.iter().find(|r| r["session_id"] == "sess-alpha-0001").expect("alpha");
+    assert_eq!(alpha["name"], "Fix the login bug");
+    let table = logs.run(&["sessions"]).ok();
+    assert!(table.lines()[0].contains("NAME"), "{}", table.stdout());
+    let row = table.lines().iter().find(|l| l.contains("sess-alpha-0001")).cloned().expect("alpha row");
+    assert!(row.contains("Fix the login bug"), "{row}");
+}
+
+#[test]
+fn sessions_filter_by_project_client_since_and_limit() {
+    let logs = Logs::clean();
+    let ids = |args: &[&str]| -> Vec<String> {
+        let run = logs.run(&[&["sessions", "--json"], args].concat()).ok();
+        run.lines()
+            .iter()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["session_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect()
+    };
+    let all = ids(&[]);
+    assert!(all.len() >= 2, "{all:?}");
+    assert_eq!(ids(&["--project", "api"]), ["sess-beta"]);
+    assert_eq!(ids(&["--client", "openclaw"]), ["sess-beta"]);
+    assert_eq!(ids(&["--project", "web", "--client", "openclaw"]), Vec::<String>::new());
+    assert_eq!(ids(&["--limit", "1"]), all[..1]);
+    // Active at or after the 15th: alpha (its last turn is then), not beta (the 14th only).
+    let since = ids(&["--since", "2025-06-15"]);
+    assert!(since.contains(&"sess-alpha-0001".to_owned()) && !since.contains(&"sess-beta".to_owned()), "{since:?}");
+    let bad = logs.run(&["sessions", "--since", "whenever"]);
+    assert_eq!(bad.code(), 2);
+    assert!(bad.stderr().contains("--since"), "{}", bad.stderr());
+}
+
+#[test]
+fn a_transcript_title_names_its_session() {
+    let logs = Logs::empty();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/claude-code");
+    let source = format!("claude-code:{}", fixture.display());
+    let run = logs.run(&["sessions", "--json", "--source", &source]).ok();
+    let rows: Vec<serde_json::Value> = run.lines().iter().map(|line| serde_json::from_str(line).unwrap()).collect();
+    let titled = rows.iter().find(|r| r["session_id"] == "s1").expect("s1");
+    assert_eq!(titled["name"], "Shop cart work");
 }
 
 // ---- conversation -------------------------------------------------------------------------------

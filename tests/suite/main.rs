@@ -32,6 +32,7 @@ mod store_follow;
 mod store_load;
 mod store_search;
 mod store_search_oracle;
+mod store_stats;
 mod store_turns;
 mod tui_keys;
 mod tui_pty;

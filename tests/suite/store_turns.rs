@@ -6,7 +6,8 @@ use crate::store_common;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use interlog::store::{EntryId, Store, StoreEvent, Turn, TurnKind};
+use interlog::source::{Source, SourceKind};
+use interlog::store::{EntryId, Query, Store, StoreEvent, Turn, TurnKind};
 use store_common::{append, bare, write_file};
 
 const DAY: &str = "2026-12-01";
@@ -208,4 +209,40 @@ fn removing_a_turn_derives_its_successor_again() {
     std::fs::remove_file(dir.path().join("interactions-2026-11-30.jsonl")).unwrap();
     wait_for(&store, &events, |s| s.find_id("t1").is_none());
     assert!(turn_of(&store, "t2").earlier_turns_missing());
+}
+
+fn fixture(kind: SourceKind, dir: &str) -> Source {
+    Source { kind, root: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(dir) }
+}
+
+/// For transcripts the chain gives the counts: they must agree with the messages the record is
+/// rebuilt with, so that "skip the history" skips exactly the re-sent messages.
+#[test]
+fn transcript_turns_count_the_messages_their_records_are_rebuilt_with() {
+    for source in [fixture(SourceKind::ClaudeCode, "claude-code"), fixture(SourceKind::Codex, "codex")] {
+        let store = Store::load_sources(std::slice::from_ref(&source)).unwrap();
+        let entries = store.query(&Query::default()).entries;
+        assert!(!entries.is_empty());
+        let mut kinds = Vec::new();
+        for entry in entries {
+            let record = store.read_record(entry).unwrap();
+            let turn = store.turn(entry).unwrap();
+            assert_eq!(
+                (turn.history + turn.new) as usize,
+                record.messages.len(),
+                "{:?} {}: {turn:?}",
+                source.kind,
+                record.id
+            );
+            kinds.push(turn.kind);
+            if turn.kind == TurnKind::ToolResults {
+                let summary = store.summary(entry).unwrap();
+                assert!(summary.first_line.starts_with('↩'), "{}", summary.first_line);
+            }
+        }
+        assert!(kinds.contains(&TurnKind::ToolResults), "{:?}: {kinds:?}", source.kind);
+        // Both fixtures compact their history once.
+        assert!(kinds.contains(&TurnKind::Compacted), "{:?}: {kinds:?}", source.kind);
+        assert!(kinds.iter().any(|k| matches!(k, TurnKind::First | TurnKind::Prompt)), "{kinds:?}");
+    }
 }
