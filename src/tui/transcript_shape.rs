@@ -83,5 +83,7 @@ pub fn filtered(doc: &Doc, spans: &[TurnSpan], filter: Filter) -> Doc {
             doc.lines[span.lines.clone()].iter().filter(|line| !(filter.no_tools && is_tool_line(line))).cloned(),
         );
     }
-    Doc { lines }
+    let mut shown = Doc::new();
+    shown.lines = lines;
+    shown
 }
