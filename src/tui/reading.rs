@@ -239,9 +239,8 @@ fn open_at_turn(app: &mut App) {
     }
     let opened = view.opened_at.as_deref();
     if let Some(span) = view.spans.iter().find(|span| span.id.as_deref() == opened) {
-        let max = view.layout.total_rows.saturating_sub(height);
-        view.scroll = view.layout.row_of(span.lines.start).unwrap_or(0).min(max);
-        view.at_end = view.scroll >= max;
+        let row = view.layout.row_of(span.lines.start).unwrap_or(0);
+        scroll_to_row(view, row, height);
     }
 }
 
@@ -271,9 +270,7 @@ pub fn to_turn(app: &mut App, step: TurnStep) {
         TurnStep::Last => rows.last(),
     };
     if let Some(&row) = target {
-        let max = view.layout.total_rows.saturating_sub(height);
-        view.scroll = row.min(max);
-        view.at_end = view.scroll >= max;
+        scroll_to_row(view, row, height);
     }
 }
 
@@ -294,10 +291,16 @@ pub fn filter(app: &mut App, change: impl FnOnce(&mut Filter)) {
     if let View::Conversation(view) = &mut app.view {
         let keep = view.spans.iter().find(|span| span.id.is_some() && span.id == top_id);
         if let Some(row) = keep.and_then(|span| view.layout.row_of(span.lines.start)) {
-            let max = view.layout.total_rows.saturating_sub(height);
-            view.scroll = row.min(max);
-            view.at_end = view.scroll >= max;
+            scroll_to_row(view, row, height);
         }
         view.seen_lines = view.doc.as_ref().map_or(0, |doc| doc.lines.len());
     }
+}
+
+/// Puts `row` at the top of a conversation `height` rows tall (or as near as its end allows);
+/// at the end the view follows.
+fn scroll_to_row(view: &mut ConversationView, row: usize, height: usize) {
+    let max = view.layout.total_rows.saturating_sub(height);
+    view.scroll = row.min(max);
+    view.at_end = view.scroll >= max;
 }
