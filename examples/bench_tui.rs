@@ -23,9 +23,7 @@ use chrono::{FixedOffset, Utc};
 use interlog::capture::{daily_file_name, InteractionLogger, InteractionsConfig, ManualClock};
 use interlog::record::{InteractionRecord, Message, RecordBuilder, Role, ToolCallRecord};
 use interlog::store::{Store, StoreEvent};
-use interlog::tui::testing::{
-    execute, execute_in_passes, session_records, update, Action, App, Effect, Theme, FIRST_PASS,
-};
+use interlog::tui::testing::{execute, execute_in_passes, transcript, update, Action, App, Effect, Theme, FIRST_PASS};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
@@ -438,24 +436,21 @@ fn conversation_500() {
         bytes as f64 / 1e6
     ));
     // Where the time goes: reading the records, building the transcript.
-    let (mut whole_reads, mut reads, mut builds) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut reads, mut builds) = (Vec::new(), Vec::new());
     for _ in 0..20 {
         let start = Instant::now();
         let entries = harness.store.conversation("bench-session-500");
-        let whole: Vec<InteractionRecord> =
+        let history: Vec<usize> =
+            entries.iter().map(|&entry| harness.store.turn(entry).map_or(0, |turn| turn.history as usize)).collect();
+        let records: Vec<InteractionRecord> =
             entries.iter().map(|&entry| harness.store.read_record(entry).expect("read")).collect();
-        whole_reads.push(start.elapsed());
-        std::hint::black_box(whole);
-        let start = Instant::now();
-        let records = session_records(&harness.store, "bench-session-500").expect("read");
         reads.push(start.elapsed());
         let start = Instant::now();
         let clock = interlog::present::time::Clock::fixed(FixedOffset::east_opt(0).expect("utc"), Utc::now());
-        std::hint::black_box(interlog::present::session::transcript("bench-session-500", &records, &clock));
+        std::hint::black_box(transcript("bench-session-500", &records, &history, &clock));
         builds.push(start.elapsed());
     }
-    Figures(reads).line("  of which reading the 500 records without their history");
-    Figures(whole_reads).line("  (reading them whole instead)");
+    Figures(reads).line("  of which reading the 500 records");
     Figures(builds).line("  of which building the transcript");
 }
 

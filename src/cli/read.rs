@@ -26,10 +26,10 @@ use self::table::{Cell, Column, Table};
 use super::{CliResult, Failure};
 use crate::present::ansi::{self, Style, Terminal};
 use crate::present::columns::{drop_rank, ListColumn};
-use crate::present::doc::Fold;
+use crate::present::doc::{Fold, Folds};
 use crate::present::markdown;
-use crate::present::record::{record_doc, Location};
-use crate::present::session::transcript;
+use crate::present::record::{record_doc, Context, Form, Location};
+use crate::present::session::{transcript, Session};
 use crate::present::time::Clock;
 use crate::present::units::tokens_marked;
 use crate::source::Source;
@@ -89,6 +89,9 @@ pub struct ShowArgs {
     /// The stored JSON object, byte for byte
     #[arg(long)]
     pub json: bool,
+    /// Also list the messages the request re-sends from earlier turns (one line otherwise)
+    #[arg(long)]
+    pub history: bool,
 }
 
 #[derive(Debug, Args)]
@@ -101,6 +104,9 @@ pub struct ConversationArgs {
     /// A readable Markdown transcript
     #[arg(long)]
     pub markdown: bool,
+    /// Also list the messages each request re-sends from earlier turns (one line otherwise)
+    #[arg(long)]
+    pub history: bool,
 }
 
 pub fn run_list(sources: &[Source], args: ListArgs, verbose: bool) -> CliResult {
@@ -142,8 +148,12 @@ pub fn run_show(sources: &[Source], args: ShowArgs, verbose: bool) -> CliResult 
         let record = store.read_record(entry)?;
         let summary = store.summary(entry);
         let location = summary.as_ref().map(|s| Location { file: &s.file, line: s.line });
-        let doc = record_doc(&record, location, &Clock::local()).whole(&record);
-        out.text(&ansi::render(&doc, &[Fold::Summary], &Terminal::detect()))?;
+        let history = history_of(&store, entry);
+        let context = Context { location, clock: &Clock::local(), history, form: Form::WHOLE };
+        let doc = record_doc(&record, context).whole(&record);
+        // `show` lists every fact, so the exchange's one-line summary of them is folded.
+        let hidden = if args.history { vec![Fold::Summary] } else { vec![Fold::Summary, Fold::History] };
+        out.text(&ansi::render(&doc, &Folds::closed(&hidden), &Terminal::detect()))?;
     }
     out.finish()?;
     report_bad_lines(&store.bad_lines(), verbose);
@@ -160,9 +170,15 @@ pub fn run_conversation(sources: &[Source], args: ConversationArgs, verbose: boo
         }
     } else {
         let turns = read_records(&store, &entries)?;
-        let doc = transcript(&session, &turns, &Clock::local());
-        let text =
-            if args.markdown { markdown::render(&doc, &[]) } else { ansi::render(&doc, &[], &Terminal::detect()) };
+        let history: Vec<usize> = entries.iter().map(|&entry| history_of(&store, entry)).collect();
+        let doc =
+            transcript(&Session { id: &session, records: &turns, history: &history }, &Clock::local(), &Form::WHOLE);
+        let hidden = if args.history { Folds::open() } else { Folds::closed(&[Fold::History]) };
+        let text = if args.markdown {
+            markdown::render(&doc, &hidden)
+        } else {
+            ansi::render(&doc, &hidden, &Terminal::detect())
+        };
         out.text(&text)?;
     }
     out.finish()?;
@@ -178,6 +194,11 @@ fn load(sources: &[Source]) -> Result<Store, Failure> {
         eprintln!("interlog: {shown} does not exist (yet): no records from it");
     }
     Store::load_sources(sources).map_err(|err| Failure::Failed(err.into()))
+}
+
+/// How many leading request messages the record re-sends from earlier turns.
+fn history_of(store: &Store, entry: EntryId) -> usize {
+    store.turn(entry).map_or(0, |turn| turn.history as usize)
 }
 
 fn read_records(store: &Store, entries: &[EntryId]) -> Result<Vec<InteractionRecord>, Failure> {

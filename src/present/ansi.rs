@@ -3,7 +3,7 @@
 
 use std::io::IsTerminal;
 
-use super::doc::{Doc, DocLine, Fold, Kind, Tone, LABEL_WIDTH};
+use super::doc::{Doc, DocLine, Folds, Kind, Tone, LABEL_WIDTH};
 use super::text::display_width;
 
 /// Headings are ruled to this width (or the terminal's, when narrower): a comfortable reading measure.
@@ -12,7 +12,7 @@ const RULE_WIDTH: usize = 80;
 /// `doc` with `hidden` folded, as text for `terminal`. Headings below the
 /// first level are ruled and set off by one blank line; blank lines never come two in a row or
 /// first.
-pub fn render(doc: &Doc, hidden: &[Fold], terminal: &Terminal) -> String {
+pub fn render(doc: &Doc, hidden: &Folds, terminal: &Terminal) -> String {
     let mut out = String::new();
     for (line, text) in doc.whole_lines(hidden) {
         match line.kind {
@@ -145,6 +145,7 @@ impl Style {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::present::doc::Fold;
 
     #[test]
     fn plain_terminal_never_paints() {
@@ -168,8 +169,9 @@ mod tests {
         doc.prose(Tone::Body, 2, None, "hello  ");
         doc.blank(None);
         doc.blank(None);
-        doc.label(Tone::User, 0, Some(Fold::System), "hidden");
-        let out = render(&doc, &[Fold::System], &Terminal::plain(40));
+        let part = doc.new_fold(Fold::System);
+        doc.label(Tone::User, 0, Some(part), "hidden");
+        let out = render(&doc, &Folds::closed(&[Fold::System]), &Terminal::plain(40));
         assert_eq!(out, format!("project    p\n\n── Prompt {}\n  hello\n\n", "─".repeat(30)));
     }
 
@@ -178,7 +180,7 @@ mod tests {
         let mut doc = Doc::new();
         doc.label(Tone::Error, 0, None, "✗ error");
         let tty = Terminal { width: 80, colour: true, interactive: true };
-        assert_eq!(render(&doc, &[], &tty), "\x1b[31m✗ error\x1b[0m\n");
+        assert_eq!(render(&doc, &Folds::open(), &tty), "\x1b[31m✗ error\x1b[0m\n");
     }
 
     #[test]

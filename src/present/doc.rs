@@ -35,9 +35,10 @@ pub enum Tone {
     Accent,
 }
 
-/// Parts of a document a reader can fold away. A folded part is represented by its summary line,
-/// which is not itself in the fold.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// The kinds of part a reader can fold away. A folded part is represented by its summary line,
+/// which is not itself in the fold. Each part is one [`FoldId`]: a front end folds every part of
+/// a kind, and opens or closes one part on its own ([`Folds`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Fold {
     /// The one-line facts a pane shows above an exchange; `show`, which lists them all, folds it.
     Summary,
@@ -47,6 +48,55 @@ pub enum Fold {
     ToolDetail,
     /// A sub-agent's calls under the turn whose tool call started it.
     SubAgent,
+    /// The leading request messages a turn re-sends from the turns before it.
+    History,
+}
+
+/// One foldable part of a document: its kind and its number in the document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FoldId {
+    pub kind: Fold,
+    pub n: u32,
+}
+
+/// Which parts are folded: every part of the `closed` kinds, except the parts `flipped`, and the
+/// `flipped` parts of the other kinds.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Folds {
+    closed: Vec<Fold>,
+    flipped: std::collections::BTreeSet<FoldId>,
+}
+
+impl Folds {
+    /// Every part of these kinds folded, the rest open.
+    pub fn closed(kinds: &[Fold]) -> Folds {
+        Folds { closed: kinds.to_vec(), flipped: Default::default() }
+    }
+
+    /// Nothing folded.
+    pub fn open() -> Folds {
+        Folds::default()
+    }
+
+    pub fn hides(&self, fold: FoldId) -> bool {
+        self.closed.contains(&fold.kind) != self.flipped.contains(&fold)
+    }
+
+    /// Opens a folded part, or folds an open one.
+    pub fn toggle(&mut self, fold: FoldId) {
+        if !self.flipped.remove(&fold) {
+            self.flipped.insert(fold);
+        }
+    }
+
+    /// Folds or opens every part of a kind (forgetting parts toggled on their own).
+    pub fn set_kind(&mut self, kind: Fold, folded: bool) {
+        self.closed.retain(|&k| k != kind);
+        if folded {
+            self.closed.push(kind);
+        }
+        self.flipped.retain(|fold| fold.kind != kind);
+    }
 }
 
 /// One fact of a facts line: `label` says what it is (Markdown lists it), `literal` that it is
@@ -90,6 +140,9 @@ pub enum Kind {
     Label,
     /// A remark of ours (`(no response)`).
     Note,
+    /// What a [`Budget`] cut from a text: the line says how much; the text itself is kept as
+    /// stored, for the plain text (the pager, the clipboard), and never laid out.
+    Cut(Box<str>),
     /// `label  value`: one fact of a facts table.
     Field(&'static str),
     /// Facts joined by ` · ` on one line; the text is their values joined.
@@ -109,7 +162,9 @@ pub struct DocLine {
     pub tone: Tone,
     /// Columns of indentation, kept on wrapped continuation rows.
     pub indent: u16,
-    pub fold: Option<Fold>,
+    pub fold: Option<FoldId>,
+    /// The part this line stands for: shown whether that part is folded or not.
+    pub summarises: Option<FoldId>,
     /// This line continues the previous one (a long line stored in pieces).
     pub joined: bool,
 }
@@ -118,6 +173,53 @@ pub struct DocLine {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Doc {
     pub lines: Vec<DocLine>,
+    folds: u32,
+}
+
+/// How much of a long text a document keeps: a screen cuts a 5 MB response rather than lay it
+/// out, and says how to see the rest; `show` and the pager keep everything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    /// Lines of one text kept at most (`usize::MAX`: all).
+    pub lines: usize,
+    /// Bytes of one text kept at most.
+    pub bytes: usize,
+    /// How the reader sees the rest (`e to page`), said after the cut.
+    pub rest: &'static str,
+}
+
+impl Budget {
+    pub const WHOLE: Budget = Budget { lines: usize::MAX, bytes: usize::MAX, rest: "" };
+
+    /// What a screen lays out of one text: enough to read, little enough to stay fast.
+    pub const SCREEN: Budget = Budget { lines: 2_000, bytes: 256 * 1024, rest: "e to page" };
+
+    /// `text` cut to the budget: the kept part and, when something was cut, the note to add and
+    /// the rest.
+    pub fn cut<'t>(&self, text: &'t str) -> (&'t str, Option<(String, &'t str)>) {
+        let by_lines = nth_newline(text, self.lines);
+        let mut end = by_lines.unwrap_or(text.len()).min(self.bytes);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        if end >= text.len() {
+            return (text, None);
+        }
+        let rest = &text[end..];
+        let lines = rest.trim_start_matches('\n').lines().count().max(1);
+        let noun = if lines == 1 { "line" } else { "lines" };
+        let size = super::units::bytes(rest.len() as u64);
+        let how = if self.rest.is_empty() { String::new() } else { format!("; {}", self.rest) };
+        (&text[..end], Some((format!("… {lines} more {noun} ({size}{how})"), rest)))
+    }
+}
+
+/// The byte offset of the `n`th newline (from 1), if the text has that many.
+fn nth_newline(text: &str, n: usize) -> Option<usize> {
+    if n == usize::MAX {
+        return None;
+    }
+    text.match_indices('\n').nth(n.checked_sub(1)?).map(|(at, _)| at)
 }
 
 impl Doc {
@@ -129,17 +231,32 @@ impl Doc {
         self.lines.is_empty()
     }
 
+    /// A new foldable part of `kind`, numbered in this document.
+    pub fn new_fold(&mut self, kind: Fold) -> FoldId {
+        self.folds += 1;
+        FoldId { kind, n: self.folds }
+    }
+
     /// A title; `level` 1 is the document's own.
     pub fn heading(&mut self, level: u8, tone: Tone, text: &str) {
         self.push(Kind::Heading(level), tone, 0, None, &sanitize_line(text));
     }
 
     /// A label of ours; still sanitised, as labels often quote record fields (tool names, ids).
-    pub fn label(&mut self, tone: Tone, indent: u16, fold: Option<Fold>, text: &str) {
+    pub fn label(&mut self, tone: Tone, indent: u16, fold: Option<FoldId>, text: &str) {
         self.push(Kind::Label, tone, indent, fold, &sanitize_line(text));
     }
 
-    pub fn note(&mut self, indent: u16, fold: Option<Fold>, text: &str) {
+    /// A label that stands for the part `part` (shown whether it is folded or not); itself in
+    /// `fold`, the part it belongs to.
+    pub fn summary(&mut self, tone: Tone, indent: u16, fold: Option<FoldId>, part: FoldId, text: &str) {
+        self.label(tone, indent, fold, text);
+        if let Some(line) = self.lines.last_mut() {
+            line.summarises = Some(part);
+        }
+    }
+
+    pub fn note(&mut self, indent: u16, fold: Option<FoldId>, text: &str) {
         self.push(Kind::Note, Tone::Dim, indent, fold, &sanitize_line(text));
     }
 
@@ -151,7 +268,7 @@ impl Doc {
     }
 
     /// Facts on one line, ` · ` between them; none leaves nothing.
-    pub fn facts(&mut self, tone: Tone, indent: u16, fold: Option<Fold>, facts: Vec<Fact>) {
+    pub fn facts(&mut self, tone: Tone, indent: u16, fold: Option<FoldId>, facts: Vec<Fact>) {
         if !facts.is_empty() {
             let text = joined(&facts);
             self.push(Kind::Facts(facts.into_boxed_slice()), tone, indent, fold, &text);
@@ -167,32 +284,59 @@ impl Doc {
     }
 
     /// Record prose, one line per line of text.
-    pub fn prose(&mut self, tone: Tone, indent: u16, fold: Option<Fold>, text: &str) {
+    pub fn prose(&mut self, tone: Tone, indent: u16, fold: Option<FoldId>, text: &str) {
         self.block(Kind::Prose, tone, indent, fold, text);
     }
 
     /// Record code (JSON, tool output), one line per line of text.
-    pub fn code(&mut self, tone: Tone, indent: u16, fold: Option<Fold>, text: &str) {
+    pub fn code(&mut self, tone: Tone, indent: u16, fold: Option<FoldId>, text: &str) {
         self.block(Kind::Code, tone, indent, fold, text);
     }
 
-    pub fn blank(&mut self, fold: Option<Fold>) {
+    /// Record prose cut to `budget`, with a line saying what was left out.
+    pub fn prose_within(&mut self, budget: &Budget, tone: Tone, indent: u16, fold: Option<FoldId>, text: &str) {
+        let (kept, rest) = budget.cut(text);
+        self.prose(tone, indent, fold, kept);
+        self.cut_note(indent, fold, rest);
+    }
+
+    /// Record code cut to `budget`, with a line saying what was left out.
+    pub fn code_within(&mut self, budget: &Budget, tone: Tone, indent: u16, fold: Option<FoldId>, text: &str) {
+        let (kept, rest) = budget.cut(text);
+        self.code(tone, indent, fold, kept);
+        self.cut_note(indent, fold, rest);
+    }
+
+    fn cut_note(&mut self, indent: u16, fold: Option<FoldId>, cut: Option<(String, &str)>) {
+        if let Some((note, rest)) = cut {
+            self.push(Kind::Cut(rest.into()), Tone::Dim, indent, fold, &note);
+        }
+    }
+
+    pub fn blank(&mut self, fold: Option<FoldId>) {
         self.push(Kind::Blank, Tone::Body, 0, fold, "");
     }
 
-    /// Another document's lines, appended.
+    /// Another document's lines, appended; its parts are renumbered after this one's.
     pub fn append(&mut self, other: Doc) {
-        self.lines.extend(other.lines);
+        let shift = |fold: Option<FoldId>, by: u32| fold.map(|f| FoldId { n: f.n + by, ..f });
+        let by = self.folds;
+        self.folds += other.folds;
+        self.lines.extend(other.lines.into_iter().map(|line| DocLine {
+            fold: shift(line.fold, by),
+            summarises: shift(line.summarises, by),
+            ..line
+        }));
     }
 
-    fn block(&mut self, kind: Kind, tone: Tone, indent: u16, fold: Option<Fold>, text: &str) {
+    fn block(&mut self, kind: Kind, tone: Tone, indent: u16, fold: Option<FoldId>, text: &str) {
         let clean = sanitize_block(text);
         for line in clean.split('\n') {
             self.push(kind.clone(), tone, indent, fold, line);
         }
     }
 
-    fn push(&mut self, kind: Kind, tone: Tone, indent: u16, fold: Option<Fold>, line: &str) {
+    fn push(&mut self, kind: Kind, tone: Tone, indent: u16, fold: Option<FoldId>, line: &str) {
         let mut rest = line;
         let mut joined = false;
         loop {
@@ -201,7 +345,8 @@ impl Doc {
                 Some(at) => rest.split_at(at),
                 None => (rest, ""),
             };
-            self.lines.push(DocLine { text: piece.to_owned(), kind: kind.clone(), tone, indent, fold, joined });
+            let text = piece.to_owned();
+            self.lines.push(DocLine { text, kind: kind.clone(), tone, indent, fold, summarises: None, joined });
             if tail.is_empty() {
                 break;
             }
@@ -211,7 +356,7 @@ impl Doc {
     }
 
     /// The lines shown with `hidden` folded, pieces joined: (the first piece's line, whole text).
-    pub fn whole_lines<'d>(&'d self, hidden: &'d [Fold]) -> impl Iterator<Item = (&'d DocLine, String)> + 'd {
+    pub fn whole_lines<'d>(&'d self, hidden: &'d Folds) -> impl Iterator<Item = (&'d DocLine, String)> + 'd {
         let mut lines = self.lines.iter().filter(move |line| !is_hidden(line, hidden)).peekable();
         std::iter::from_fn(move || {
             let first = lines.next()?;
@@ -224,14 +369,49 @@ impl Doc {
     }
 
     /// The plain text with `hidden` folded (for the clipboard and the pager).
-    pub fn plain(&self, hidden: &[Fold]) -> String {
+    pub fn plain(&self, hidden: &Folds) -> String {
         let mut out = String::new();
         for (line, text) in self.whole_lines(hidden) {
-            out.extend(std::iter::repeat_n(' ', usize::from(line.indent)));
-            out.push_str(&decorated(&line.kind, &text));
-            out.push('\n');
+            let pad = " ".repeat(usize::from(line.indent));
+            match &line.kind {
+                // What was cut from a screen's document is whole in its text.
+                Kind::Cut(rest) => {
+                    for piece in sanitize_block(rest.trim_start_matches('\n')).lines() {
+                        out.push_str(&format!("{pad}{piece}\n"));
+                    }
+                }
+                kind => out.push_str(&format!("{pad}{}\n", decorated(kind, &text))),
+            }
         }
         out
+    }
+
+    /// The part line `index` stands for or, failing that, the innermost part it is in: what a
+    /// fold key on that line opens or closes.
+    pub fn fold_at(&self, index: usize) -> Option<FoldId> {
+        let line = self.lines.get(index)?;
+        line.summarises.or(line.fold)
+    }
+
+    /// The line standing for the next part after line `index` (`None`: no more).
+    pub fn next_fold(&self, index: usize) -> Option<usize> {
+        let from = index.saturating_add(1);
+        self.lines.get(from..)?.iter().position(|line| line.summarises.is_some()).map(|at| from + at)
+    }
+
+    /// The line standing for the part before line `index`.
+    pub fn prev_fold(&self, index: usize) -> Option<usize> {
+        self.lines.get(..index.min(self.lines.len()))?.iter().rposition(|line| line.summarises.is_some())
+    }
+
+    /// The line standing for `fold`.
+    pub fn line_of(&self, fold: FoldId) -> Option<usize> {
+        self.lines.iter().position(|line| line.summarises == Some(fold))
+    }
+
+    /// The lines that start a session's turns (its second-level headings), in order.
+    pub fn turn_lines(&self) -> Vec<usize> {
+        self.lines.iter().enumerate().filter(|(_, line)| line.kind == Kind::Heading(2)).map(|(at, _)| at).collect()
     }
 }
 
@@ -250,8 +430,8 @@ pub fn decorated<'a>(kind: &Kind, text: &'a str) -> Cow<'a, str> {
     }
 }
 
-pub fn is_hidden(line: &DocLine, hidden: &[Fold]) -> bool {
-    line.fold.is_some_and(|fold| hidden.contains(&fold))
+pub fn is_hidden(line: &DocLine, hidden: &Folds) -> bool {
+    line.fold.is_some_and(|fold| hidden.hides(fold))
 }
 
 #[cfg(test)]
@@ -284,7 +464,7 @@ mod tests {
         doc.prose(Tone::Body, 0, None, "tail");
         assert_eq!(doc.lines.len(), 4);
         assert!(doc.lines[1].joined && doc.lines[2].joined && !doc.lines[3].joined);
-        let whole: Vec<usize> = doc.whole_lines(&[]).map(|(_, text)| text.len()).collect();
+        let whole: Vec<usize> = doc.whole_lines(&Folds::open()).map(|(_, text)| text.len()).collect();
         assert_eq!(whole, [10_000, 4]);
     }
 
@@ -292,8 +472,62 @@ mod tests {
     fn folded_lines_are_left_out_of_the_plain_text() {
         let mut doc = Doc::new();
         doc.heading(2, Tone::Heading, "Turn 1");
-        doc.code(Tone::Json, 2, Some(Fold::ToolDetail), "{}");
-        assert_eq!(doc.plain(&[Fold::ToolDetail]), "── Turn 1 ──\n");
-        assert_eq!(doc.plain(&[]), "── Turn 1 ──\n  {}\n");
+        let call = doc.new_fold(Fold::ToolDetail);
+        doc.summary(Tone::Tool, 0, None, call, "1. ✓ read");
+        doc.code(Tone::Json, 2, Some(call), "{}");
+        assert_eq!(doc.plain(&Folds::closed(&[Fold::ToolDetail])), "── Turn 1 ──\n1. ✓ read\n");
+        assert_eq!(doc.plain(&Folds::open()), "── Turn 1 ──\n1. ✓ read\n  {}\n");
+    }
+
+    #[test]
+    fn each_part_folds_on_its_own() {
+        let mut doc = Doc::new();
+        let parts: Vec<FoldId> = (0..3).map(|_| doc.new_fold(Fold::ToolDetail)).collect();
+        for (n, part) in parts.iter().enumerate() {
+            doc.summary(Tone::Tool, 0, None, *part, &format!("call {n}"));
+            doc.code(Tone::Json, 2, Some(*part), &format!("body {n}"));
+        }
+        let mut folds = Folds::closed(&[Fold::ToolDetail]);
+        folds.toggle(doc.fold_at(2).unwrap());
+        assert_eq!(doc.plain(&folds), "call 0\ncall 1\n  body 1\ncall 2\n");
+        assert_eq!((doc.next_fold(0), doc.next_fold(4), doc.prev_fold(2)), (Some(2), None, Some(0)));
+        assert_eq!(doc.fold_at(3), Some(parts[1]), "a line inside a part folds that part");
+        folds.set_kind(Fold::ToolDetail, false);
+        assert!(doc.plain(&folds).contains("body 2"));
+    }
+
+    #[test]
+    fn appended_parts_keep_their_own_numbers() {
+        let mut first = Doc::new();
+        let a = first.new_fold(Fold::System);
+        first.summary(Tone::System, 0, None, a, "a");
+        let mut second = Doc::new();
+        let b = second.new_fold(Fold::System);
+        second.summary(Tone::System, 0, None, b, "b");
+        first.append(second);
+        assert_ne!(first.fold_at(0), first.fold_at(1));
+    }
+
+    #[test]
+    fn a_budget_cuts_long_text_and_says_how_much_is_left() {
+        let budget = Budget { lines: 2, bytes: 1000, rest: "e to page" };
+        let (kept, cut) = budget.cut("one\ntwo\nthree\nfour");
+        assert_eq!(kept, "one\ntwo");
+        assert_eq!(cut, Some(("… 2 more lines (11 B; e to page)".to_owned(), "\nthree\nfour")));
+        let huge = "x".repeat(5_000_000);
+        let (kept, cut) = Budget::SCREEN.cut(&huge);
+        assert_eq!(kept.len(), 256 * 1024);
+        assert_eq!(cut.map(|(note, _)| note).as_deref(), Some("… 1 more line (4.7 MB; e to page)"));
+        assert_eq!(Budget::WHOLE.cut("a\nb"), ("a\nb", None));
+    }
+
+    #[test]
+    fn what_a_budget_cut_is_still_in_the_plain_text() {
+        let budget = Budget { lines: 1, bytes: 1000, rest: "e to page" };
+        let mut doc = Doc::new();
+        doc.prose_within(&budget, Tone::Body, 2, None, "kept\nrest\x1b");
+        assert_eq!(doc.lines.len(), 2);
+        assert_eq!(doc.lines[1].text, "… 1 more line (6 B; e to page)");
+        assert_eq!(doc.plain(&Folds::open()), "  kept\n  rest\\x1b\n");
     }
 }

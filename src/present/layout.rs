@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use unicode_width::UnicodeWidthChar;
 
-use super::doc::{decorated, is_hidden, Doc, DocLine, Fold};
+use super::doc::{decorated, is_hidden, Doc, DocLine, Folds};
 use super::text::display_width;
 
 fn shown(line: &DocLine) -> Cow<'_, str> {
@@ -17,14 +17,14 @@ fn shown(line: &DocLine) -> Cow<'_, str> {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DocLayout {
     pub width: u16,
-    pub hidden: Vec<Fold>,
+    pub hidden: Folds,
     /// For each line, the row it starts on; hidden lines take no rows.
     starts: Vec<usize>,
     pub total_rows: usize,
 }
 
 impl DocLayout {
-    pub fn new(doc: &Doc, width: u16, hidden: &[Fold]) -> DocLayout {
+    pub fn new(doc: &Doc, width: u16, hidden: &Folds) -> DocLayout {
         let mut starts = Vec::with_capacity(doc.lines.len());
         let mut row = 0;
         for line in &doc.lines {
@@ -33,12 +33,12 @@ impl DocLayout {
                 row += wrap(&shown(line), text_width(width, line.indent)).len();
             }
         }
-        DocLayout { width, hidden: hidden.to_vec(), starts, total_rows: row }
+        DocLayout { width, hidden: hidden.clone(), starts, total_rows: row }
     }
 
     /// True when this layout was made for `doc` at `width` with `hidden` folded.
-    pub fn fits(&self, doc: &Doc, width: u16, hidden: &[Fold]) -> bool {
-        self.width == width && self.hidden == hidden && self.starts.len() == doc.lines.len()
+    pub fn fits(&self, doc: &Doc, width: u16, hidden: &Folds) -> bool {
+        self.width == width && &self.hidden == hidden && self.starts.len() == doc.lines.len()
     }
 
     /// The index of the line shown at `row` (the last line starting at or before it).
@@ -115,7 +115,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::present::doc::Tone;
+    use crate::present::doc::{Fold, Tone};
 
     #[test]
     fn wraps_at_spaces_and_inside_long_words() {
@@ -140,7 +140,7 @@ mod tests {
         let mut doc = Doc::new();
         doc.prose(Tone::Body, 0, None, &"x".repeat(10_000));
         doc.prose(Tone::Body, 0, None, "tail");
-        let layout = DocLayout::new(&doc, 100, &[]);
+        let layout = DocLayout::new(&doc, 100, &Folds::open());
         // Pieces of 4096 chars wrap to 41 rows each: 41 + 41 + 19, then the tail.
         assert_eq!(layout.total_rows, 102);
         let rows = layout.rows(&doc, 101, 5);
@@ -153,10 +153,11 @@ mod tests {
     fn folded_lines_take_no_rows() {
         let mut doc = Doc::new();
         doc.heading(2, Tone::Heading, "head");
-        doc.prose(Tone::Body, 2, Some(Fold::System), "a\nb\nc");
+        let part = doc.new_fold(Fold::System);
+        doc.prose(Tone::Body, 2, Some(part), "a\nb\nc");
         doc.label(Tone::Body, 0, None, "after");
-        assert_eq!(DocLayout::new(&doc, 40, &[Fold::System]).total_rows, 2);
-        assert_eq!(DocLayout::new(&doc, 40, &[]).total_rows, 5);
+        assert_eq!(DocLayout::new(&doc, 40, &Folds::closed(&[Fold::System])).total_rows, 2);
+        assert_eq!(DocLayout::new(&doc, 40, &Folds::open()).total_rows, 5);
     }
 
     #[test]
@@ -164,7 +165,7 @@ mod tests {
         let mut doc = Doc::new();
         doc.heading(2, Tone::Heading, "Turn 1");
         doc.field("model", Tone::Body, "m");
-        let layout = DocLayout::new(&doc, 40, &[]);
+        let layout = DocLayout::new(&doc, 40, &Folds::open());
         let rows: Vec<String> = layout.rows(&doc, 0, 5).into_iter().map(|row| row.text.into_owned()).collect();
         assert_eq!(rows, ["── Turn 1 ──", "model      m"]);
         assert_eq!((layout.line_at(1), layout.line_at(2), layout.row_of(1)), (Some(1), None, Some(1)));

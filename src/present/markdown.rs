@@ -5,11 +5,11 @@
 //! results and errors are fenced with more backticks than the text itself contains, and short
 //! values are code spans likewise. The text arrives sanitised (the [`Doc`] did it).
 
-use super::doc::{Doc, DocLine, Fact, Fold, Kind, Tone};
+use super::doc::{Doc, DocLine, Fact, Folds, Kind, Tone};
 
 /// `doc` with `hidden` folded, as Markdown. Indentation is left out (it would make code blocks);
 /// consecutive lines of prose become one quote, of code one fenced block.
-pub fn render(doc: &Doc, hidden: &[Fold]) -> String {
+pub fn render(doc: &Doc, hidden: &Folds) -> String {
     let mut out = String::new();
     let mut lines = doc.whole_lines(hidden).peekable();
     while let Some((line, text)) = lines.next() {
@@ -22,7 +22,7 @@ pub fn render(doc: &Doc, hidden: &[Fold]) -> String {
                 out.push_str(&format!("{} {}\n\n", "#".repeat(level), inline(&text)));
             }
             Kind::Label => out.push_str(&format!("**{}**\n\n", inline(&text))),
-            Kind::Note => out.push_str(&format!("*{}*\n\n", inline(&text))),
+            Kind::Note | Kind::Cut(_) => out.push_str(&format!("*{}*\n\n", inline(&text))),
             Kind::Field(label) => out.push_str(&format!("- **{label}:** {}\n", inline(&text))),
             Kind::Facts(facts) => out.push_str(&format!("{}\n\n", facts_line(facts))),
             Kind::Title(facts) => {
@@ -160,7 +160,8 @@ mod tests {
 
     #[test]
     fn a_session_has_heading_facts_prompt_response_tools_and_error() {
-        use crate::present::session::transcript;
+        use crate::present::record::Form;
+        use crate::present::session::{transcript, Session};
         use crate::present::time::Clock;
         let turns = vec![InteractionRecord::from_json(
             r#"{"id":"r1","timestamp":"2026-11-20T10:00:00Z","session_id":"s","model":"m*","usage":{"input_tokens":3,"output_tokens":2},"prompt":"hi\u001b","response":"yo","tool_calls":[{"name":"run","call_id":"c1","arguments":{"cmd":"ls ```"},"success":true,"result":"ok"}],"error":"e"}"#,
@@ -168,12 +169,13 @@ mod tests {
         .unwrap()];
         let now = chrono::DateTime::parse_from_rfc3339("2030-01-01T00:00:00Z").unwrap().to_utc();
         let clock = Clock::fixed(chrono::FixedOffset::east_opt(0).unwrap(), now);
-        let out = render(&transcript("s", &turns, &clock), &[]);
+        let session = Session { id: "s", records: &turns, history: &[] };
+        let out = render(&transcript(&session, &clock, &Form::WHOLE), &Folds::open());
         for expected in [
             "# Session `s`\n\n1 turn · 2026-11-20 10:00 → 2026-11-20 10:00 · 3 in / 2 out\n\n",
             "## Turn 1 · 2026-11-20 10:00:00 +00:00\n\nm\\* · 3 in / 2 out · id `r1` · Σ 3 in / 2 out · 0ms\n\n",
             "**▶ user**\n\n> hi\\x1b\n\n**◀ assistant**\n\n> yo\n\n",
-            "**⚙ 1 tool call: run ✓**\n\n**1. ✓ run (id c1)**\n\n**arguments:**\n\n",
+            "**1. ✓ run (id c1) {\"cmd\":\"ls \\`\\`\\`\"}**\n\n**arguments:**\n\n",
             "````json\n{\n  \"cmd\": \"ls ```\"\n}\n````\n",
             "**result:**\n\n```\nok\n```\n",
             "**✗ error**\n\n```\ne\n```\n",

@@ -5,17 +5,45 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use super::doc::{Doc, Fact, Fold, Tone};
-use super::text::{pretty_json, turn_prompt};
+use super::doc::{Budget, Doc, Fact, Fold, FoldId, Tone};
+use super::text::{counted, fit, pretty_json, turn_prompt};
 use super::time::Clock;
 use super::units::{duration, usage_of};
 use crate::record::{ContentBlock, InteractionRecord, Message, MessageContent, Role, TokenUsage, ToolCallRecord};
 use crate::sanitize::sanitize_line;
 
+/// Columns of a tool call's arguments shown on its line in a transcript.
+const PREVIEW_WIDTH: usize = 60;
+
 /// Where the record is stored, shown as its last fact.
 pub struct Location<'a> {
     pub file: &'a Path,
     pub line: u64,
+}
+
+/// How a document is made for its reader: how much of a long text it keeps, and the key hints
+/// of a front end that has keys (`None`: none said).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Form {
+    pub budget: Budget,
+    /// After a fold's summary: how to open it (`s shows or hides it`).
+    pub system_hint: Option<&'static str>,
+    pub history_hint: Option<&'static str>,
+}
+
+impl Form {
+    /// Everything, no key hints: `show`, `conversation`, the pager.
+    pub const WHOLE: Form = Form { budget: Budget::WHOLE, system_hint: None, history_hint: None };
+}
+
+/// What a record's document needs besides the record.
+pub struct Context<'a> {
+    /// Where it is stored, for `show`'s last fact.
+    pub location: Option<Location<'a>>,
+    pub clock: &'a Clock,
+    /// How many leading request messages re-send the turns before it (`Store::turn`).
+    pub history: usize,
+    pub form: Form,
 }
 
 /// A record's document.
@@ -54,11 +82,11 @@ impl RecordDoc {
     }
 }
 
-pub fn record_doc(record: &InteractionRecord, location: Option<Location<'_>>, clock: &Clock) -> RecordDoc {
+pub fn record_doc(record: &InteractionRecord, context: Context<'_>) -> RecordDoc {
     RecordDoc {
-        fields: fields_doc(record, location, clock),
-        exchange: exchange_doc(record),
-        tools: tools_doc(&record.tool_calls),
+        fields: fields_doc(record, context.location, context.clock),
+        exchange: exchange_doc(record, context.history, &context.form),
+        tools: tools_doc(&record.tool_calls, &context.form.budget),
         routing: routing_doc(record),
         other: other_doc(record),
     }
@@ -129,63 +157,84 @@ fn summary_facts(record: &InteractionRecord) -> Vec<Fact> {
     facts
 }
 
-fn exchange_doc(record: &InteractionRecord) -> Doc {
+fn exchange_doc(record: &InteractionRecord, history: usize, form: &Form) -> Doc {
     let mut doc = Doc::new();
-    let summary = Some(Fold::Summary);
+    let summary = Some(doc.new_fold(Fold::Summary));
     doc.facts(Tone::Dim, 0, summary, summary_facts(record));
     let ids: Vec<Fact> = [("request", &record.request_id), ("response", &record.response_id)]
         .into_iter()
         .filter_map(|(label, id)| id.as_ref().map(|id| Fact::literal(label, id.clone())))
         .collect();
     doc.facts(Tone::Dim, 0, summary, ids);
+    let budget = &form.budget;
     if let Some(error) = &record.error {
         doc.label(Tone::Error, 0, None, "✗ error");
-        doc.code(Tone::Error, 2, None, error);
+        doc.code_within(budget, Tone::Error, 2, None, error);
     }
     if let Some(system) = record.system_prompt.as_deref().filter(|s| !s.is_empty()) {
         let lines = system.lines().count().max(1);
         let noun = if lines == 1 { "line" } else { "lines" };
-        doc.label(Tone::System, 0, None, &format!("▸ System prompt ({lines} {noun})"));
-        doc.prose(Tone::Dim, 2, Some(Fold::System), system);
+        let part = doc.new_fold(Fold::System);
+        let hint = form.system_hint.map(|hint| format!("; {hint}")).unwrap_or_default();
+        doc.summary(Tone::System, 0, None, part, &format!("▸ System prompt ({lines} {noun}{hint})"));
+        doc.prose_within(budget, Tone::Dim, 2, Some(part), system);
     }
     doc.blank(None);
-    prompt_part(&mut doc, record);
+    prompt_part(&mut doc, record, budget);
     doc.blank(None);
-    response_part(&mut doc, record);
+    response_part(&mut doc, record, budget);
     if !record.messages.is_empty() {
         doc.blank(None);
         doc.heading(3, Tone::Heading, &format!("Messages as sent ({})", record.messages.len()));
-        for message in &record.messages {
-            message_lines(&mut doc, message, 0, None);
-        }
+        messages_part(&mut doc, &record.messages, history, form);
     }
     doc
 }
 
-fn prompt_part(doc: &mut Doc, record: &InteractionRecord) {
+/// The request's messages: those it re-sends from the turns before (`history` of them, folded
+/// to one line), then those new in this turn, which are what the request added.
+fn messages_part(doc: &mut Doc, messages: &[Message], history: usize, form: &Form) {
+    let history = history.min(messages.len());
+    if history > 0 {
+        let part = doc.new_fold(Fold::History);
+        let hint = form.history_hint.map(|hint| format!("; {hint}")).unwrap_or_default();
+        let earlier = counted(history, "earlier message");
+        doc.summary(Tone::Dim, 0, None, part, &format!("▸ {earlier} (the history it re-sends{hint})"));
+        for message in &messages[..history] {
+            message_lines(doc, message, 2, Some(part), &form.budget);
+        }
+        let new = messages.len() - history;
+        doc.label(Tone::Heading, 0, None, &format!("▾ new in this turn ({new})"));
+    }
+    for message in &messages[history..] {
+        message_lines(doc, message, 0, None, &form.budget);
+    }
+}
+
+fn prompt_part(doc: &mut Doc, record: &InteractionRecord, budget: &Budget) {
     doc.label(Tone::User, 0, None, "▶ Prompt");
     match record.prompt.as_deref().filter(|p| !p.trim().is_empty()) {
-        Some(prompt) => doc.prose(Tone::Body, 2, None, prompt),
+        Some(prompt) => doc.prose_within(budget, Tone::Body, 2, None, prompt),
         None => match turn_prompt(record) {
             Some(text) => {
                 doc.note(2, None, "(no prompt field; the last user message's text:)");
-                doc.prose(Tone::Body, 2, None, &text);
+                doc.prose_within(budget, Tone::Body, 2, None, &text);
             }
             None => doc.note(2, None, "(no prompt; see the messages below)"),
         },
     }
 }
 
-fn response_part(doc: &mut Doc, record: &InteractionRecord) {
+fn response_part(doc: &mut Doc, record: &InteractionRecord, budget: &Budget) {
     doc.label(Tone::Assistant, 0, None, "◀ Response");
     // The proxy keeps the response's reasoning in an extra field (docs/proxy.md).
     if let Some(thinking) = record.extra.get("response_thinking").and_then(Value::as_str) {
         doc.label(Tone::Dim, 2, None, "∴ thinking");
-        doc.prose(Tone::Dim, 4, None, thinking);
+        doc.prose_within(budget, Tone::Dim, 4, None, thinking);
     }
     match (&record.response, &record.response_summary) {
         (Some(response), summary) => {
-            doc.prose(Tone::Body, 2, None, response);
+            doc.prose_within(budget, Tone::Body, 2, None, response);
             if let Some(summary) = summary.as_deref().filter(|s| !s.is_empty()) {
                 doc.note(2, None, "(summary:)");
                 doc.prose(Tone::Body, 2, None, summary);
@@ -200,35 +249,34 @@ fn response_part(doc: &mut Doc, record: &InteractionRecord) {
 }
 
 /// One message, role by role, with tool_use and tool_result blocks readable.
-pub fn message_lines(doc: &mut Doc, message: &Message, indent: u16, fold: Option<Fold>) {
+pub fn message_lines(doc: &mut Doc, message: &Message, indent: u16, fold: Option<FoldId>, budget: &Budget) {
     doc.label(role_tone(&message.role), indent, fold, &format!("[{}]", message.role.as_str()));
     let body = indent + 2;
     match &message.content {
-        MessageContent::Text(text) => doc.prose(Tone::Body, body, fold, text),
+        MessageContent::Text(text) => doc.prose_within(budget, Tone::Body, body, fold, text),
         MessageContent::Blocks(blocks) => {
             for block in blocks {
-                block_lines(doc, block, body, fold);
+                block_lines(doc, block, body, fold, budget);
             }
         }
     }
     extra_fields(doc, body, fold, &message.extra);
 }
 
-fn block_lines(doc: &mut Doc, block: &ContentBlock, indent: u16, fold: Option<Fold>) {
+fn block_lines(doc: &mut Doc, block: &ContentBlock, indent: u16, fold: Option<FoldId>, budget: &Budget) {
     match block {
-        ContentBlock::Text { text } => doc.prose(Tone::Body, indent, fold, text),
+        ContentBlock::Text { text } => doc.prose_within(budget, Tone::Body, indent, fold, text),
         ContentBlock::ToolUse { id, name, input } => {
             doc.label(Tone::Tool, indent, fold, &format!("⚙ tool_use {name} (id {id})"));
-            doc.code(Tone::Json, indent + 2, fold, &pretty_json(input));
+            doc.code_within(budget, Tone::Json, indent + 2, fold, &pretty_json(input));
         }
         ContentBlock::ToolResult { tool_use_id, content, is_error } => {
-            let (mark, tone) = if *is_error { ("✗", Tone::Error) } else { ("✓", Tone::Ok) };
-            doc.label(tone, indent, fold, &format!("↩ tool_result {mark} (for {tool_use_id})"));
-            doc.code(Tone::Body, indent + 2, fold, content);
+            doc.label(result_tone(*is_error), indent, fold, &tool_result_label(tool_use_id, *is_error));
+            doc.code_within(budget, Tone::Body, indent + 2, fold, content);
         }
         ContentBlock::Thinking { thinking } => {
             doc.label(Tone::Dim, indent, fold, "∴ thinking");
-            doc.prose(Tone::Dim, indent + 2, fold, thinking);
+            doc.prose_within(budget, Tone::Dim, indent + 2, fold, thinking);
         }
         ContentBlock::Image { media_type, bytes } => {
             doc.label(Tone::Dim, indent, fold, &format!("[image {media_type}, {bytes} bytes]"));
@@ -238,6 +286,20 @@ fn block_lines(doc: &mut Doc, block: &ContentBlock, indent: u16, fold: Option<Fo
             doc.label(Tone::Dim, indent, fold, &format!("[{kind}]"));
             doc.code(Tone::Json, indent + 2, fold, &pretty_json(value));
         }
+    }
+}
+
+/// `↩ tool_result ✗ (for toolu_01)`: a result handed back to the model.
+pub fn tool_result_label(tool_use_id: &str, is_error: bool) -> String {
+    let mark = if is_error { "✗" } else { "✓" };
+    format!("↩ tool_result {mark} (for {tool_use_id})")
+}
+
+pub fn result_tone(is_error: bool) -> Tone {
+    if is_error {
+        Tone::Error
+    } else {
+        Tone::Ok
     }
 }
 
@@ -251,14 +313,14 @@ fn role_tone(role: &Role) -> Tone {
 }
 
 /// Unknown fields: `key:` then the value, pretty, indented under it.
-fn extra_fields(doc: &mut Doc, indent: u16, fold: Option<Fold>, extra: &Map<String, Value>) {
+fn extra_fields(doc: &mut Doc, indent: u16, fold: Option<FoldId>, extra: &Map<String, Value>) {
     for (key, value) in extra {
         doc.label(Tone::Key, indent, fold, &format!("{key}:"));
         doc.code(Tone::Json, indent + 2, fold, &pretty_json(value));
     }
 }
 
-fn tools_doc(calls: &[ToolCallRecord]) -> Doc {
+fn tools_doc(calls: &[ToolCallRecord], budget: &Budget) -> Doc {
     let mut doc = Doc::new();
     if calls.is_empty() {
         doc.note(0, None, "No tool calls in this record.");
@@ -268,25 +330,39 @@ fn tools_doc(calls: &[ToolCallRecord]) -> Doc {
         if n > 0 {
             doc.blank(None);
         }
-        tool_call_lines(&mut doc, n + 1, call, 0, None);
+        tool_call_lines(&mut doc, n + 1, call, 0, budget, false);
     }
     doc
 }
 
-/// A tool call: a heading line, then arguments and result (under `fold` when given).
-pub fn tool_call_lines(doc: &mut Doc, number: usize, call: &ToolCallRecord, indent: u16, fold: Option<Fold>) {
+/// A tool call: its heading line (the summary of its own [`Fold::ToolDetail`] part, with the
+/// arguments on one line when `preview`), then its arguments and result in that part.
+pub fn tool_call_lines(
+    doc: &mut Doc,
+    number: usize,
+    call: &ToolCallRecord,
+    indent: u16,
+    budget: &Budget,
+    preview: bool,
+) {
     let (mark, tone) = outcome(call);
     let id = call.call_id.as_deref().map(|id| format!(" (id {id})")).unwrap_or_default();
-    doc.label(tone, indent, fold, &format!("{number}. {mark} {}{id}", call.name));
+    let arguments = match (&call.arguments, preview) {
+        (Some(arguments), true) => format!(" {}", fit(&arguments.to_string(), PREVIEW_WIDTH)),
+        _ => String::new(),
+    };
+    let part = doc.new_fold(Fold::ToolDetail);
+    let fold = Some(part);
+    doc.summary(tone, indent, None, part, &format!("{number}. {mark} {}{id}{arguments}", call.name));
     if let Some(arguments) = &call.arguments {
         doc.label(Tone::Key, indent + 3, fold, "arguments:");
-        doc.code(Tone::Json, indent + 5, fold, &pretty_json(arguments));
+        doc.code_within(budget, Tone::Json, indent + 5, fold, &pretty_json(arguments));
     }
     match &call.result {
         Some(result) => {
             let label = if call.result_truncated { "result (truncated by the writer):" } else { "result:" };
             doc.label(Tone::Key, indent + 3, fold, label);
-            doc.code(Tone::Body, indent + 5, fold, result);
+            doc.code_within(budget, Tone::Body, indent + 5, fold, result);
             if call.result_truncated {
                 doc.note(indent + 5, fold, "… [truncated]");
             }
@@ -385,6 +461,11 @@ fn other_doc(record: &InteractionRecord) -> Doc {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::present::doc::Folds;
+
+    fn context<'a>(clock: &'a Clock, location: Option<Location<'a>>, history: usize) -> Context<'a> {
+        Context { location, clock, history, form: Form::WHOLE }
+    }
 
     const FULL: &str = r#"{"id":"r1","timestamp":"2026-11-21T14:03:07.123Z","duration_ms":1234,"session_id":"s1",
         "project":"proj","client":"cli","model":"m1","system_prompt":"be brief","prompt":"hello\u001b[31m",
@@ -400,18 +481,19 @@ mod tests {
 
     fn full() -> RecordDoc {
         let record = InteractionRecord::from_json(&FULL.replace('\n', "")).unwrap();
-        record_doc(&record, Some(Location { file: Path::new("f.jsonl"), line: 3 }), &Clock::local())
+        let clock = Clock::local();
+        record_doc(&record, context(&clock, Some(Location { file: Path::new("f.jsonl"), line: 3 }), 0))
     }
 
     #[test]
     fn every_part_of_a_record_is_in_its_document() {
         let doc = full();
-        let fields = doc.fields.plain(&[]);
+        let fields = doc.fields.plain(&Folds::open());
         for expected in ["id         r1", "session    s1", "tokens     in 10 · out 5 · cache read 2 · weird 1"] {
             assert!(fields.contains(expected), "missing {expected:?} in\n{fields}");
         }
         assert!(fields.contains("stored     f.jsonl:3"), "{fields}");
-        let exchange = doc.exchange.plain(&[]);
+        let exchange = doc.exchange.plain(&Folds::open());
         for expected in [
             "2026-11-21T14:03:07.123Z · m1 · 10 in / 5 out · 1.2s · end_turn · tags: x, y",
             "✗ error\n  it failed",
@@ -424,23 +506,25 @@ mod tests {
         ] {
             assert!(exchange.contains(expected), "missing {expected:?} in\n{exchange}");
         }
-        let tools = doc.tools.plain(&[]);
+        let tools = doc.tools.plain(&Folds::open());
         assert!(tools.contains("1. ✗ read (id t1)\n   arguments:"), "{tools}");
         assert!(tools.contains("result (truncated by the writer):\n     boom\n     … [truncated]"), "{tools}");
-        let whole = doc.whole(&InteractionRecord::from_json(&FULL.replace('\n', "")).unwrap()).plain(&[Fold::Summary]);
+        let whole = doc
+            .whole(&InteractionRecord::from_json(&FULL.replace('\n', "")).unwrap())
+            .plain(&Folds::closed(&[Fold::Summary]));
         assert!(whole.contains("── Tool calls (1) ──\n1. ✗ read"), "{whole}");
         assert!(whole.contains("── Routing ──\nprofile    fast"), "{whole}");
         assert!(!whole.contains("2026-11-21T14:03:07.123Z · m1"), "the summary line is folded: {whole}");
-        let routing = doc.routing.plain(&[]);
+        let routing = doc.routing.plain(&Folds::open());
         assert!(routing.contains("confidence 90%") && routing.contains("len  3"), "{routing}");
-        let other = doc.other.plain(&[]);
+        let other = doc.other.plain(&Folds::open());
         assert!(other.contains("── Context pack ──") && other.contains("mystery:\n  {\n    \"deep\""), "{other}");
     }
 
     #[test]
     fn the_summary_and_the_system_prompt_fold() {
         let doc = full();
-        let folded = doc.exchange.plain(&[Fold::Summary, Fold::System]);
+        let folded = doc.exchange.plain(&Folds::closed(&[Fold::Summary, Fold::System]));
         assert!(folded.starts_with("✗ error"), "{folded}");
         assert!(folded.contains("▸ System prompt (1 line)\n\n▶ Prompt"), "{folded}");
     }
@@ -451,26 +535,26 @@ mod tests {
             {"type":"image","source":{"data":"AAA\u202e"}}],"weight":2}],
             "tool_calls":[{"name":"t","priority":"high"}],"routing":{"profile":"p","lane":7}}"#;
         let record = InteractionRecord::from_json(&line.replace('\n', "")).unwrap();
-        let doc = record_doc(&record, None, &Clock::local());
-        let exchange = doc.exchange.plain(&[]);
+        let doc = record_doc(&record, context(&Clock::local(), None, 0));
+        let exchange = doc.exchange.plain(&Folds::open());
         for expected in ["[critic]", "  [image]\n    {\n      \"type\": \"image\"", "AAA\\u{202e}", "  weight:\n    2"]
         {
             assert!(exchange.contains(expected), "missing {expected:?} in\n{exchange}");
         }
-        assert!(doc.tools.plain(&[]).contains("1. · t\n   (no result recorded)\n   priority:\n     high"));
-        assert!(doc.routing.plain(&[]).contains("(lane)  7"));
+        assert!(doc.tools.plain(&Folds::open()).contains("1. · t\n   (no result recorded)\n   priority:\n     high"));
+        assert!(doc.routing.plain(&Folds::open()).contains("(lane)  7"));
     }
 
     #[test]
     fn absent_facts_leave_no_lines() {
         let record =
             InteractionRecord::from_json(r#"{"id":"r2","timestamp":"2026-11-21T14:03:07Z","prompt":"p"}"#).unwrap();
-        let doc = record_doc(&record, None, &Clock::local());
-        let fields = doc.fields.plain(&[]);
+        let doc = record_doc(&record, context(&Clock::local(), None, 0));
+        let fields = doc.fields.plain(&Folds::open());
         for absent in ["session", "tokens", "model"] {
             assert!(!fields.contains(absent), "{absent} in\n{fields}");
         }
-        assert!(!doc.exchange.plain(&[]).contains(" in / "), "absent usage is not 0 in / 0 out");
+        assert!(!doc.exchange.plain(&Folds::open()).contains(" in / "), "absent usage is not 0 in / 0 out");
         assert!(doc.other.is_empty());
     }
 }

@@ -1,17 +1,37 @@
 //! A session as a document: turn by turn, oldest first, tool calls folded under their turn. The
 //! TUI's conversation view, `conversation` and `conversation --markdown` all render this one.
 
-use super::doc::{Doc, Fact, Fold, Tone};
-use super::record::{outcome, tool_call_lines};
-use super::text::{counted, turn_prompt, RunningTotals};
+use super::doc::{Budget, Doc, Fact, Fold, FoldId, Tone};
+use super::record::{outcome, result_tone, tool_call_lines, tool_result_label, Form};
+use super::text::{counted, fit, turn_prompt, RunningTotals};
 use super::time::Clock;
 use super::units::{duration, in_out, tokens, usage_of};
-use crate::record::{ContentBlock, InteractionRecord, MessageContent};
+use crate::record::{ContentBlock, InteractionRecord, Message, MessageContent};
 
-/// The transcript of `records` (oldest first), with per-turn and running totals. A sub-agent's
-/// calls (records with an `agent` other than `main`) fold under the turn before them, the one whose
-/// tool call started the sub-agent.
-pub fn transcript(session: &str, records: &[InteractionRecord], clock: &Clock) -> Doc {
+/// History messages a turn lists, one line each, when its history is unfolded: the rest are the
+/// turns above, and listing all of them in every turn would grow the transcript with the square
+/// of its length.
+const HISTORY_LISTED: usize = 20;
+
+/// Columns of a history message's line.
+const HISTORY_LINE: usize = 120;
+
+/// A session's records, oldest first, with what each re-sends.
+pub struct Session<'a> {
+    pub id: &'a str,
+    pub records: &'a [InteractionRecord],
+    /// `history[i]`: how many of `records[i]`'s leading request messages re-send the turns before
+    /// it (`Store::turn`); missing entries count as none.
+    pub history: &'a [usize],
+}
+
+/// The transcript of a session, with per-turn and running totals. Each turn shows what is new
+/// in it; its history is one folded line. A sub-agent's calls (records with an `agent` other
+/// than `main`) fold under the turn before them, the one whose tool call started the sub-agent.
+pub fn transcript(session: &Session<'_>, clock: &Clock, form: &Form) -> Doc {
+    let records = session.records;
+    let history = |at: usize| session.history.get(at).copied().unwrap_or(0);
+    let session = session.id;
     let mut doc = Doc::new();
     let mut totals = RunningTotals::default();
     let groups = group_sub_agents(records);
@@ -21,7 +41,8 @@ pub fn transcript(session: &str, records: &[InteractionRecord], clock: &Clock) -
         return doc;
     }
     doc.title(session_facts(session, records, groups.len(), clock));
-    for (n, (record, sub)) in groups.iter().enumerate() {
+    for (n, &(at, ref sub)) in groups.iter().enumerate() {
+        let record = &records[at];
         totals.add(record);
         if is_true(record, "after_compaction") {
             doc.blank(None);
@@ -30,7 +51,11 @@ pub fn transcript(session: &str, records: &[InteractionRecord], clock: &Clock) -
         doc.blank(None);
         doc.heading(2, Tone::Heading, &format!("Turn {} · {}", n + 1, clock.full(&record.timestamp)));
         doc.facts(Tone::Dim, 0, None, turn_facts(record, &totals));
-        turn_body(&mut doc, record);
+        let history = history(at).min(record.messages.len());
+        if history > 0 {
+            history_part(&mut doc, &record.messages[..history], form);
+        }
+        turn_body(&mut doc, record, &record.messages[history..], &form.budget);
         if !sub.is_empty() {
             sub_agent_runs(&mut doc, sub, &mut totals, clock);
         }
@@ -81,14 +106,15 @@ fn running(totals: &RunningTotals) -> String {
     }
 }
 
-/// Each main-agent record with the sub-agent records that follow it (before the next main one).
-fn group_sub_agents(records: &[InteractionRecord]) -> Vec<(&InteractionRecord, Vec<&InteractionRecord>)> {
-    let mut groups: Vec<(&InteractionRecord, Vec<&InteractionRecord>)> = Vec::new();
-    for record in records {
+/// Each main-agent record (its index) with the sub-agent records that follow it (before the
+/// next main one).
+fn group_sub_agents(records: &[InteractionRecord]) -> Vec<(usize, Vec<&InteractionRecord>)> {
+    let mut groups: Vec<(usize, Vec<&InteractionRecord>)> = Vec::new();
+    for (at, record) in records.iter().enumerate() {
         let sub_agent = record.agent.as_deref().is_some_and(|a| a != "main");
         match groups.last_mut() {
             Some((_, sub)) if sub_agent => sub.push(record),
-            _ => groups.push((record, Vec::new())),
+            _ => groups.push((at, Vec::new())),
         }
     }
     groups
@@ -106,8 +132,9 @@ fn sub_agent_runs(doc: &mut Doc, sub: &[&InteractionRecord], totals: &mut Runnin
         String::new()
     };
     let summary = format!("⤷ sub-agent {}: {}{usage}", agents.join(", "), counted(sub.len(), "call"));
-    doc.label(Tone::Tool, 2, None, &summary);
-    let fold = Some(Fold::SubAgent);
+    let part = doc.new_fold(Fold::SubAgent);
+    doc.summary(Tone::Tool, 2, None, part, &summary);
+    let fold: Option<FoldId> = Some(part);
     for (n, record) in sub.iter().enumerate() {
         totals.add(record);
         let agent = record.agent.as_deref().unwrap_or("sub-agent");
@@ -126,6 +153,43 @@ fn sub_agent_runs(doc: &mut Doc, sub: &[&InteractionRecord], totals: &mut Runnin
     }
 }
 
+/// `▸ 42 earlier messages (…)`, folded: the last of them one line each.
+fn history_part(doc: &mut Doc, history: &[Message], form: &Form) {
+    let part = doc.new_fold(Fold::History);
+    let hint = form.history_hint.map(|hint| format!("; {hint}")).unwrap_or_default();
+    let earlier = counted(history.len(), "earlier message");
+    doc.summary(Tone::Dim, 0, None, part, &format!("▸ {earlier} (the history this request re-sends{hint})"));
+    let listed = history.len().min(HISTORY_LISTED);
+    if listed < history.len() {
+        doc.note(2, Some(part), &format!("({} before these: the turns above)", history.len() - listed));
+    }
+    for message in &history[history.len() - listed..] {
+        let line = format!("[{}] {}", message.role.as_str(), message_gist(message));
+        doc.label(Tone::Dim, 2, Some(part), &fit(&line, HISTORY_LINE));
+    }
+}
+
+/// A message in a few words: its text, or what its blocks are.
+fn message_gist(message: &Message) -> String {
+    let text = message.plain_text();
+    if !text.trim().is_empty() {
+        return text.split_whitespace().collect::<Vec<_>>().join(" ");
+    }
+    let MessageContent::Blocks(blocks) = &message.content else { return String::new() };
+    let kinds: Vec<String> = blocks
+        .iter()
+        .map(|block| match block {
+            ContentBlock::ToolUse { name, .. } => format!("tool_use {name}"),
+            ContentBlock::ToolResult { is_error, .. } => format!("tool_result {}", if *is_error { "✗" } else { "✓" }),
+            ContentBlock::Thinking { .. } => "thinking".to_owned(),
+            ContentBlock::Image { .. } => "image".to_owned(),
+            ContentBlock::Text { .. } => "text".to_owned(),
+            ContentBlock::Other(_) => "block".to_owned(),
+        })
+        .collect();
+    kinds.join(", ")
+}
+
 fn flag(record: &InteractionRecord, key: &str) -> Option<bool> {
     record.extra.get(key).and_then(serde_json::Value::as_bool)
 }
@@ -138,58 +202,80 @@ fn is_false(record: &InteractionRecord, key: &str) -> bool {
     flag(record, key) == Some(false)
 }
 
-fn turn_body(doc: &mut Doc, record: &InteractionRecord) {
+/// What the turn brings: the user's words, or the tool results handed back (each its own fold),
+/// then the answer. `new` are the request messages new in this turn.
+fn turn_body(doc: &mut Doc, record: &InteractionRecord, new: &[Message], budget: &Budget) {
+    let results = tool_results(new, record);
     // A transcript says which calls the user's own words started; the others loop on tool results.
     if is_false(record, "user_turn") {
         doc.label(Tone::Dim, 0, None, "↻ tool loop");
         doc.note(2, None, "continues the turn above with the tool results");
-        return answer(doc, record);
+        returned(doc, &results, budget);
+        return answer(doc, record, budget);
     }
     doc.label(Tone::User, 0, None, "▶ user");
     match turn_prompt(record) {
-        Some(prompt) => doc.prose(Tone::Body, 2, None, &prompt),
-        None => match returned_tool_results(record) {
+        Some(prompt) => doc.prose_within(budget, Tone::Body, 2, None, &prompt),
+        None => match results.len() {
             0 => doc.note(2, None, "(no prompt)"),
             1 => doc.note(2, None, "↩ the tool result (continues the turn above)"),
             n => doc.note(2, None, &format!("↩ {n} tool results (continue the turn above)")),
         },
     }
-    answer(doc, record);
+    returned(doc, &results, budget);
+    answer(doc, record, budget);
+}
+
+/// The tool results a turn hands back, each a line with its content folded under it.
+fn returned(doc: &mut Doc, results: &[(&str, &str, bool)], budget: &Budget) {
+    for &(tool_use_id, content, is_error) in results {
+        let part = doc.new_fold(Fold::ToolDetail);
+        doc.summary(result_tone(is_error), 2, None, part, &tool_result_label(tool_use_id, is_error));
+        doc.code_within(budget, Tone::Body, 4, Some(part), content);
+    }
+}
+
+/// The tool results among the turn's new messages (the last message's, when the history is not
+/// known): (tool_use_id, content, is_error).
+fn tool_results<'r>(new: &'r [Message], record: &'r InteractionRecord) -> Vec<(&'r str, &'r str, bool)> {
+    let messages = if new.len() < record.messages.len() {
+        new
+    } else {
+        record.messages.last().map(std::slice::from_ref).unwrap_or(&[])
+    };
+    messages
+        .iter()
+        .filter_map(|message| match &message.content {
+            MessageContent::Blocks(blocks) => Some(blocks),
+            MessageContent::Text(_) => None,
+        })
+        .flatten()
+        .filter_map(|block| match block {
+            ContentBlock::ToolResult { tool_use_id, content, is_error } => {
+                Some((tool_use_id.as_str(), content.as_str(), *is_error))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 fn call_marks(record: &InteractionRecord) -> String {
     record.tool_calls.iter().map(|call| format!("{} {}", call.name, outcome(call).0)).collect::<Vec<_>>().join(", ")
 }
 
-fn answer(doc: &mut Doc, record: &InteractionRecord) {
+fn answer(doc: &mut Doc, record: &InteractionRecord, budget: &Budget) {
     doc.label(Tone::Assistant, 0, None, "◀ assistant");
     match (&record.response, &record.response_summary) {
-        (Some(response), _) => doc.prose(Tone::Body, 2, None, response),
-        (None, Some(summary)) => doc.prose(Tone::Dim, 2, None, summary),
+        (Some(response), _) => doc.prose_within(budget, Tone::Body, 2, None, response),
+        (None, Some(summary)) => doc.prose_within(budget, Tone::Dim, 2, None, summary),
         (None, None) => doc.note(2, None, "(no response)"),
     }
-    if !record.tool_calls.is_empty() {
-        let failed = record.tool_calls.iter().any(|call| call.success == Some(false));
-        let tone = if failed { Tone::Error } else { Tone::Tool };
-        let calls = counted(record.tool_calls.len(), "tool call");
-        doc.label(tone, 2, None, &format!("⚙ {calls}: {}", call_marks(record)));
-        for (n, call) in record.tool_calls.iter().enumerate() {
-            tool_call_lines(doc, n + 1, call, 4, Some(Fold::ToolDetail));
-        }
+    for (n, call) in record.tool_calls.iter().enumerate() {
+        tool_call_lines(doc, n + 1, call, 2, budget, true);
     }
     if let Some(error) = &record.error {
         doc.label(Tone::Error, 2, None, "✗ error");
-        doc.code(Tone::Error, 4, None, error);
-    }
-}
-
-/// How many tool results the request's last message hands back to the model.
-fn returned_tool_results(record: &InteractionRecord) -> usize {
-    match record.messages.last().map(|message| &message.content) {
-        Some(MessageContent::Blocks(blocks)) => {
-            blocks.iter().filter(|block| matches!(block, ContentBlock::ToolResult { .. })).count()
-        }
-        _ => 0,
+        doc.code_within(budget, Tone::Error, 4, None, error);
     }
 }
 
@@ -198,10 +284,19 @@ mod tests {
     use chrono::FixedOffset;
 
     use super::*;
+    use crate::present::doc::{Budget, Folds};
 
     fn utc() -> Clock {
         let now = chrono::DateTime::parse_from_rfc3339("2030-01-01T00:00:00Z").unwrap().to_utc();
         Clock::fixed(FixedOffset::east_opt(0).unwrap(), now)
+    }
+
+    fn doc(records: &[InteractionRecord], history: &[usize]) -> Doc {
+        transcript(&Session { id: "s", records, history }, &utc(), &Form::WHOLE)
+    }
+
+    fn open() -> Folds {
+        Folds::open()
     }
 
     fn records(lines: &[&str]) -> Vec<InteractionRecord> {
@@ -217,8 +312,8 @@ mod tests {
         let store = Store::load_sources(&[Source { kind: SourceKind::ClaudeCode, root }]).unwrap();
         let records: Vec<InteractionRecord> =
             store.conversation("s1").into_iter().map(|e| store.read_record(e).unwrap()).collect();
-        let doc = transcript("s1", &records, &utc());
-        let folded = doc.plain(&[Fold::ToolDetail, Fold::SubAgent]);
+        let doc = transcript(&Session { id: "s1", records: &records, history: &[] }, &utc(), &Form::WHOLE);
+        let folded = doc.plain(&Folds::closed(&[Fold::ToolDetail, Fold::SubAgent]));
         assert!(folded.starts_with("Session s1 · shop · claude-code · 4 turns"), "{folded}");
         assert!(folded.contains("4 turns"), "{folded}");
         assert!(folded.contains("⤷ sub-agent Explore: 2 calls, ~110 in / ~12 out"), "{folded}");
@@ -226,7 +321,7 @@ mod tests {
         assert!(folded.contains("↻ tool loop"), "{folded}");
         assert!(folded.contains("━━ context compacted"), "{folded}");
         assert_eq!(folded.matches("▶ user").count(), 2, "the user's own two prompts: {folded}");
-        let open = doc.plain(&[]);
+        let open = doc.plain(&open());
         assert!(open.contains("Explore call 2"), "{open}");
         assert!(open.find("Turn 2").unwrap() < open.find("Explore call 1").unwrap());
         assert!(open.find("Explore call 2").unwrap() < open.find("Turn 3").unwrap());
@@ -243,7 +338,7 @@ mod tests {
                "tool_calls":[{"name":"grep","arguments":{"q":"x"},"success":false,"result":"no match"}],
                "error":"boom"}"#,
         ]);
-        let out = transcript("s", &turns, &utc()).plain(&[]);
+        let out = doc(&turns, &[]).plain(&open());
         assert!(out.contains("p · c · 2 turns · 2026-11-20 10:00 → 2026-11-20 10:05 · 10 in / 4 out"), "{out}");
         assert!(out.contains("── Turn 1 · 2026-11-20 10:00:00 +00:00 ──\nm · 10 in / 4 out · 900ms · id a"), "{out}");
         assert!(out.find("Turn 1").unwrap() < out.find("Turn 2").unwrap());
@@ -251,14 +346,71 @@ mod tests {
             "▶ user\n  first\\x07 question",
             "◀ assistant\n  first answer",
             "▶ user\n  from messages",
-            "  ⚙ 1 tool call: grep ✗\n    1. ✗ grep\n       arguments:",
-            "       result:\n         no match",
+            "  1. ✗ grep {\"q\":\"x\"}\n     arguments:",
+            "     result:\n       no match",
             "  ✗ error\n    boom",
         ] {
             assert!(out.contains(expected), "missing {expected:?} in\n{out}");
         }
         assert!(!out.contains('\x07'));
         assert!(!out.contains("0 in / 0 out"), "turn 2 reports no usage: {out}");
+    }
+
+    /// A tool loop: turn 2 re-sends turn 1's prompt and answer and hands back two tool results.
+    fn tool_loop() -> Vec<InteractionRecord> {
+        records(&[
+            r#"{"id":"a","timestamp":"2026-11-20T10:00:00Z","session_id":"s","prompt":"fix it",
+               "messages":[{"role":"user","content":"fix it"}],"response":"looking",
+               "tool_calls":[{"name":"Read","call_id":"t1","arguments":{"path":"a.rs"},"success":true,"result":"fn a"},
+                             {"name":"Bash","call_id":"t2","arguments":{"cmd":"cargo test"},"success":false,"result":"FAILED"}]}"#,
+            r#"{"id":"b","timestamp":"2026-11-20T10:00:05Z","session_id":"s","messages":[
+               {"role":"user","content":"fix it"},
+               {"role":"assistant","content":[{"type":"text","text":"looking"},{"type":"tool_use","id":"t1","name":"Read","input":{}}]},
+               {"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"fn a"},
+                                         {"type":"tool_result","tool_use_id":"t2","content":"FAILED","is_error":true}]}],
+               "response":"the test fails because a is wrong"}"#,
+        ])
+    }
+
+    #[test]
+    fn a_turn_shows_what_is_new_with_its_history_folded_to_one_line() {
+        let turns = tool_loop();
+        let doc = doc(&turns, &[0, 2]);
+        let folded = doc.plain(&Folds::closed(&[Fold::History, Fold::ToolDetail]));
+        assert!(folded.contains("▸ 2 earlier messages (the history this request re-sends)\n▶ user"), "{folded}");
+        assert!(!folded.contains("[assistant] looking"), "history is folded: {folded}");
+        assert!(folded.contains("  ↩ tool_result ✓ (for t1)\n  ↩ tool_result ✗ (for t2)\n◀ assistant"), "{folded}");
+        let open = doc.plain(&Folds::closed(&[Fold::ToolDetail]));
+        assert!(open.contains("  [user] fix it\n  [assistant] looking\n▶ user"), "{open}");
+    }
+
+    #[test]
+    fn each_tool_call_and_result_folds_on_its_own() {
+        let turns = tool_loop();
+        let doc = doc(&turns, &[0, 2]);
+        let mut folds = Folds::closed(&[Fold::ToolDetail]);
+        let bash = doc.lines.iter().position(|line| line.text.starts_with("2. ✗ Bash")).unwrap();
+        assert!(doc.lines[bash].text.ends_with(r#"{"cmd":"cargo test"}"#), "{}", doc.lines[bash].text);
+        folds.toggle(doc.fold_at(bash).unwrap());
+        let text = doc.plain(&folds);
+        assert!(text.contains("2. ✗ Bash (id t2) {\"cmd\":\"cargo test\"}\n     arguments:"), "{text}");
+        assert!(!text.contains("\"path\": \"a.rs\""), "the Read call stays folded: {text}");
+        assert!(!text.contains("(for t2)\n    FAILED"), "the results stay folded: {text}");
+        let results: Vec<usize> = (0..doc.lines.len()).filter_map(|at| doc.next_fold(at)).collect();
+        assert!(results.len() > 3, "every call and result is a fold");
+        assert_eq!(doc.turn_lines().len(), 2);
+    }
+
+    #[test]
+    fn a_huge_response_is_cut_on_a_screen_and_whole_in_its_text() {
+        let mut turns = tool_loop();
+        turns[1].response = Some("line\n".repeat(100_000));
+        let screen = Form { budget: Budget::SCREEN, system_hint: None, history_hint: None };
+        let doc = transcript(&Session { id: "s", records: &turns, history: &[0, 2] }, &utc(), &screen);
+        assert!(doc.lines.len() < 3_000, "{} lines", doc.lines.len());
+        let cut = doc.lines.iter().find(|line| line.text.starts_with("… ")).unwrap();
+        assert_eq!(cut.text, "… 98000 more lines (490.0 KB; e to page)");
+        assert_eq!(doc.plain(&Folds::open()).matches("line\n").count(), 100_000);
     }
 
     #[test]
@@ -273,7 +425,7 @@ mod tests {
             })
             .collect();
         let turns = records(&lines.iter().map(String::as_str).collect::<Vec<_>>());
-        let text = transcript("s", &turns, &utc()).plain(&[]);
+        let text = doc(&turns, &[]).plain(&open());
         let max = tokens(u64::MAX);
         assert!(text.contains(&format!("Σ {max} in / 2 out")), "{text}");
     }
@@ -283,6 +435,6 @@ mod tests {
         let turns = records(&[
             r#"{"id":"a","timestamp":"2026-11-20T10:00:00Z","session_id":"s","prompt":" ","messages":[{"role":"user","content":"  \n "}]}"#,
         ]);
-        assert!(transcript("s", &turns, &utc()).plain(&[]).contains("(no prompt)"));
+        assert!(doc(&turns, &[]).plain(&open()).contains("(no prompt)"));
     }
 }

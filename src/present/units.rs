@@ -36,6 +36,16 @@ pub fn in_out(input: u64, output: u64, approximate: bool) -> String {
     format!("{} in / {} out", tokens_marked(input, approximate), tokens_marked(output, approximate))
 }
 
+/// `512 B`, `12.3 KB`, `4.9 MB`, `1.2 GB` (powers of 1000).
+pub fn bytes(count: u64) -> String {
+    match count {
+        0..=999 => format!("{count} B"),
+        1_000..=999_999 => format!("{:.1} KB", count as f64 / 1e3),
+        1_000_000..=999_999_999 => format!("{:.1} MB", count as f64 / 1e6),
+        _ => format!("{:.1} GB", count as f64 / 1e9),
+    }
+}
+
 /// `850ms`, `1.2s`, `2m05s`, `1h02m`.
 pub fn duration(millis: u64) -> String {
     let seconds = millis / 1_000;
@@ -75,6 +85,12 @@ mod tests {
         )
         .unwrap();
         assert_eq!(usage_of(&some).as_deref(), Some("12.3k in / 0 out"));
+    }
+
+    #[test]
+    fn byte_sizes_are_short() {
+        assert_eq!(bytes(512), "512 B");
+        assert_eq!(bytes(5_000_000), "5.0 MB");
     }
 
     #[test]

@@ -55,6 +55,8 @@ pub enum Action {
     /// Conversation filters: only the turns the user started; no tool calls.
     ToggleUserTurns,
     ToggleToolCalls,
+    /// `o`: open or close the first foldable part (tool call, history, sub-agent) on screen.
+    TogglePart,
     OpenFacets,
     FacetNextKind,
     FacetInput(char),

@@ -13,7 +13,7 @@ use super::find::Find;
 use super::stats::StatsData;
 use super::theme::Theme;
 use super::transcript_shape::{Filter, TurnSpan};
-use crate::present::doc::{Doc, Fold};
+use crate::present::doc::{Doc, Fold, FoldId, Folds};
 use crate::present::layout::DocLayout;
 use crate::store::{BadLine, EntryId, Facet, LoadProgress, Query, RecordSummary};
 
@@ -170,11 +170,12 @@ impl DetailState {
         self.tab.unwrap_or(Tab::Prompt)
     }
 
-    pub fn hidden_folds(&self) -> Vec<Fold> {
+    /// The history a request re-sends stays folded: the pane shows what is new in the turn.
+    pub fn hidden_folds(&self) -> Folds {
         if self.show_system {
-            Vec::new()
+            Folds::closed(&[Fold::History])
         } else {
-            vec![Fold::System]
+            Folds::closed(&[Fold::System, Fold::History])
         }
     }
 }
@@ -208,15 +209,21 @@ pub struct ConversationView {
     pub new_from: Option<usize>,
     /// The `doc` the spans were read from (a new one is a fresh transcript to shape).
     pub shaped: usize,
+    /// Parts (a tool call, a history, a sub-agent) opened or closed one by one (`o`).
+    pub toggled: Vec<FoldId>,
 }
 
 impl ConversationView {
-    pub fn hidden_folds(&self) -> Vec<Fold> {
-        if self.show_tools {
-            Vec::new()
+    pub fn hidden_folds(&self) -> Folds {
+        let mut folds = if self.show_tools {
+            Folds::closed(&[Fold::History])
         } else {
-            vec![Fold::ToolDetail, Fold::SubAgent]
+            Folds::closed(&[Fold::ToolDetail, Fold::SubAgent, Fold::History])
+        };
+        for &part in &self.toggled {
+            folds.toggle(part);
         }
+        folds
     }
 }
 

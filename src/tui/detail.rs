@@ -3,9 +3,10 @@
 
 use serde_json::Value;
 
-use crate::present::doc::{Doc, Fold, Tone};
+use crate::present::doc::{Budget, Doc, Fold, Folds, Tone};
 use crate::present::layout::DocLayout;
-use crate::present::record::{record_doc, routing_view, RoutingView};
+use crate::present::record::{record_doc, routing_view, Context, Form, RoutingView};
+use crate::present::session::{transcript, Session};
 use crate::present::text::pretty_json;
 use crate::present::time::Clock;
 use crate::record::InteractionRecord;
@@ -72,15 +73,17 @@ impl DetailData {
         if width == 0 {
             return;
         }
+        // As `DetailState::hidden_folds` has them when the record arrives.
+        let hidden = Folds::closed(&[Fold::System, Fold::History]);
         self.layouts = vec![
-            DocLayout::new(&self.prompt, width, &[Fold::System]),
-            DocLayout::new(&self.tools, width, &[Fold::System]),
-            DocLayout::new(&self.raw, width, &[Fold::System]),
+            DocLayout::new(&self.prompt, width, &hidden),
+            DocLayout::new(&self.tools, width, &hidden),
+            DocLayout::new(&self.raw, width, &hidden),
         ];
     }
 
     /// A layout made in advance for `doc` at `width` with `hidden` folded, if there is one.
-    pub fn layout_for(&self, doc: &Doc, width: u16, hidden: &[Fold]) -> Option<&DocLayout> {
+    pub fn layout_for(&self, doc: &Doc, width: u16, hidden: &Folds) -> Option<&DocLayout> {
         self.layouts.iter().find(|layout| layout.fits(doc, width, hidden))
     }
 
@@ -98,20 +101,36 @@ impl DetailData {
     pub fn tab_text(&self, tab: Tab) -> String {
         match (tab, self.doc(tab)) {
             (Tab::Raw, _) => self.pretty.clone(),
-            (_, Some(doc)) => doc.plain(&[]),
-            (_, None) => self.routing_doc.plain(&[]),
+            (_, Some(doc)) => doc.plain(&Folds::open()),
+            (_, None) => self.routing_doc.plain(&Folds::open()),
         }
     }
 }
 
-/// Builds the detail from a parsed record and its stored bytes.
+/// How the TUI's documents are made: a long text cut where the pager has it whole, and the keys
+/// that open what is folded.
+pub const FORM: Form = Form { budget: Budget::SCREEN, system_hint: Some("s shows or hides it"), history_hint: None };
+
+/// A session's transcript as the conversation view shows it; `history[i]` is how many leading
+/// messages `records[i]` re-sends (`Store::turn`).
+pub fn conversation_doc(session: &str, records: &[InteractionRecord], history: &[usize], clock: &Clock) -> Doc {
+    transcript(&Session { id: session, records, history }, clock, &FORM)
+}
+
+/// Builds the detail from a parsed record and its stored bytes, for a record that re-sends no
+/// history.
 pub fn prepare(entry: EntryId, record: InteractionRecord, stored: &[u8]) -> DetailData {
+    prepare_turn(entry, record, stored, 0)
+}
+
+/// Builds the detail of a record whose first `history` request messages re-send earlier turns.
+pub fn prepare_turn(entry: EntryId, record: InteractionRecord, stored: &[u8], history: usize) -> DetailData {
     let stored = String::from_utf8_lossy(stored).into_owned();
     let pretty = pretty_stored(&stored);
     let mut raw = Doc::new();
     raw.code(Tone::Json, 0, None, &pretty);
     // The pane's summary line shows the stored timestamp, so the clock only matters for `show`.
-    let doc = record_doc(&record, None, &Clock::local());
+    let doc = record_doc(&record, Context { location: None, clock: &Clock::local(), history, form: FORM });
     DetailData {
         entry,
         prompt: doc.exchange,

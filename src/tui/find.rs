@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use crate::present::doc::{decorated, is_hidden, Doc, Fold};
+use crate::present::doc::{decorated, is_hidden, Doc, Folds};
 use crate::present::layout::{wrap, DocLayout};
 
 /// Rows kept above a hit scrolled to, so it is read in its context.
@@ -37,7 +37,7 @@ pub struct Hit {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Counted {
     pub doc: usize,
-    pub hidden: Vec<Fold>,
+    pub hidden: Folds,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,14 +88,14 @@ impl Find {
     }
 
     /// Counts the hits in `doc` again (lines hidden by `hidden` folds have none).
-    pub fn count(&mut self, doc: &Doc, hidden: &[Fold], key: usize) {
+    pub fn count(&mut self, doc: &Doc, hidden: &Folds, key: usize) {
         self.hits = if self.editing { Vec::new() } else { hits(doc, hidden, &terms(&self.text)) };
         self.current = self.current.min(self.hits.len().saturating_sub(1));
-        self.counted = Some(Counted { doc: key, hidden: hidden.to_vec() });
+        self.counted = Some(Counted { doc: key, hidden: hidden.clone() });
     }
 
-    pub fn is_counted_for(&self, key: usize, hidden: &[Fold]) -> bool {
-        self.counted.as_ref().is_some_and(|counted| counted.doc == key && counted.hidden == hidden)
+    pub fn is_counted_for(&self, key: usize, hidden: &Folds) -> bool {
+        self.counted.as_ref().is_some_and(|counted| counted.doc == key && &counted.hidden == hidden)
     }
 
     /// Moves to the next (`forward`) or previous hit, wrapping around.
@@ -122,7 +122,7 @@ pub fn terms(text: &str) -> Vec<String> {
 }
 
 /// Every hit of any term, in document order; overlapping hits are kept once.
-pub fn hits(doc: &Doc, hidden: &[Fold], terms: &[String]) -> Vec<Hit> {
+pub fn hits(doc: &Doc, hidden: &Folds, terms: &[String]) -> Vec<Hit> {
     let mut out = Vec::new();
     if terms.is_empty() {
         return out;
@@ -182,7 +182,7 @@ pub fn scroll_to(doc: &Doc, layout: &DocLayout, hit: &Hit, height: usize) -> usi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::present::doc::Tone;
+    use crate::present::doc::{Fold, Tone};
 
     fn doc(lines: &[&str]) -> Doc {
         let mut doc = Doc::new();
@@ -195,21 +195,22 @@ mod tests {
     #[test]
     fn every_term_case_insensitively_in_document_order() {
         let doc = doc(&["Needle in a haystack", "no match", "two needles, NEEDLE", "Straße STRASSE"]);
-        let found = hits(&doc, &[], &terms("needle hay"));
+        let found = hits(&doc, &Folds::open(), &terms("needle hay"));
         let places: Vec<_> = found.iter().map(|hit| (hit.line, hit.bytes.clone())).collect();
         assert_eq!(places, vec![(0, 0..6), (0, 12..15), (2, 4..10), (2, 13..19)]);
-        assert_eq!(hits(&doc, &[], &terms("straße")).len(), 1, "multi-byte text matches by chars");
-        assert!(hits(&doc, &[], &terms("  ")).is_empty());
+        assert_eq!(hits(&doc, &Folds::open(), &terms("straße")).len(), 1, "multi-byte text matches by chars");
+        assert!(hits(&doc, &Folds::open(), &terms("  ")).is_empty());
     }
 
     #[test]
     fn hidden_lines_have_no_hits_and_rows_count_wrapping() {
         let mut doc = doc(&["first"]);
-        doc.prose(Tone::Body, 0, Some(Fold::System), "needle hidden");
+        let system = doc.new_fold(Fold::System);
+        doc.prose(Tone::Body, 0, Some(system), "needle hidden");
         doc.prose(Tone::Body, 0, None, &format!("{} needle", "word ".repeat(10)));
-        assert_eq!(hits(&doc, &[Fold::System], &terms("needle")).len(), 1);
-        let layout = DocLayout::new(&doc, 20, &[Fold::System]);
-        let hit = hits(&doc, &[Fold::System], &terms("needle")).remove(0);
+        assert_eq!(hits(&doc, &Folds::closed(&[Fold::System]), &terms("needle")).len(), 1);
+        let layout = DocLayout::new(&doc, 20, &Folds::closed(&[Fold::System]));
+        let hit = hits(&doc, &Folds::closed(&[Fold::System]), &terms("needle")).remove(0);
         assert_eq!(hit.line, 2);
         assert_eq!(hit_row(&doc, &layout, &hit), 1 + 2, "the third wrapped row of the line under `first`");
     }
@@ -218,7 +219,7 @@ mod tests {
     fn a_heading_is_matched_as_drawn() {
         let mut doc = Doc::new();
         doc.heading(2, Tone::Heading, "Turn 1 · needle");
-        let hit = hits(&doc, &[], &terms("needle")).remove(0);
+        let hit = hits(&doc, &Folds::open(), &terms("needle")).remove(0);
         assert_eq!(&decorated(&doc.lines[0].kind, &doc.lines[0].text)[hit.bytes], "needle");
     }
 
@@ -226,14 +227,14 @@ mod tests {
     fn stepping_wraps_around_and_describes_itself() {
         let doc = doc(&["a x", "b x", "c x"]);
         let mut find = Find::keyword("x");
-        find.count(&doc, &[], 1);
+        find.count(&doc, &Folds::open(), 1);
         assert_eq!(find.describe().as_deref(), Some("hit 1/3"));
         find.step(false);
         assert_eq!(find.describe().as_deref(), Some("hit 3/3"));
         find.step(true);
         assert_eq!(find.current, 0);
         let mut none = Find::keyword("zzz");
-        none.count(&doc, &[], 1);
+        none.count(&doc, &Folds::open(), 1);
         assert_eq!(none.describe().as_deref(), Some("no hits for \"zzz\""));
     }
 }

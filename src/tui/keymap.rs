@@ -389,6 +389,13 @@ pub static BINDINGS: &[Binding] = &[
         hints: &[],
     },
     Binding {
+        action: Action::TogglePart,
+        keys: &[Key::Char('o')],
+        description: "conversation: open or close the first tool call (or history) on screen on its own",
+        context: Main,
+        hints: &[],
+    },
+    Binding {
         action: Action::ClearFilters,
         keys: &[Key::Char('x')],
         description: "clear every filter and the search",

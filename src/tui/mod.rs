@@ -18,7 +18,6 @@ mod reading;
 mod runtime;
 mod stats;
 mod theme;
-mod transcript_read;
 mod transcript_shape;
 mod tty;
 mod untrusted;

@@ -10,11 +10,11 @@ use super::app::{App, Focus, Follow, SearchMode, View};
 use super::find::{self, Find, Origin, Pane};
 use super::transcript_shape::{filtered, turns, Filter};
 use super::update::{conversation_height, detail_height, relayout};
-use crate::present::doc::{Doc, Fold};
+use crate::present::doc::{Doc, Folds};
 use crate::present::layout::DocLayout;
 
 /// The pane's document, its layout, the folds hidden, and a key that changes with the document.
-pub fn target(app: &App) -> Option<(Pane, &Doc, &DocLayout, Vec<Fold>, usize)> {
+pub fn target(app: &App) -> Option<(Pane, &Doc, &DocLayout, Folds, usize)> {
     match &app.view {
         View::Browse => {
             let data = app.detail.data.as_ref().filter(|data| Some(data.entry) == app.detail.entry)?;
@@ -303,4 +303,24 @@ fn scroll_to_row(view: &mut ConversationView, row: usize, height: usize) {
     let max = view.layout.total_rows.saturating_sub(height);
     view.scroll = row.min(max);
     view.at_end = view.scroll >= max;
+}
+
+/// `o` in a conversation: opens or closes the first part on screen (a tool call, the history a
+/// turn re-sends, a sub-agent's calls) on its own, leaving the others as they are.
+pub fn toggle_part(app: &mut App) {
+    let View::Conversation(view) = &mut app.view else { return };
+    let Some(doc) = view.doc.clone() else { return };
+    let top = view.layout.line_at(view.scroll).unwrap_or(0);
+    let at =
+        if doc.lines.get(top).is_some_and(|line| line.summarises.is_some()) { Some(top) } else { doc.next_fold(top) };
+    let Some(part) = at.and_then(|line| doc.fold_at(line)) else {
+        app.flash = Some("No tool call, history or sub-agent from the top of the view down.".into());
+        return;
+    };
+    match view.toggled.iter().position(|&toggled| toggled == part) {
+        Some(at) => {
+            view.toggled.remove(at);
+        }
+        None => view.toggled.push(part),
+    }
 }

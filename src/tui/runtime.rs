@@ -20,7 +20,6 @@ use super::theme::Theme;
 use super::tty::{self, Term, TerminalGuard};
 use super::update::update;
 use super::{detail, keymap};
-use crate::present::session::transcript;
 use crate::present::time::Clock;
 pub use crate::store::FIRST_PASS;
 use crate::store::{
@@ -291,7 +290,8 @@ pub fn execute(store: &Store, effect: Effect, offset: FixedOffset) -> Option<Act
                 .read_record(entry)
                 .and_then(|record| Ok((record, store.read_raw(entry)?)))
                 .map(|(record, raw)| {
-                    let mut data = detail::prepare(entry, record, &raw);
+                    let history = store.turn(entry).map_or(0, |turn| turn.history as usize);
+                    let mut data = detail::prepare_turn(entry, record, &raw, history);
                     data.lay_out(width);
                     Arc::new(data)
                 })
@@ -299,10 +299,14 @@ pub fn execute(store: &Store, effect: Effect, offset: FixedOffset) -> Option<Act
             Action::Detail { entry, data }
         }
         Effect::Conversation { generation, session } => {
-            let data = super::transcript_read::session_records(store, &session)
+            let entries = store.conversation(&session);
+            let history: Vec<usize> =
+                entries.iter().map(|&entry| store.turn(entry).map_or(0, |turn| turn.history as usize)).collect();
+            let records: Result<Vec<_>, _> = entries.into_iter().map(|entry| store.read_record(entry)).collect();
+            let data = records
                 .map(|records| {
                     let clock = Clock::fixed(offset, chrono::Utc::now());
-                    (Arc::new(transcript(&session, &records, &clock)), records.len())
+                    (Arc::new(detail::conversation_doc(&session, &records, &history, &clock)), records.len())
                 })
                 .map_err(|err| err.to_string());
             Action::Conversation { generation, session, data }

@@ -12,7 +12,8 @@ use chrono::FixedOffset;
 pub use super::action::{Action, Effect, QueryReply};
 pub use super::app::{App, Focus, Follow, Overlay, SearchMode, View, FUZZY_LIMIT};
 pub use super::app::{DetailState, Filters, ListState, LoadState, Results, Search};
-pub use super::detail::{prepare, DetailData, Tab};
+pub use super::detail::conversation_doc as transcript;
+pub use super::detail::{prepare, prepare_turn, DetailData, Tab, FORM};
 pub use super::find::{Find, Hit, Origin, Pane};
 pub use super::keymap::{
     action_for, help_lines, help_rows, hints, Binding, Context, HelpLine, HelpRow, Key, Screen, ShownHint, BINDINGS,
@@ -20,11 +21,9 @@ pub use super::keymap::{
 pub use super::runtime::{execute, execute_in_passes, FIRST_PASS};
 pub use super::stats::{compute as compute_stats, StatsData};
 pub use super::theme::Theme;
-pub use super::transcript_read::session_records;
 pub use super::update::{list_height, update};
 pub use super::view::layout::{areas, detail_text, inner, Areas};
 pub use crate::present::doc::Doc;
-pub use crate::present::session::transcript;
 pub use crate::present::time::Clock;
 use crate::store::{EntryId, RecordSummary};
 

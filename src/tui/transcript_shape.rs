@@ -5,7 +5,7 @@
 
 use std::ops::Range;
 
-use crate::present::doc::{Doc, DocLine, Fold, Kind, Tone};
+use crate::present::doc::{Doc, DocLine, Fold, FoldId, Kind, Tone};
 
 /// One turn: its lines (from its heading to the next turn's), the record it shows, and whether
 /// the user's own words started it (a tool-loop turn only hands tool results back).
@@ -71,7 +71,8 @@ pub fn turns(doc: &Doc) -> Vec<TurnSpan> {
 
 /// A tool call's line: the `⚙ 2 tool calls: …` summary or a line of its details.
 fn is_tool_line(line: &DocLine) -> bool {
-    line.fold == Some(Fold::ToolDetail) || (line.kind == Kind::Label && line.text.starts_with('⚙'))
+    let tool = |fold: Option<FoldId>| fold.is_some_and(|fold| fold.kind == Fold::ToolDetail);
+    tool(line.fold) || tool(line.summarises) || (line.kind == Kind::Label && line.text.starts_with('⚙'))
 }
 
 /// The document `filter` leaves of `doc` (whose turns are `spans`).

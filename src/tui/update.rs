@@ -10,6 +10,7 @@ use super::app::{
 use super::detail::Tab;
 use super::reading;
 use super::view::layout::{self, Areas};
+use crate::present::doc::Folds;
 use crate::present::layout::DocLayout;
 use crate::store::{Facet, StoreEvent};
 
@@ -91,6 +92,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::LastTurn => reading::to_turn(app, reading::TurnStep::Last),
         Action::ToggleUserTurns => reading::filter(app, |filter| filter.user_turns = !filter.user_turns),
         Action::ToggleToolCalls => reading::filter(app, |filter| filter.no_tools = !filter.no_tools),
+        Action::TogglePart => {
+            reading::toggle_part(app);
+            relayout(app);
+        }
         Action::FindPrev => reading::step(app, false),
         Action::OpenFacets => {
             app.overlay = Some(Overlay::Facets(FacetPicker::new(Facet::Project)));
@@ -504,12 +509,12 @@ fn back(app: &mut App, effects: &mut Vec<Effect>) {
 /// The focused text: the transcript, the detail tab's text, or the record's stored JSON.
 fn focused_text(app: &App) -> Option<String> {
     if let View::Conversation(view) = &app.view {
-        return view.doc.as_ref().map(|doc| doc.plain(&[]));
+        return view.doc.as_ref().map(|doc| doc.plain(&Folds::open()));
     }
     let data = app.detail.data.as_ref()?;
     if app.focus == Focus::Detail {
         if let Some(doc) = data.doc(app.detail.tab()) {
-            return Some(doc.plain(&[]));
+            return Some(doc.plain(&Folds::open()));
         }
     }
     Some(data.stored.clone())
@@ -531,7 +536,7 @@ fn copy(app: &mut App, effects: &mut Vec<Effect>) {
 
 fn pager(app: &mut App, effects: &mut Vec<Effect>) {
     let text = match &app.view {
-        View::Conversation(view) => view.doc.as_ref().map(|doc| doc.plain(&[])),
+        View::Conversation(view) => view.doc.as_ref().map(|doc| doc.plain(&Folds::open())),
         _ => app.detail.data.as_ref().map(|data| data.tab_text(app.detail.tab())),
     };
     match text {

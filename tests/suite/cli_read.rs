@@ -604,7 +604,7 @@ fn conversation_is_a_transcript_turn_by_turn() {
     for expected in [
         "user\n  Fix the login bug\n  second line",
         "assistant\n  Patched auth.rs",
-        "⚙ 1 tool call: read_file ✓",
+        "1. ✓ read_file (id t1) {\"path\":\"auth.rs\"}\n     arguments:",
         "✗ error\n    rate limited",
     ] {
         assert!(out.contains(expected), "missing {expected:?} in\n{out}");
@@ -623,7 +623,7 @@ fn conversation_markdown_is_a_readable_transcript() {
         "claude-sonnet · 1200 in / 340 out · 2.3s · id `a1`",
         "**▶ user**\n\n> Fix the login bug\n> second line\n",
         "**◀ assistant**\n\n> Patched auth.rs\n",
-        "**1. ✓ read\\_file (id t1)**\n",
+        "**1. ✓ read\\_file (id t1) {\"path\":\"auth.rs\"}**\n",
         "```json\n{\n  \"path\": \"auth.rs\"\n}\n```\n",
         "## Turn 3 · 2025-06-15 08:00:00 +00:00\n",
         "**✗ error**\n\n```\nrate limited\n```\n",

@@ -21,6 +21,7 @@ mod cli_read_tty;
 mod cli_record;
 mod hardening;
 mod otlp;
+mod present_history;
 mod proxy;
 mod record_model;
 mod search_owner;

@@ -265,8 +265,9 @@ fn find_in_a_conversation() {
     let find = app.find().expect("a find");
     assert_eq!(find.pane, Pane::Conversation);
     assert!(find.hits.len() >= 20, "every repetition of the word is a hit: {}", find.hits.len());
+    let (_, total, before) = find_state(&app).unwrap();
     press(&mut app, &records, "N");
-    assert_eq!(app.find().map(|find| find.current), Some(find_state(&app).unwrap().1 - 1));
+    assert_eq!(find_state(&app).map(|state| state.2), Some((before + total - 1) % total), "N: the previous hit");
     send(&mut app, &records, KeyCode::Esc);
     assert!(app.find().is_none());
     assert!(matches!(app.view(), View::Conversation(_)), "Esc closed the find first");
@@ -380,9 +381,9 @@ fn filters_show_only_the_user_s_turns_or_no_tool_calls() {
     assert_eq!(view.spans.len(), 4, "u again shows every turn");
     press(&mut app, &records, "{T");
     let View::Conversation(view) = app.view() else { panic!("conversation") };
-    let text = view.doc.as_ref().unwrap().plain(&[]);
-    assert!(!text.contains("⚙"), "no tool call lines:\n{text}");
-    assert!(count(&all, "⚙") > 0, "there were some");
+    let text = view.doc.as_ref().unwrap().plain(&interlog::present::doc::Folds::open());
+    assert!(!text.contains("Bash (id toolu_01)"), "no tool call lines:\n{text}");
+    assert!(count(&all, "Bash (id toolu_01)") > 0, "there were some:\n{all}");
 }
 
 #[test]
@@ -397,4 +398,25 @@ fn turns_arriving_while_following_are_marked_new() {
     let heading = text.lines().find(|line| line.contains("── Turn 4 ")).expect("the new turn is shown");
     assert!(heading.contains("● new"), "{text}");
     assert!(conversation(&app).1, "still following");
+}
+
+#[test]
+fn o_opens_one_tool_call_on_its_own() {
+    let records = records();
+    let mut app = loaded_app(&records, 120, 40);
+    send(&mut app, &records, KeyCode::Enter);
+    let shown = |app: &App| {
+        let View::Conversation(view) = app.view() else { panic!("conversation") };
+        view.doc.as_ref().unwrap().plain(&view.hidden_folds())
+    };
+    let folded = shown(&app);
+    let (read, bash) = ("pub fn total", "test cart::totals ... FAILED");
+    assert!(!folded.contains(read) && !folded.contains(bash), "results start folded:\n{folded}");
+    // From the first turn down, the first part is turn 2's Read call.
+    press(&mut app, &records, "{o");
+    let one = shown(&app);
+    assert!(one.contains(read), "the Read call opened:\n{one}");
+    assert!(!one.contains(bash), "turn 3's Bash call stays folded:\n{one}");
+    press(&mut app, &records, "o");
+    assert!(!shown(&app).contains(read), "o again closes it");
 }

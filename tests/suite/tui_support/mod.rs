@@ -8,13 +8,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
-use interlog::present::session::transcript;
 use interlog::record::{
     ContentBlock, InteractionRecord, Message, MessageContent, Role, RoutingMetadata, StopReason, Timestamp, TokenUsage,
     ToolCallRecord,
 };
 use interlog::store::{EntryId, RecordSummary, StoreEvent};
-use interlog::tui::testing::{prepare, update, Action, App, Clock, Effect, QueryReply, Theme};
+use interlog::tui::testing::{prepare, transcript, update, Action, App, Clock, Effect, QueryReply, Theme};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use serde_json::json;
@@ -303,7 +302,7 @@ pub fn serve(app: &mut App, records: &[InteractionRecord], effects: Vec<Effect>)
                 let mut turns: Vec<InteractionRecord> =
                     records.iter().filter(|r| r.session_id.as_deref() == Some(&session)).cloned().collect();
                 turns.reverse();
-                let doc = transcript(&session, &turns, &Clock::fixed(utc(), now()));
+                let doc = transcript(&session, &turns, &[], &Clock::fixed(utc(), now()));
                 update(app, Action::Conversation { generation, session, data: Ok((Arc::new(doc), turns.len())) })
             }
             _ => Vec::new(),
