@@ -21,7 +21,7 @@ mod scan;
 mod searcher;
 mod sessions;
 mod slot;
-mod stats;
+mod stats_tally;
 mod terms;
 mod text_fields;
 mod time_arg;
@@ -33,7 +33,7 @@ pub use searcher::{FuzzyRequest, SearchAnswer, SearchRequest, SearchSink, Search
 pub use sessions::SessionQuery;
 #[cfg(feature = "tui")]
 pub(crate) use slot::NewestWins;
-pub use stats::{ContextPoint, Stats, StatsTally, TokenRow};
+pub use stats_tally::{ContextPoint, Stats, StatsTally, TokenRow};
 pub use time_arg::{parse_time_arg, TimeArgError};
 pub use turns::{Turn, TurnKind};
 

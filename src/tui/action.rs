@@ -1,12 +1,13 @@
 //! What can happen to the UI (a key, a click, a reply from a background task) and what the UI
 //! asks the runtime to do in return.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use super::detail::{DetailData, Tab};
-use super::stats::StatsData;
+use super::stats_data::StatsData;
 use crate::present::doc::Doc;
 use crate::store::{BadLine, EntryId, Facet, FuzzyHit, Query, RecordSummary, StoreEvent};
 
@@ -64,6 +65,19 @@ pub enum Action {
     FacetApply,
     ClearFilters,
     OpenStats,
+    /// `:`: open the command line.
+    OpenCommand,
+    CommandInput(char),
+    CommandBackspace,
+    /// Tab in the command line: complete the command's name.
+    CommandComplete,
+    /// Enter in the command line: run it (it stays open, with the error, when it is wrong).
+    CommandSubmit,
+    /// The runtime's answer to [`Effect::Goto`]: the row of the record nearest the time asked.
+    GotoRow {
+        generation: u64,
+        row: Option<usize>,
+    },
     ShowBadLines,
     ToggleHelp,
     /// Esc: close the innermost overlay, search or view.
@@ -100,6 +114,8 @@ pub enum Action {
     Facets {
         facet: Facet,
         values: Vec<(String, usize)>,
+        /// What to call a value besides itself: a session's name (its title or first prompt).
+        names: HashMap<String, String>,
     },
     Stats {
         generation: u64,
@@ -153,8 +169,16 @@ pub enum Effect {
     Stats {
         generation: u64,
         query: Query,
+        /// The session whose context size per turn to chart (the selected record's).
+        session: Option<String>,
     },
     BadLines,
+    /// The row (in `query`'s newest-first result) of the record nearest `at`.
+    Goto {
+        generation: u64,
+        query: Query,
+        at: crate::record::Timestamp,
+    },
     Pager(String),
     Copy(String),
     /// Clear the terminal so the next frame is drawn whole.

@@ -10,11 +10,12 @@ use chrono::{DateTime, FixedOffset, Utc};
 
 use super::detail::{DetailData, Tab};
 use super::find::Find;
-use super::stats::StatsData;
+use super::stats_data::StatsData;
 use super::theme::Theme;
 use super::transcript_shape::{Filter, TurnSpan};
 use crate::present::doc::{Doc, Fold, FoldId, Folds};
 use crate::present::layout::DocLayout;
+use crate::record::Timestamp;
 use crate::store::{BadLine, EntryId, Facet, LoadProgress, Query, RecordSummary};
 
 /// Most fuzzy hits asked for: more than anyone scrolls through, few enough to rank fast.
@@ -65,18 +66,26 @@ impl Search {
     }
 }
 
-/// The filters the facet picker sets.
+/// The filters the facet picker, the `:` command line and the launch flags set.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Filters {
     pub session: Option<String>,
     pub project: Option<String>,
     pub client: Option<String>,
     pub model: Option<String>,
+    /// Inclusive.
+    pub since: Option<Timestamp>,
+    /// Exclusive.
+    pub until: Option<Timestamp>,
+    pub tags: Vec<String>,
+    /// Failed exchanges only.
+    pub errors: bool,
+    pub stop_reason: Option<String>,
 }
 
 impl Filters {
     pub fn is_empty(&self) -> bool {
-        self.session.is_none() && self.project.is_none() && self.client.is_none() && self.model.is_none()
+        *self == Filters::default()
     }
 
     pub fn set(&mut self, facet: Facet, value: Option<String>) {
@@ -88,16 +97,36 @@ impl Filters {
         }
     }
 
-    /// `project=x session=y` for the status bar.
-    pub fn describe(&self) -> String {
-        let parts =
-            [("session", &self.session), ("project", &self.project), ("client", &self.client), ("model", &self.model)];
-        parts
-            .iter()
-            .filter_map(|(name, value)| value.as_ref().map(|value| format!("{name}={value}")))
-            .collect::<Vec<_>>()
-            .join(" ")
+    /// `project=x session=y since=14:00` for the status bar (times in `offset`).
+    pub fn describe(&self, offset: FixedOffset) -> String {
+        let time =
+            |at: &Option<Timestamp>| at.map(|at| at.as_utc().with_timezone(&offset).format("%m-%d %H:%M").to_string());
+        let mut parts: Vec<String> = [
+            ("session", self.session.clone()),
+            ("project", self.project.clone()),
+            ("client", self.client.clone()),
+            ("model", self.model.clone()),
+            ("stop", self.stop_reason.clone()),
+            ("since", time(&self.since)),
+            ("until", time(&self.until)),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.map(|value| format!("{name}={value}")))
+        .collect();
+        parts.extend(self.tags.iter().map(|tag| format!("tag={tag}")));
+        if self.errors {
+            parts.push("errors".into());
+        }
+        parts.join(" ")
     }
+}
+
+/// The `:` command line while it is open.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CommandLine {
+    pub text: String,
+    /// What was wrong with the last line submitted (shown until the next key).
+    pub error: Option<String>,
 }
 
 /// What the store has told us about loading.
@@ -231,6 +260,8 @@ impl ConversationView {
 pub struct StatsView {
     pub data: Option<Arc<StatsData>>,
     pub asked: Asked,
+    /// Records arrived while a count was out: count again when it is in.
+    pub stale: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -244,6 +275,8 @@ pub enum View {
 pub struct FacetPicker {
     pub facet: Facet,
     pub values: Option<Vec<(String, usize)>>,
+    /// Names shown beside values (a session's title or first prompt).
+    pub names: HashMap<String, String>,
     pub filter: String,
     /// Indices into `values` that match `filter`.
     pub visible: Vec<usize>,
@@ -252,7 +285,22 @@ pub struct FacetPicker {
 
 impl FacetPicker {
     pub fn new(facet: Facet) -> FacetPicker {
-        FacetPicker { facet, values: None, filter: String::new(), visible: Vec::new(), selected: 0 }
+        FacetPicker {
+            facet,
+            values: None,
+            names: HashMap::new(),
+            filter: String::new(),
+            visible: Vec::new(),
+            selected: 0,
+        }
+    }
+
+    /// How a value reads in the list: `name  (id)` when it has a name, else itself.
+    pub fn label(&self, value: &str) -> String {
+        match self.names.get(value) {
+            Some(name) => format!("{name}  ({value})"),
+            None => value.to_owned(),
+        }
     }
 }
 
@@ -281,6 +329,10 @@ pub struct App {
     pub(in crate::tui) height: u16,
     pub(in crate::tui) load: LoadState,
     pub(in crate::tui) filters: Filters,
+    /// The `:` command line, while open.
+    pub(in crate::tui) command: Option<CommandLine>,
+    /// The generation of the `goto` waiting for its row.
+    pub(in crate::tui) pending_goto: Option<u64>,
     pub(in crate::tui) search: Search,
     pub(in crate::tui) results: Results,
     pub(in crate::tui) rows: HashMap<EntryId, RecordSummary>,
@@ -311,6 +363,8 @@ impl App {
             height: size.1,
             load: LoadState { loading: true, dir_exists: true, ..LoadState::default() },
             filters: Filters::default(),
+            command: None,
+            pending_goto: None,
             search: Search::default(),
             results: Results::default(),
             rows: HashMap::new(),
@@ -328,6 +382,24 @@ impl App {
         }
     }
 
+    /// Opens filtered and searched as `start` says (the launch flags), as if typed.
+    pub fn start_with(&mut self, start: &Query) {
+        self.filters = Filters {
+            session: start.session.clone(),
+            project: start.project.clone(),
+            client: start.client.clone(),
+            model: start.model.clone(),
+            since: start.since,
+            until: start.until,
+            tags: start.tags.clone(),
+            errors: start.has_error == Some(true),
+            stop_reason: start.stop_reason.clone(),
+        };
+        if let Some(search) = start.search.as_deref().filter(|s| !s.trim().is_empty()) {
+            self.search = Search { text: search.to_owned(), mode: SearchMode::Keyword, editing: false };
+        }
+    }
+
     /// The store query for the current filters and keyword search (fuzzy search narrows its result).
     pub fn query(&self) -> Query {
         let keyword = self.search.mode == SearchMode::Keyword && self.search.is_active();
@@ -336,6 +408,11 @@ impl App {
             session: self.filters.session.clone(),
             client: self.filters.client.clone(),
             model: self.filters.model.clone(),
+            since: self.filters.since,
+            until: self.filters.until,
+            tags: self.filters.tags.clone(),
+            has_error: self.filters.errors.then_some(true),
+            stop_reason: self.filters.stop_reason.clone(),
             search: keyword.then(|| self.search.text.trim().to_owned()),
             ..Query::default()
         }

@@ -29,11 +29,13 @@ pub enum Context {
     Facets,
     /// The bad-line list.
     BadLines,
+    /// The `:` command line while it is open.
+    Command,
 }
 
 impl Context {
     /// In the order the help and docs/tui.md list them.
-    pub const ALL: [Context; 7] = [
+    pub const ALL: [Context; 8] = [
         Context::Anywhere,
         Context::Move,
         Context::Main,
@@ -41,6 +43,7 @@ impl Context {
         Context::Find,
         Context::Facets,
         Context::BadLines,
+        Context::Command,
     ];
 
     /// The heading of this context's section in the help and in docs/tui.md.
@@ -53,6 +56,7 @@ impl Context {
             Context::Find => "In the find line (the detail or a conversation)",
             Context::Facets => "In the facet picker",
             Context::BadLines => "In the bad-line list",
+            Context::Command => "In the command line",
         }
     }
 }
@@ -123,11 +127,14 @@ pub enum Screen {
     Searched,
     /// The find line of the detail or the transcript has the keyboard.
     Finding,
+    /// The `:` command line has the keyboard.
+    Commanding,
 }
 
 impl Screen {
     pub fn of(app: &App) -> Screen {
         match &app.view {
+            _ if app.command.is_some() => Screen::Commanding,
             _ if app.find.as_ref().is_some_and(|find| find.editing) => Screen::Finding,
             View::Browse if app.search.editing => Screen::Searching,
             View::Browse if app.search.is_active() => Screen::Searched,
@@ -163,9 +170,9 @@ const fn hint(screen: Screen, word: &'static str, rank: u8) -> Hint {
     Hint { screen, word, rank }
 }
 
-use Context::{Anywhere, BadLines, Facets, Find, Main, Move, Search};
+use Context::{Anywhere, BadLines, Command, Facets, Find, Main, Move, Search};
 use KeyCode as K;
-use Screen::{Browse, Conversation, Finding, Searched, Searching, Stats};
+use Screen::{Browse, Commanding, Conversation, Finding, Searched, Searching, Stats};
 
 const NEXT_PREV: &str = "next / previous record, or scroll the focused pane";
 const PAGE_DOWN: &str = "a page down";
@@ -410,6 +417,13 @@ pub static BINDINGS: &[Binding] = &[
         hints: &[hint(Browse, "stats", 9)],
     },
     Binding {
+        action: Action::OpenCommand,
+        keys: &[Key::Char(':')],
+        description: "command line: since, until, goto, model, errors, tag, stop, clear…",
+        context: Main,
+        hints: &[hint(Browse, "filter", 10)],
+    },
+    Binding {
         action: Action::ShowBadLines,
         keys: &[Key::Char('b')],
         description: "bad lines: file:line and reason",
@@ -541,6 +555,34 @@ pub static BINDINGS: &[Binding] = &[
         context: BadLines,
         hints: &[],
     },
+    Binding {
+        action: Action::CommandSubmit,
+        keys: &[Key::Code(K::Enter)],
+        description: "run the command",
+        context: Command,
+        hints: &[hint(Commanding, "run", 0)],
+    },
+    Binding {
+        action: Action::CommandComplete,
+        keys: &[Key::Code(K::Tab)],
+        description: "complete the command's name",
+        context: Command,
+        hints: &[hint(Commanding, "complete", 1)],
+    },
+    Binding {
+        action: Action::Back,
+        keys: &[Key::Code(K::Esc)],
+        description: "close the command line",
+        context: Command,
+        hints: &[hint(Commanding, "close", 2)],
+    },
+    Binding {
+        action: Action::CommandBackspace,
+        keys: &[Key::Code(K::Backspace)],
+        description: "delete the last character",
+        context: Command,
+        hints: &[],
+    },
 ];
 
 /// The action for a terminal event, given what has the keyboard.
@@ -568,6 +610,7 @@ fn key_action(app: &App, event: &KeyEvent) -> Option<Action> {
         Some(Overlay::Help { .. }) => (&[Anywhere, Move], Some(Action::ToggleHelp)),
         Some(Overlay::Facets(_)) => (&[Anywhere, Facets], typed.map(Action::FacetInput)),
         Some(Overlay::BadLines { .. }) => (&[Anywhere, Move, BadLines], None),
+        None if app.command.is_some() => (&[Anywhere, Command], typed.map(Action::CommandInput)),
         None if app.find.as_ref().is_some_and(|find| find.editing) => (&[Anywhere, Find], typed.map(Action::FindInput)),
         None if app.search.editing => (&[Anywhere, Search], typed.map(Action::SearchInput)),
         None => (&[Anywhere, Move, Main], None),

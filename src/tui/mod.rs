@@ -11,12 +11,13 @@
 
 mod action;
 mod app;
+mod command;
 mod detail;
 mod find;
 mod keymap;
 mod reading;
 mod runtime;
-mod stats;
+mod stats_data;
 mod theme;
 mod transcript_shape;
 mod tty;

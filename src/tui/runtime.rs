@@ -2,6 +2,7 @@
 //! work and signals. Slow work (queries, reading records) runs on blocking threads and comes back
 //! as actions; the loop never waits on it.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +16,7 @@ use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 use super::action::{Action, Effect, QueryReply};
 use super::app::{App, FUZZY_LIMIT};
 
-use super::stats::StatsBuilder;
+use super::stats_data::StatsBuilder;
 use super::theme::Theme;
 use super::tty::{self, Term, TerminalGuard};
 use super::update::update;
@@ -23,7 +24,8 @@ use super::{detail, keymap};
 use crate::present::time::Clock;
 pub use crate::store::FIRST_PASS;
 use crate::store::{
-    FuzzyRequest, NewestWins, Query, SearchAnswer, SearchRequest, SearchSink, Searcher, Store, StoreError, StoreEvent,
+    Facet, FuzzyRequest, NewestWins, Query, SearchAnswer, SearchRequest, SearchSink, Searcher, Store, StoreError,
+    StoreEvent,
 };
 
 /// Summaries read per batch when computing statistics.
@@ -47,6 +49,9 @@ pub struct Options {
     pub demo: bool,
     /// What to read (`--source`); empty: `dir` alone.
     pub sources: Vec<crate::source::Source>,
+    /// The filters and keyword search to open with (`tui --session … --search …`); its limit
+    /// is not used.
+    pub start: Query,
 }
 
 /// Runs the UI until the user quits or a signal ends it; the terminal is restored in every case.
@@ -76,6 +81,7 @@ async fn run_async(options: Options) -> Result<(), TuiError> {
     let offset = Local::now().offset().fix();
     let mut app = App::new(options.dir.clone(), Utc::now(), offset, Theme::from_env(), (size.width, size.height));
     app.demo = options.demo;
+    app.start_with(&options.start);
     // Paint before the store exists, so the first frame never waits on the directory.
     draw(&mut guard.terminal, &app)?;
     let (store_tx, store_rx) = unbounded_channel();
@@ -311,14 +317,36 @@ pub fn execute(store: &Store, effect: Effect, offset: FixedOffset) -> Option<Act
                 .map_err(|err| err.to_string());
             Action::Conversation { generation, session, data }
         }
-        Effect::Facets(facet) => Action::Facets { facet, values: store.facet_counts(facet) },
-        Effect::Stats { generation, query } => {
-            Action::Stats { generation, data: Arc::new(compute_stats(store, &query)) }
+        Effect::Facets(facet) => {
+            let names = match facet {
+                Facet::Session => store.sessions().into_iter().filter_map(|s| Some((s.session_id, s.name?))).collect(),
+                _ => HashMap::new(),
+            };
+            Action::Facets { facet, values: store.facet_counts(facet), names }
+        }
+        Effect::Stats { generation, query, session } => {
+            Action::Stats { generation, data: Arc::new(compute_stats(store, &query, session.as_deref())) }
         }
         Effect::BadLines => Action::BadLines(store.bad_lines()),
+        Effect::Goto { generation, query, at } => Action::GotoRow { generation, row: nearest_row(store, &query, at) },
         Effect::Pager(_) | Effect::Copy(_) | Effect::Redraw => return None,
     };
     Some(action)
+}
+
+/// The row of `query`'s newest-first result whose record is nearest `at` (ties: the newer).
+fn nearest_row(store: &Store, query: &Query, at: crate::record::Timestamp) -> Option<usize> {
+    let entries = store.query(&Query { limit: None, ..query.clone() }).entries;
+    let instant = |row: usize| store.summary(entries[row]).map(|s| s.timestamp.as_utc());
+    let target = at.as_utc();
+    // Newest first: the rows at or before `at` start at `older`.
+    let older = entries.partition_point(|&e| store.summary(e).is_some_and(|s| s.timestamp.as_utc() > target));
+    let distance = |row: usize| instant(row).map(|t| (t - target).num_milliseconds().abs());
+    match (older.checked_sub(1), (older < entries.len()).then_some(older)) {
+        (Some(newer), Some(older)) if distance(older) < distance(newer) => Some(older),
+        (Some(newer), _) => Some(newer),
+        (None, older) => older,
+    }
 }
 
 fn results(store: &Store, generation: u64, answer: SearchAnswer) -> Action {
@@ -334,7 +362,7 @@ fn results(store: &Store, generation: u64, answer: SearchAnswer) -> Action {
     })
 }
 
-fn compute_stats(store: &Store, query: &Query) -> super::stats::StatsData {
+fn compute_stats(store: &Store, query: &Query, session: Option<&str>) -> super::stats_data::StatsData {
     let entries = store.query(query).entries;
     let instant = |entry| store.summary(entry).map(|summary| summary.timestamp.as_utc());
     // Newest first: the ends of the list bound the time span.
@@ -345,5 +373,11 @@ fn compute_stats(store: &Store, query: &Query) -> super::stats::StatsData {
             builder.add(&summary);
         }
     }
-    builder.finish()
+    let mut data = builder.finish();
+    data.answers = store.stats(query);
+    if let Some(session) = session {
+        data.context = store.context_sizes(session).iter().map(|point| point.prompt_tokens).collect();
+        data.context_session = Some(session.to_owned());
+    }
+    data
 }

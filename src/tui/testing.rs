@@ -11,7 +11,7 @@ use chrono::FixedOffset;
 
 pub use super::action::{Action, Effect, QueryReply};
 pub use super::app::{App, Focus, Follow, Overlay, SearchMode, View, FUZZY_LIMIT};
-pub use super::app::{DetailState, Filters, ListState, LoadState, Results, Search};
+pub use super::app::{CommandLine, DetailState, Filters, ListState, LoadState, Results, Search};
 pub use super::detail::conversation_doc as transcript;
 pub use super::detail::{prepare, prepare_turn, DetailData, Tab, FORM};
 pub use super::find::{Find, Hit, Origin, Pane};
@@ -19,7 +19,7 @@ pub use super::keymap::{
     action_for, help_lines, help_rows, hints, Binding, Context, HelpLine, HelpRow, Key, Screen, ShownHint, BINDINGS,
 };
 pub use super::runtime::{execute, execute_in_passes, FIRST_PASS};
-pub use super::stats::{compute as compute_stats, StatsData};
+pub use super::stats_data::{compute as compute_stats, StatsData};
 pub use super::theme::Theme;
 pub use super::update::{list_height, update};
 pub use super::view::layout::{areas, detail_text, inner, Areas};
@@ -48,6 +48,11 @@ impl App {
 
     pub fn search(&self) -> &Search {
         &self.search
+    }
+
+    /// The `:` command line, while open.
+    pub fn command(&self) -> Option<&CommandLine> {
+        self.command.as_ref()
     }
 
     pub fn results(&self) -> &Results {

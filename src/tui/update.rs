@@ -5,8 +5,10 @@ use std::collections::{HashMap, HashSet};
 
 use super::action::{Action, Effect, QueryReply};
 use super::app::{
-    App, Asked, ConversationView, FacetPicker, Focus, Follow, Overlay, SearchMode, StatsView, View, ROW_MARGIN,
+    App, Asked, CommandLine, ConversationView, FacetPicker, Filters, Focus, Follow, Overlay, SearchMode, StatsView,
+    View, ROW_MARGIN,
 };
+use super::command::{self, Command};
 use super::detail::Tab;
 use super::reading;
 use super::view::layout::{self, Areas};
@@ -123,11 +125,34 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.search.text.clear();
             app.search.editing = false;
             refresh(app, Ask::Anew, &mut effects);
+            recount_stats(app, &mut effects);
+        }
+        Action::OpenCommand => app.command = Some(CommandLine::default()),
+        Action::CommandInput(c) => edit_command(app, |text| text.push(c)),
+        Action::CommandBackspace => edit_command(app, |text| {
+            text.pop();
+        }),
+        Action::CommandComplete => edit_command(app, |text| {
+            if let Some(done) = command::complete(text) {
+                *text = done;
+            }
+        }),
+        Action::CommandSubmit => submit_command(app, &mut effects),
+        Action::GotoRow { generation, row } => {
+            if app.pending_goto == Some(generation) {
+                app.pending_goto = None;
+                match row {
+                    Some(row) => {
+                        app.view = View::Browse;
+                        select(app, row, &mut effects);
+                    }
+                    None => app.flash = Some("goto: no record in view".into()),
+                }
+            }
         }
         Action::OpenStats => {
-            let generation = next_generation(app);
-            app.view = View::Stats(StatsView { data: None, asked: Asked { generation, answered: false } });
-            effects.push(Effect::Stats { generation, query: app.query() });
+            app.view = View::Stats(StatsView { data: None, asked: Asked::default(), stale: false });
+            ask_stats(app, &mut effects);
         }
         Action::ShowBadLines => {
             app.overlay = Some(Overlay::BadLines { lines: None, scroll: 0 });
@@ -189,10 +214,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 }
             }
         }
-        Action::Facets { facet, values } => {
+        Action::Facets { facet, values, names } => {
             if let Some(Overlay::Facets(picker)) = &mut app.overlay {
                 if picker.facet == facet {
                     picker.values = Some(values);
+                    picker.names = names;
                     filter_facets(picker);
                 }
             }
@@ -202,6 +228,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 if view.asked.is_current(generation) {
                     view.asked.answered = true;
                     view.data = Some(data);
+                    if std::mem::take(&mut view.stale) {
+                        ask_stats(app, &mut effects);
+                    }
                 }
             }
         }
@@ -230,6 +259,7 @@ fn is_user_input(action: &Action) -> bool {
             | Action::Stats { .. }
             | Action::BadLines(_)
             | Action::Flash(_)
+            | Action::GotoRow { .. }
     )
 }
 
@@ -458,12 +488,16 @@ fn edit_facet_filter(app: &mut App, edit: impl FnOnce(&mut String)) {
 
 fn filter_facets(picker: &mut FacetPicker) {
     let needle = picker.filter.to_lowercase();
+    let names = &picker.names;
     picker.visible = picker
         .values
         .iter()
         .flatten()
         .enumerate()
-        .filter(|(_, (value, _))| value.to_lowercase().contains(&needle))
+        .filter(|(_, (value, _))| {
+            value.to_lowercase().contains(&needle)
+                || names.get(value).is_some_and(|name| name.to_lowercase().contains(&needle))
+        })
         .map(|(index, _)| index)
         .collect();
     picker.selected = picker.selected.min(picker.visible.len().saturating_sub(1));
@@ -486,7 +520,7 @@ fn apply_facet(app: &mut App, effects: &mut Vec<Effect>) {
 }
 
 fn back(app: &mut App, effects: &mut Vec<Effect>) {
-    if app.overlay.take().is_some() || reading::back(app) {
+    if app.overlay.take().is_some() || app.command.take().is_some() || reading::back(app) {
         return;
     }
     if app.search.editing || (matches!(app.view, View::Browse) && app.search.is_active()) {
@@ -646,12 +680,14 @@ fn store_event(app: &mut App, event: StoreEvent, effects: &mut Vec<Effect>) {
         StoreEvent::Appended { .. } => {
             refresh(app, Ask::Again, effects);
             reload_conversation(app, effects);
+            recount_stats(app, effects);
         }
         StoreEvent::Reset => {
             app.rows.clear();
             app.detail.entry = None;
             refresh(app, Ask::Renumbered, effects);
             reload_conversation(app, effects);
+            recount_stats(app, effects);
         }
         StoreEvent::WatchFallback { reason } => {
             app.load.notice = Some(format!("watching by polling: {reason}"));
@@ -702,4 +738,73 @@ fn apply_results(app: &mut App, reply: QueryReply, effects: &mut Vec<Effect>) {
     keep_selection_visible(app);
     request_rows(app, effects);
     request_detail(app, effects);
+}
+
+fn edit_command(app: &mut App, edit: impl FnOnce(&mut String)) {
+    if let Some(line) = &mut app.command {
+        edit(&mut line.text);
+        line.error = None;
+    }
+}
+
+/// Runs the command line; a line that does not parse stays open with what was wrong.
+fn submit_command(app: &mut App, effects: &mut Vec<Effect>) {
+    let Some(line) = &mut app.command else { return };
+    match command::parse(&line.text, app.now, app.offset) {
+        Err(error) => line.error = Some(error),
+        Ok(parsed) => {
+            app.command = None;
+            apply_command(app, parsed, effects);
+        }
+    }
+}
+
+fn apply_command(app: &mut App, parsed: Command, effects: &mut Vec<Effect>) {
+    let filters = &mut app.filters;
+    match parsed {
+        Command::Since(at) => filters.since = at,
+        Command::Until(at) => filters.until = at,
+        Command::Model(model) => filters.model = model,
+        Command::Errors => filters.errors = !filters.errors,
+        Command::Tag(Some(tag)) if !filters.tags.contains(&tag) => filters.tags.push(tag),
+        Command::Tag(Some(_)) => {}
+        Command::Tag(None) => filters.tags.clear(),
+        Command::Stop(reason) => filters.stop_reason = reason,
+        Command::Session(session) => filters.session = session,
+        Command::Project(project) => filters.project = project,
+        Command::Client(client) => filters.client = client,
+        Command::Clear => *filters = Filters::default(),
+        Command::Goto(at) => {
+            if app.fuzzy_active() {
+                app.flash = Some("goto: the list is ranked by the fuzzy search, not by time".into());
+                return;
+            }
+            let generation = next_generation(app);
+            app.pending_goto = Some(generation);
+            effects.push(Effect::Goto { generation, query: app.query(), at });
+            return;
+        }
+    }
+    refresh(app, Ask::Anew, effects);
+    recount_stats(app, effects);
+}
+
+/// Asks for the statistics of what is in view; the figures on screen stay until the answer.
+fn ask_stats(app: &mut App, effects: &mut Vec<Effect>) {
+    let generation = next_generation(app);
+    let session = app.filters.session.clone().or_else(|| app.selected_summary().and_then(|s| s.session_id.clone()));
+    if let View::Stats(view) = &mut app.view {
+        view.asked = Asked { generation, answered: false };
+        effects.push(Effect::Stats { generation, query: app.query(), session });
+    }
+}
+
+/// Keeps an open statistics view live: one count out at a time, arrivals during it make one more.
+fn recount_stats(app: &mut App, effects: &mut Vec<Effect>) {
+    let View::Stats(view) = &mut app.view else { return };
+    if view.asked.answered {
+        ask_stats(app, effects);
+    } else {
+        view.stale = true;
+    }
 }

@@ -102,6 +102,7 @@ fn app_in(context: Context) -> App {
         Context::Find => vec![Action::OpenConversation, Action::OpenSearch],
         Context::Facets => vec![Action::OpenFacets],
         Context::BadLines => vec![Action::ShowBadLines],
+        Context::Command => vec![Action::OpenCommand],
     };
     for action in open {
         act(&mut app, &records, action);
@@ -134,12 +135,13 @@ fn ctrl_d_and_ctrl_u_page_and_ctrl_letters_are_not_plain_letters() {
 
 #[test]
 fn the_keyboards_owners_see_each_key_once() {
-    let owners: [&[Context]; 5] = [
+    let owners: [&[Context]; 6] = [
         &[Context::Anywhere, Context::Move, Context::Main],
         &[Context::Anywhere, Context::Search],
         &[Context::Anywhere, Context::Find],
         &[Context::Anywhere, Context::Facets],
         &[Context::Anywhere, Context::Move, Context::BadLines],
+        &[Context::Anywhere, Context::Command],
     ];
     for contexts in owners {
         let mut seen = BTreeSet::new();

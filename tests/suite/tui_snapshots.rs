@@ -6,7 +6,7 @@ use crate::tui_support;
 use std::sync::Arc;
 
 use interlog::store::{BadLine, EntryId, Facet, LoadProgress, StoreEvent};
-use interlog::tui::testing::{compute_stats, update, Action, App, Overlay, QueryReply, Tab, Theme};
+use interlog::tui::testing::{compute_stats, update, Action, App, Overlay, QueryReply, StatsData, Tab, Theme};
 use tui_support::*;
 
 const SIZES: [(u16, u16); 2] = [(120, 40), (80, 24)];
@@ -106,29 +106,35 @@ fn facet_picker() {
         act(&mut app, &records, Action::OpenFacets);
         let values =
             vec![("support".to_owned(), 6), ("webshop".to_owned(), 3), ("lingo".to_owned(), 1), ("ops".to_owned(), 1)];
-        act(&mut app, &records, Action::Facets { facet: Facet::Project, values });
+        act(&mut app, &records, Action::Facets { facet: Facet::Project, values, names: Default::default() });
         act(&mut app, &records, Action::FacetInput('o'));
         app
     });
 }
 
+/// The statistics view opened, its count asked: the app, the records, the count's generation and
+/// the figures of every record.
+fn open_stats(width: u16, height: u16) -> (App, Vec<interlog::record::InteractionRecord>, u64, StatsData) {
+    let records = records();
+    let mut app = loaded_app(&records, width, height);
+    let effects = act(&mut app, &records, Action::OpenStats);
+    let generation = effects
+        .iter()
+        .find_map(|effect| match effect {
+            interlog::tui::testing::Effect::Stats { generation, .. } => Some(*generation),
+            _ => None,
+        })
+        .unwrap();
+    let summaries: Vec<_> =
+        records.iter().enumerate().map(|(n, record)| summary_of(EntryId(n as u32), record)).collect();
+    (app, records, generation, compute_stats(&summaries))
+}
+
 #[test]
 fn stats_view() {
     each_size("stats", |width, height| {
-        let records = records();
-        let mut app = loaded_app(&records, width, height);
-        let effects = act(&mut app, &records, Action::OpenStats);
-        let generation = effects
-            .iter()
-            .find_map(|effect| match effect {
-                interlog::tui::testing::Effect::Stats { generation, .. } => Some(*generation),
-                _ => None,
-            })
-            .unwrap();
-        let summaries: Vec<_> =
-            records.iter().enumerate().map(|(n, record)| summary_of(EntryId(n as u32), record)).collect();
-        let data = Arc::new(compute_stats(&summaries));
-        act(&mut app, &records, Action::Stats { generation, data });
+        let (mut app, records, generation, data) = open_stats(width, height);
+        act(&mut app, &records, Action::Stats { generation, data: Arc::new(data) });
         app
     });
 }
@@ -416,4 +422,67 @@ fn a_record_without_usage_shows_no_token_counts() {
         assert_eq!(turn.contains("0 in / 0 out · id"), shown, "turn facts:\n{turn}");
         assert_eq!(turn.contains("Σ 0 in / 0 out"), shown, "running totals:\n{turn}");
     }
+}
+
+#[test]
+fn command_line_while_typing_and_with_an_error() {
+    each_size("command", |width, height| {
+        let records = records();
+        let mut app = loaded_app(&records, width, height);
+        act(&mut app, &records, Action::OpenCommand);
+        for c in "si".chars() {
+            act(&mut app, &records, Action::CommandInput(c));
+        }
+        app
+    });
+    each_size("command_error", |width, height| {
+        let records = records();
+        let mut app = loaded_app(&records, width, height);
+        act(&mut app, &records, Action::OpenCommand);
+        for c in "since soon".chars() {
+            act(&mut app, &records, Action::CommandInput(c));
+        }
+        act(&mut app, &records, Action::CommandSubmit);
+        app
+    });
+    each_size("command_filtered", |width, height| {
+        let records = records();
+        let mut app = loaded_app(&records, width, height);
+        for line in ["errors", "since 13:00", "tag weekly"] {
+            act(&mut app, &records, Action::OpenCommand);
+            for c in line.chars() {
+                act(&mut app, &records, Action::CommandInput(c));
+            }
+            act(&mut app, &records, Action::CommandSubmit);
+        }
+        app
+    });
+}
+
+#[test]
+fn stats_view_with_latency_cache_sessions_and_a_context_chart() {
+    each_size("stats_answers", |width, height| {
+        let (mut app, records, generation, mut data) = open_stats(width, height);
+        data.answers = interlog::store::Stats {
+            records: 11,
+            errors: 2,
+            timed: 10,
+            latency_p50_ms: Some(1840),
+            latency_p95_ms: Some(9100),
+            input_tokens: 4_000,
+            cache_read_tokens: 12_000,
+            by_session: vec![interlog::store::TokenRow {
+                name: "s-webshop-1".into(),
+                records: 3,
+                input_tokens: 3_000,
+                output_tokens: 900,
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        data.context = vec![1_200, 4_800, 9_600, 14_000, 15_500, 21_000, 3_000, 6_500];
+        data.context_session = Some("s-webshop-1".into());
+        act(&mut app, &records, Action::Stats { generation, data: Arc::new(data) });
+        app
+    });
 }

@@ -211,7 +211,7 @@ fn facet_picker_filters_by_typing_applies_and_x_clears() {
     let effects = press(&mut app, &records, "f");
     assert!(effects.contains(&Effect::Facets(Facet::Project)));
     let values = vec![("support".to_owned(), 6), ("webshop".to_owned(), 3), ("ops".to_owned(), 1)];
-    act(&mut app, &records, Action::Facets { facet: Facet::Project, values });
+    act(&mut app, &records, Action::Facets { facet: Facet::Project, values, names: Default::default() });
     press(&mut app, &records, "sh");
     let Some(Overlay::Facets(picker)) = &app.overlay() else { panic!("picker open") };
     assert_eq!(picker.visible, vec![1], "only webshop contains \"sh\"");
@@ -243,12 +243,12 @@ fn the_fourth_facet_filters_by_model() {
         assert!(effects.contains(&Effect::Facets(expected)), "Tab moves on to {expected:?}");
     }
     let values = vec![("claude-sonnet".to_owned(), 4), ("gpt-x".to_owned(), 2)];
-    act(&mut app, &records, Action::Facets { facet: Facet::Model, values });
+    act(&mut app, &records, Action::Facets { facet: Facet::Model, values, names: Default::default() });
     press(&mut app, &records, "gpt");
     let effects = send(&mut app, &records, key(KeyCode::Enter));
     assert_eq!(app.filters().model.as_deref(), Some("gpt-x"));
     assert!(!app.filters().is_empty());
-    assert_eq!(app.filters().describe(), "model=gpt-x");
+    assert_eq!(app.filters().describe(chrono::FixedOffset::east_opt(0).unwrap()), "model=gpt-x");
     assert!(effects
         .iter()
         .any(|e| matches!(e, Effect::Query { query, .. } if query.model.as_deref() == Some("gpt-x"))));

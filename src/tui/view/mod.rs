@@ -9,7 +9,7 @@ pub mod layout;
 mod list;
 mod marks;
 mod overlay;
-mod stats;
+mod stats_view;
 mod status;
 
 use ratatui::buffer::Buffer;
@@ -33,7 +33,7 @@ impl Widget for &App {
                 detail_pane::render(self, areas.detail, buf);
             }
             View::Conversation(view) => conversation::render(self, view, areas.main, buf),
-            View::Stats(view) => stats::render(self, view, areas.main, buf),
+            View::Stats(view) => stats_view::render(self, view, areas.main, buf),
         }
         find::paint(self, &areas, buf);
         marks::paint(self, &areas, buf);

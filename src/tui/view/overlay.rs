@@ -98,7 +98,7 @@ fn facets(app: &App, picker: &FacetPicker, area: Rect, buf: &mut Buffer) {
         let count = format!("{count:>8}");
         let room = usize::from(list.width).saturating_sub(count.len() + 1);
         buf.set_style(Rect::new(list.x, y, list.width, 1), style);
-        buf.set_stringn(list.x, y, fit(value, room), room, style);
+        buf.set_stringn(list.x, y, fit(&untrusted::line(&picker.label(value)), room), room, style);
         buf.set_stringn(list.x + list.width - count.len() as u16, y, count, 8, style.patch(theme.dim()));
     }
 }

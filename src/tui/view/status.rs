@@ -7,7 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use crate::present::text::{display_width, fit};
-use crate::tui::app::{App, Follow, SearchMode, View};
+use crate::tui::app::{App, CommandLine, Follow, SearchMode, View};
+use crate::tui::command;
 use crate::tui::find::{Find, Pane};
 use crate::tui::keymap::{self, Screen, ShownHint};
 use crate::tui::untrusted;
@@ -46,7 +47,7 @@ pub fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
     };
     let mut left = format!(" interlog{} │ {count}", if app.demo { " demo" } else { "" });
     if !app.filters.is_empty() {
-        left.push_str(&format!(" │ {}", untrusted::line(&app.filters.describe())));
+        left.push_str(&format!(" │ {}", untrusted::line(&app.filters.describe(app.offset))));
     }
     if let View::Conversation(view) = &app.view {
         if !view.filter.is_empty() {
@@ -106,6 +107,10 @@ fn find_line(app: &App, find: &Find, area: Rect, buf: &mut Buffer) {
 
 pub fn bottom_line(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;
+    if let Some(line) = &app.command {
+        command_line(app, line, area, buf);
+        return;
+    }
     if let Some(find) = app.find.as_ref().filter(|find| find.editing) {
         find_line(app, find, area, buf);
         return;
@@ -162,6 +167,25 @@ fn fitting_hints(hints: Vec<ShownHint>, width: usize) -> Vec<ShownHint> {
         }
     }
     hints.into_iter().filter(|hint| kept.contains(&hint.rank)).collect()
+}
+
+/// `:since 2h▏  since T: records at or after T …  Enter: run · Tab: complete · Esc: close`, or
+/// what was wrong with the line just run.
+fn command_line(app: &App, line: &CommandLine, area: Rect, buf: &mut Buffer) {
+    let theme = &app.theme;
+    let (note, style) = match &line.error {
+        Some(error) => (error.clone(), theme.error()),
+        None => (command::hint(&line.text), theme.dim()),
+    };
+    let text = fit(&untrusted::line(&line.text), usize::from(area.width).saturating_sub(30).max(10));
+    Line::from(vec![
+        Span::styled(":", theme.key()),
+        Span::raw(text),
+        Span::raw("▏"),
+        Span::styled(format!("  {}", untrusted::line(&note)), style),
+        Span::styled(format!("  {}", search_hints(Screen::Commanding)), theme.dim()),
+    ])
+    .render(area, buf);
 }
 
 /// The search line's own hints (`Tab: fuzzy/keyword · Enter: keep · Esc: clear`).

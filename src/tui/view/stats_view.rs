@@ -6,9 +6,11 @@ use ratatui::widgets::{Block, Paragraph, Sparkline, Widget};
 
 use super::layout;
 use crate::present::text::fit;
-use crate::present::units::tokens;
+use crate::present::units::{duration, tokens};
+use crate::store::Stats;
 use crate::tui::app::{App, StatsView};
-use crate::tui::stats::{Breakdown, StatsData};
+use crate::tui::stats_data::{Breakdown, StatsData};
+use crate::tui::untrusted;
 
 pub fn render(app: &App, view: &StatsView, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;
@@ -19,17 +21,21 @@ pub fn render(app: &App, view: &StatsView, area: Rect, buf: &mut Buffer) {
         Paragraph::new("Counting…").style(theme.dim()).render(inside, buf);
         return;
     };
-    let [totals, _, requests_label, requests, tokens_label, tokens_area, _, breakdowns] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Length(3),
-        Constraint::Length(1),
-        Constraint::Length(3),
-        Constraint::Length(1),
-        Constraint::Min(0),
-    ])
-    .areas(inside);
+    let [totals, answers, _, requests_label, requests, tokens_label, tokens_area, context_label, context, _, breakdowns] =
+        Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(2),
+            Constraint::Length(1),
+            Constraint::Length(2),
+            Constraint::Length(1),
+            Constraint::Length(2),
+            Constraint::Length(1),
+            Constraint::Min(0),
+        ])
+        .areas(inside);
     let summary = format!(
         "{} requests · {} tokens in · {} out · {} errors · {} tool calls",
         data.requests,
@@ -39,6 +45,20 @@ pub fn render(app: &App, view: &StatsView, area: Rect, buf: &mut Buffer) {
         data.tool_calls
     );
     buf.set_stringn(totals.x, totals.y, summary, usize::from(totals.width), theme.bold());
+    buf.set_stringn(answers.x, answers.y, answers_line(&data.answers), usize::from(answers.width), theme.plain());
+    let context_title = match &data.context_session {
+        Some(session) => format!("Context per turn · session {}", untrusted::line(session)),
+        None => "Context per turn · select a record of a session".to_owned(),
+    };
+    let last = data.context.last().map(|&t| format!(" (last {})", tokens(t))).unwrap_or_default();
+    buf.set_stringn(
+        context_label.x,
+        context_label.y,
+        format!("{context_title}{last}"),
+        usize::from(context_label.width),
+        theme.title(),
+    );
+    spark(&data.context, context, theme.accent(), buf);
     let per = data.bucket_label();
     let range = time_range(app, data);
     buf.set_stringn(
@@ -57,10 +77,30 @@ pub fn render(app: &App, view: &StatsView, area: Rect, buf: &mut Buffer) {
         theme.title(),
     );
     spark(&data.tokens_over_time, tokens_area, theme.bar(), buf);
-    let columns = Layout::horizontal([Constraint::Ratio(1, 3); 3]).spacing(2).split(breakdowns);
+    let sessions: Vec<Breakdown> = data
+        .answers
+        .by_session
+        .iter()
+        .map(|row| Breakdown { name: row.name.clone(), requests: row.records as u64, tokens: row.total() })
+        .collect();
+    let columns = Layout::horizontal([Constraint::Ratio(1, 4); 4]).spacing(2).split(breakdowns);
     breakdown(app, "By model", &data.by_model, columns[0], buf);
-    breakdown(app, "By project", &data.by_project, columns[1], buf);
-    breakdown(app, "By client", &data.by_client, columns[2], buf);
+    breakdown(app, "By session", &sessions, columns[1], buf);
+    breakdown(app, "By project", &data.by_project, columns[2], buf);
+    breakdown(app, "By client", &data.by_client, columns[3], buf);
+}
+
+/// `latency p50 1.2 s · p95 4.8 s · errors 2.0 % · cache hits 74 % of the prompt`.
+fn answers_line(stats: &Stats) -> String {
+    let ms = |value: Option<u64>| value.map_or("–".to_owned(), duration);
+    let percent = |share: Option<f64>| share.map_or("–".to_owned(), |share| format!("{:.1} %", share * 100.0));
+    format!(
+        "latency p50 {} · p95 {} · errors {} · cache hits {} of the prompt",
+        ms(stats.latency_p50_ms),
+        ms(stats.latency_p95_ms),
+        percent(stats.error_rate()),
+        percent(stats.cache_hit_share()),
+    )
 }
 
 fn time_range(app: &App, data: &StatsData) -> String {

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
 
-use crate::store::RecordSummary;
+use crate::store::{RecordSummary, Stats};
 
 /// Most buckets kept for the over-time charts (the pane shows as many as fit).
 const MAX_BUCKETS: usize = 240;
@@ -31,6 +31,12 @@ pub struct StatsData {
     pub by_model: Vec<Breakdown>,
     pub by_project: Vec<Breakdown>,
     pub by_client: Vec<Breakdown>,
+    /// What the store answers over the same filters: latency, error rate, cache hits, tokens
+    /// per model and per session.
+    pub answers: Stats,
+    /// The selected session's whole prompt per turn, oldest first, and the session.
+    pub context: Vec<u64>,
+    pub context_session: Option<String>,
 }
 
 impl StatsData {
@@ -91,6 +97,9 @@ impl StatsBuilder {
                 by_model: Vec::new(),
                 by_project: Vec::new(),
                 by_client: Vec::new(),
+                answers: Stats::default(),
+                context: Vec::new(),
+                context_session: None,
             },
             models: HashMap::new(),
             projects: HashMap::new(),
