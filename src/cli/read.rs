@@ -11,13 +11,14 @@ mod sessions;
 mod table;
 
 pub use self::sessions::{run_sessions, SessionsArgs};
+use std::collections::HashMap;
 
 use chrono::Utc;
 use clap::Args;
 
 use crate::record::{InteractionRecord, Timestamp};
 use crate::sanitize::sanitize_line;
-use crate::store::{parse_time_arg, EntryId, Query, RecordSummary, SearchRequest, Store};
+use crate::store::{parse_time_arg, EntryId, Query, RecordSummary, SearchRequest, Snippet, Store};
 
 use self::bad_lines::report_bad_lines;
 use self::format::{duration, short_id, short_time, Today};
@@ -68,9 +69,13 @@ pub struct FilterArgs {
     /// Exclusive; same forms as --since
     #[arg(long, value_name = "T", allow_hyphen_values = true)]
     pub until: Option<String>,
-    /// Every white-space separated term must occur (case-insensitive) in the record's text
+    /// Every white-space separated term must occur (case-insensitive) in the record's own text
+    /// (not in the history it re-sends from the session's previous turn)
     #[arg(long, value_name = "Q")]
     pub search: Option<String>,
+    /// --search also looks in the history each record re-sends
+    #[arg(long, requires = "search")]
+    pub search_history: bool,
     /// Records carrying this tag (repeat for several: every one must be there)
     #[arg(long = "tag", value_name = "TAG")]
     pub tags: Vec<String>,
@@ -112,7 +117,12 @@ pub struct ConversationArgs {
 pub fn run_list(sources: &[Source], args: ListArgs, verbose: bool) -> CliResult {
     let query = args.filters.query(Utc::now(), Some(args.limit))?;
     let store = load(sources)?;
-    let result = store.search(&SearchRequest::keyword(query));
+    // The table shows where each hit matched; `--json` is the stored lines, nothing added.
+    let searching = query.search.is_some();
+    let result = match searching && !args.json {
+        true => store.search(&SearchRequest::with_snippets(query)),
+        false => store.search(&SearchRequest::keyword(query)),
+    };
     let mut out = Output::stdout();
     if args.json {
         for &entry in &result.entries {
@@ -123,7 +133,8 @@ pub fn run_list(sources: &[Source], args: ListArgs, verbose: bool) -> CliResult 
         }
     } else if !result.entries.is_empty() {
         let terminal = Terminal::detect();
-        write_list_table(&store, &result.entries, &terminal, &mut out)?;
+        let snippets = searching.then_some(&result.snippets);
+        write_list_table(&store, &result.entries, snippets, &terminal, &mut out)?;
         if terminal.interactive && result.total_matched > result.entries.len() {
             out.finish()?;
             eprintln!(
@@ -225,6 +236,7 @@ impl FilterArgs {
             has_error: self.errors.then_some(true),
             stop_reason: given(&self.stop_reason),
             search: self.search.clone().filter(|q| !q.trim().is_empty()),
+            search_history: self.search_history,
             limit,
         })
     }
@@ -240,12 +252,26 @@ fn given(value: &Option<String>) -> Option<String> {
 /// listing of every record never holds every row.
 const LIST_CHUNK: usize = 4096;
 
-fn write_list_table(store: &Store, entries: &[EntryId], terminal: &Terminal, out: &mut Output) -> CliResult {
+/// `snippets`: the search's, when searching (a MATCH column shows them).
+fn write_list_table(
+    store: &Store,
+    entries: &[EntryId],
+    snippets: Option<&HashMap<EntryId, Snippet>>,
+    terminal: &Terminal,
+    out: &mut Output,
+) -> CliResult {
     let today = Today::now();
-    let mut table = Table::new(list_columns());
+    let mut table = Table::new(list_columns(snippets.is_some()));
+    let row = |summary: &RecordSummary| {
+        let mut row = list_row(summary, today);
+        if let Some(snippets) = snippets {
+            row.push(snippet_cell(snippets.get(&summary.entry)));
+        }
+        row
+    };
     for chunk in entries.chunks(LIST_CHUNK) {
         for summary in store.summaries(chunk) {
-            table.measure(&list_row(&summary, today));
+            table.measure(&row(&summary));
         }
     }
     let layout = table.layout(terminal);
@@ -255,14 +281,14 @@ fn write_list_table(store: &Store, entries: &[EntryId], terminal: &Terminal, out
             break;
         }
         for summary in store.summaries(chunk) {
-            out.text(&layout.row(&list_row(&summary, today)))?;
+            out.text(&layout.row(&row(&summary)))?;
         }
     }
     Ok(())
 }
 
-fn list_columns() -> Vec<Column> {
-    vec![
+fn list_columns(searching: bool) -> Vec<Column> {
+    let mut columns = vec![
         Column::fixed("TIME"),
         Column::fixed("ID"),
         Column::fixed("SESSION").droppable(drop_rank(ListColumn::Session)),
@@ -275,8 +301,30 @@ fn list_columns() -> Vec<Column> {
         Column::right("DUR").droppable(drop_rank(ListColumn::Duration)),
         Column::right("TOOLS").droppable(drop_rank(ListColumn::Tools)),
         Column::fixed("ERR"),
-        Column::flexible("PROMPT"),
-    ]
+    ];
+    if searching {
+        // Where the hit is matters most: the prompt gives it room, and goes last of all.
+        columns.push(Column::left("PROMPT", 30).droppable(8));
+        columns.push(Column::flexible("MATCH"));
+    } else {
+        columns.push(Column::flexible("PROMPT"));
+    }
+    columns
+}
+
+/// A snippet as a cell, sanitised a piece at a time so that its marks still point at the matches.
+fn snippet_cell(snippet: Option<&Snippet>) -> Cell {
+    let Some(snippet) = snippet else { return Cell::new("") };
+    let (mut text, mut marks, mut at) = (String::new(), Vec::new(), 0);
+    for &(from, to) in &snippet.matched {
+        text.push_str(&sanitize_line(&snippet.text[at..from]));
+        let start = text.len();
+        text.push_str(&sanitize_line(&snippet.text[from..to]));
+        marks.push((start, text.len()));
+        at = to;
+    }
+    text.push_str(&sanitize_line(&snippet.text[at..]));
+    Cell::marked(text, marks)
 }
 
 /// Cells are sanitised here: summaries carry raw record text.

@@ -101,7 +101,7 @@ pub(crate) async fn healthz(State(state): State<AppState>) -> Response {
     json_response(StatusCode::OK, body.to_string().into_bytes())
 }
 
-const LIST_PARAMETERS: &str = "project, session_id, client, since, until, q, limit";
+const LIST_PARAMETERS: &str = "project, session_id, client, since, until, q, search_history, limit";
 
 /// The contract's parameters. An empty value means the parameter is absent; an unknown one is an
 /// error, so a misspelt filter (`session=`) is not silently ignored.
@@ -116,6 +116,7 @@ pub(crate) fn parse_list_query(pairs: Vec<(String, String)>, now: DateTime<Utc>)
             "session_id" => query.session = Some(value),
             "client" => query.client = Some(value),
             "q" => query.search = Some(value),
+            "search_history" => query.search_history = parse_bool(&key, &value)?,
             "since" => query.since = Some(parse_time(&key, &value, now)?),
             "until" => query.until = Some(parse_time(&key, &value, now)?),
             "limit" => query.limit = Some(parse_limit(&value)?),
@@ -141,8 +142,17 @@ fn parse_limit(value: &str) -> Result<usize, ApiError> {
     Ok(usize::try_from(limit).unwrap_or(0).min(MAX_LIMIT))
 }
 
+/// `true` or `false` (an empty value is absent: false).
+fn parse_bool(key: &str, value: &str) -> Result<bool, ApiError> {
+    match value.trim() {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => Err(ApiError::bad_request(format!("`{key}` must be true or false, got {value:?}"))),
+    }
+}
+
 fn summaries_json(store: &Store, query: &store::Query) -> Result<Vec<u8>, ApiError> {
-    let result = store.search(&store::SearchRequest::keyword(query.clone()));
+    let result = store.search(&store::SearchRequest::with_snippets(query.clone()));
     let mut out = Vec::with_capacity(2 + result.entries.len() * 512);
     out.push(b'[');
     for entry in result.entries {
@@ -156,7 +166,7 @@ fn summaries_json(store: &Store, query: &store::Query) -> Result<Vec<u8>, ApiErr
         if out.len() > 1 {
             out.push(b',');
         }
-        if let Err(err) = write_summary(&raw, &mut out) {
+        if let Err(err) = write_summary(&raw, result.snippets.get(&entry), &mut out) {
             out.truncate(start);
             tracing::warn!(target: "interlog::server", "skipping an unreadable stored line: {err}");
         }

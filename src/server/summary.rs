@@ -10,12 +10,20 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::store::Snippet;
+
 /// Left out of summaries: they are what makes a record big.
 const OMITTED: [&str; 4] = ["response", "messages", "system_prompt", "context_pack"];
 const RESPONSE_CHARS: &str = "response_chars";
+/// A keyword search's snippet: where the record matched (docs/http.md).
+const SNIPPET: &str = "snippet";
 
 /// Appends the summary of one stored line (a JSON object) to `out`.
-pub(crate) fn write_summary(stored_line: &[u8], out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+pub(crate) fn write_summary(
+    stored_line: &[u8],
+    snippet: Option<&Snippet>,
+    out: &mut Vec<u8>,
+) -> Result<(), serde_json::Error> {
     let RawFields(fields) = serde_json::from_slice(stored_line)?;
     let mut response_chars = 0usize;
     out.push(b'{');
@@ -23,7 +31,7 @@ pub(crate) fn write_summary(stored_line: &[u8], out: &mut Vec<u8>) -> Result<(),
         if key == "response" {
             response_chars = count_chars(value);
         }
-        if OMITTED.contains(&key.as_str()) || key == RESPONSE_CHARS {
+        if OMITTED.contains(&key.as_str()) || key == RESPONSE_CHARS || (snippet.is_some() && key == SNIPPET) {
             continue;
         }
         serde_json::to_writer(&mut *out, key)?;
@@ -31,8 +39,22 @@ pub(crate) fn write_summary(stored_line: &[u8], out: &mut Vec<u8>) -> Result<(),
         out.extend_from_slice(value.get().as_bytes());
         out.push(b',');
     }
+    if let Some(snippet) = snippet {
+        serde_json::to_writer(&mut *out, SNIPPET)?;
+        out.push(b':');
+        serde_json::to_writer(&mut *out, &snippet_json(snippet))?;
+        out.push(b',');
+    }
     out.extend_from_slice(format!("\"{RESPONSE_CHARS}\":{response_chars}}}").as_bytes());
     Ok(())
+}
+
+/// A keyword search's snippet with its matches as character offsets (what most JSON readers
+/// index strings by), not the bytes the store counts.
+fn snippet_json(snippet: &Snippet) -> serde_json::Value {
+    let chars = |byte: usize| snippet.text[..byte].chars().count();
+    let matched: Vec<[usize; 2]> = snippet.matched.iter().map(|&(from, to)| [chars(from), chars(to)]).collect();
+    serde_json::json!({ "text": snippet.text, "matched": matched })
 }
 
 /// Characters (Unicode scalar values) of a string; 0 for `null` or any non-string.
@@ -73,7 +95,7 @@ mod tests {
 
     fn summary(line: &str) -> serde_json::Value {
         let mut out = Vec::new();
-        write_summary(line.as_bytes(), &mut out).unwrap();
+        write_summary(line.as_bytes(), None, &mut out).unwrap();
         serde_json::from_slice(&out).unwrap()
     }
 
@@ -98,7 +120,7 @@ mod tests {
     #[test]
     fn a_stored_response_chars_field_does_not_duplicate_the_key() {
         let mut out = Vec::new();
-        write_summary(br#"{"id":"a","response_chars":99,"response":"abc"}"#, &mut out).unwrap();
+        write_summary(br#"{"id":"a","response_chars":99,"response":"abc"}"#, None, &mut out).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), r#"{"id":"a","response_chars":3}"#);
     }
 

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::collections::HashMap;
 
 use super::filter::Filter;
-use super::index::FileId;
+use super::index::{FileId, Index};
 use super::load::reader_threads;
 use super::terms::{first_real_hit, Terms};
 use super::text_fields::TextFields;
@@ -34,6 +34,8 @@ struct Candidate {
     /// Position in the newest-first filter result.
     rank: u32,
     line: u32,
+    /// Leading request messages not searched: history re-sent from the previous turn.
+    history: u32,
 }
 
 /// What a worker needs to check a record converted from another agent's transcript.
@@ -48,6 +50,13 @@ struct Chunk {
     start: u64,
     end: u64,
     candidates: std::ops::Range<usize>,
+}
+
+/// The leading request messages of a slot that keyword search skips: history re-sent from a
+/// previous turn the store holds. When that turn is missing (or the record has no session), the
+/// context it carries is the only copy there is, and is searched.
+pub(crate) fn unsearched_history(index: &Index, slot: u32) -> u32 {
+    index.turn(index.entry_id(slot)).filter(|turn| turn.previous.is_some()).map_or(0, |turn| turn.history)
 }
 
 /// Runs a query that has search terms.
@@ -66,7 +75,18 @@ pub(crate) fn query(shared: &Shared, query: &Query, terms: &Terms) -> QueryResul
             let e = &index.entries[slot as usize];
             let rank = candidates.len() as u32;
             let entry = index.entry_id(slot);
-            candidates.push(Candidate { file: e.file, offset: e.offset, len: e.len, entry, rank, line: e.line });
+            // A transcript's record is rebuilt from its own lines only: no history to skip.
+            let own = !kinds[e.file.index()].is_foreign() && !query.search_history;
+            let history = if own { unsearched_history(&index, slot) } else { 0 };
+            candidates.push(Candidate {
+                file: e.file,
+                offset: e.offset,
+                len: e.len,
+                entry,
+                rank,
+                line: e.line,
+                history,
+            });
             if kinds[e.file.index()].is_foreign() {
                 ids.insert(entry, index.id_of(slot).into_owned());
             }
@@ -191,12 +211,12 @@ impl Worker<'_> {
             let Some(record) = crate::source::convert(kind, &wanted) else { return };
             let line = record.to_json();
             let lowered: Vec<u8> = line.bytes().map(|b| b.to_ascii_lowercase()).collect();
-            if terms.may_match(&lowered) && self.fields.matches(line.as_bytes(), &lowered, terms) {
+            if terms.may_match(&lowered) && self.fields.matches(line.as_bytes(), &lowered, terms, 0) {
                 self.matched.push((c.rank, c.entry));
             }
             return;
         }
-        if self.fields.matches(&self.raw[range], lowered, terms) {
+        if self.fields.matches(&self.raw[range], lowered, terms, c.history) {
             self.matched.push((c.rank, c.entry));
         }
     }

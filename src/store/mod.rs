@@ -21,6 +21,7 @@ mod scan;
 mod searcher;
 mod sessions;
 mod slot;
+mod snippet;
 mod stats_tally;
 mod terms;
 mod text_fields;
@@ -33,6 +34,7 @@ pub use searcher::{FuzzyRequest, SearchAnswer, SearchRequest, SearchSink, Search
 pub use sessions::SessionQuery;
 #[cfg(feature = "tui")]
 pub(crate) use slot::NewestWins;
+pub use snippet::{Snippet, SNIPPET_CHARS};
 pub use stats_tally::{ContextPoint, Stats, StatsTally, TokenRow};
 pub use time_arg::{parse_time_arg, TimeArgError};
 pub use turns::{Turn, TurnKind};
@@ -104,6 +106,9 @@ pub struct Query {
     pub stop_reason: Option<String>,
     /// Keyword search: every white-space separated term, case-folded, as a substring of the text fields.
     pub search: Option<String>,
+    /// Keyword search also looks at the request messages a record re-sends from its session's
+    /// previous turn (its history); by default only the record's own content counts.
+    pub search_history: bool,
     /// `None`: no limit. `Some(0)`: nothing.
     pub limit: Option<usize>,
 }

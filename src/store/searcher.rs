@@ -5,9 +5,13 @@
 //! API take the complete answer ([`Store::search`]); the TUI asks through a [`Searcher`], whose
 //! newest-wins slot answers only the newest of the questions typed while one ran.
 
-use super::slot::{NewestWins, Superseded};
+use std::collections::HashMap;
 use std::sync::PoisonError;
 
+use super::slot::{NewestWins, Superseded};
+use super::snippet::{self, Snippet};
+use super::terms::Terms;
+use super::text_fields::TextFields;
 use super::{EntryId, FuzzyHit, Query, Store};
 
 /// Records a search's first pass looks at (see [`Store::search_in_passes`]).
@@ -28,11 +32,19 @@ pub struct SearchRequest {
     /// (its limit aside).
     pub query: Query,
     pub fuzzy: Option<FuzzyRequest>,
+    /// Answer a keyword search with a snippet of each entry's match (reads each answered line
+    /// again: meant for a limited query).
+    pub snippets: bool,
 }
 
 impl SearchRequest {
     pub fn keyword(query: Query) -> SearchRequest {
-        SearchRequest { query, fuzzy: None }
+        SearchRequest { query, ..SearchRequest::default() }
+    }
+
+    /// [`SearchRequest::keyword`] with snippets.
+    pub fn with_snippets(query: Query) -> SearchRequest {
+        SearchRequest { query, snippets: true, ..SearchRequest::default() }
     }
 }
 
@@ -47,6 +59,8 @@ pub struct SearchAnswer {
     pub total_matched: usize,
     /// Not a first pass: every record was looked at.
     pub complete: bool,
+    /// Where each entry matched, when asked for ([`SearchRequest::snippets`]).
+    pub snippets: HashMap<EntryId, Snippet>,
 }
 
 /// Receives a search's answers: at most one partial answer, then the complete one unless
@@ -69,16 +83,40 @@ impl Store {
                 let hits = self.fuzzy_among(&fuzzy.pattern, &request.query, fuzzy.limit);
                 fuzzy_answer(hits, true)
             }
-            None => {
-                let result = self.query(&request.query);
-                SearchAnswer {
-                    entries: result.entries,
-                    hits: Vec::new(),
-                    total_matched: result.total_matched,
-                    complete: true,
-                }
-            }
+            None => self.keyword_answer(request, &request.query, true),
         }
+    }
+
+    /// The answer to a keyword (or filter) query, with snippets when asked for.
+    fn keyword_answer(&self, request: &SearchRequest, query: &Query, complete: bool) -> SearchAnswer {
+        let result = self.query(query);
+        let snippets = if request.snippets { self.snippets(&result.entries, query) } else { HashMap::new() };
+        let (entries, total_matched) = (result.entries, result.total_matched);
+        SearchAnswer { entries, total_matched, complete, snippets, hits: Vec::new() }
+    }
+
+    /// Where each of `entries` matched `query`'s keyword search (entries without a match, or
+    /// gone since, have none).
+    pub fn snippets(&self, entries: &[EntryId], query: &Query) -> HashMap<EntryId, Snippet> {
+        let Some(terms) = query.search.as_deref().map(Terms::new).filter(|t| !t.is_empty()) else {
+            return HashMap::new();
+        };
+        let mut fields = TextFields::default();
+        entries.iter().filter_map(|&entry| Some((entry, self.snippet_of(entry, query, &terms, &mut fields)?))).collect()
+    }
+
+    fn snippet_of(&self, entry: EntryId, query: &Query, terms: &Terms, fields: &mut TextFields) -> Option<Snippet> {
+        // A transcript's record reads back with its history, like ours: the same count skips it.
+        let history = match query.search_history {
+            true => 0,
+            false => {
+                let index = self.inner.read();
+                super::keyword::unsearched_history(&index, index.slot(entry)?)
+            }
+        };
+        let line = self.read_raw(entry).ok()?;
+        let lowered = line.to_ascii_lowercase();
+        snippet::cut(&fields.locate(&line, &lowered, terms, history)?, terms)
     }
 
     /// Answers twice when the store is large (more than twice [`FIRST_PASS`] records pass the
@@ -112,13 +150,7 @@ impl Store {
                 let bound = newest.entries.last().and_then(|&entry| self.summary(entry)).map(|s| s.timestamp);
                 let bound = bound.filter(|_| newest.total_matched > 2 * FIRST_PASS)?;
                 let since = query.since.map_or(bound, |since| since.max(bound));
-                let result = self.query(&Query { since: Some(since), ..query.clone() });
-                Some(SearchAnswer {
-                    entries: result.entries,
-                    hits: Vec::new(),
-                    total_matched: result.total_matched,
-                    complete: false,
-                })
+                Some(self.keyword_answer(request, &Query { since: Some(since), ..query.clone() }, false))
             }
             None => None,
         }
@@ -135,7 +167,7 @@ impl Store {
 
 fn fuzzy_answer(hits: Vec<FuzzyHit>, complete: bool) -> SearchAnswer {
     let entries: Vec<EntryId> = hits.iter().map(|hit| hit.entry).collect();
-    SearchAnswer { total_matched: entries.len(), entries, hits, complete }
+    SearchAnswer { total_matched: entries.len(), entries, hits, complete, snippets: HashMap::new() }
 }
 
 /// Searches in the background, newest question first: see [`NewestWins`]. Each question is

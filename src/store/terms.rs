@@ -37,6 +37,11 @@ impl Terms {
         Terms { terms }
     }
 
+    /// Each term, folded.
+    pub(crate) fn folded(&self) -> impl Iterator<Item = &[u8]> {
+        self.terms.iter().map(|t| t.finder.needle())
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.terms.is_empty()
     }

@@ -29,15 +29,45 @@ pub(crate) struct TextFields {
 
 impl TextFields {
     /// Whether every term occurs in one of the line's text fields; `lowered` is the line with
-    /// ASCII lowered.
-    pub(crate) fn matches(&mut self, line: &[u8], lowered: &[u8], terms: &Terms) -> bool {
+    /// ASCII lowered. The first `history` request messages (re-sent from the previous turn) are
+    /// not looked at.
+    pub(crate) fn matches(&mut self, line: &[u8], lowered: &[u8], terms: &Terms, history: u32) -> bool {
+        self.check(line, lowered, terms, history, false).0
+    }
+
+    /// Whether every term occurs, and the decoded text of the first field a term was found in
+    /// (for a snippet).
+    pub(crate) fn locate(&mut self, line: &[u8], lowered: &[u8], terms: &Terms, history: u32) -> Option<String> {
+        match self.check(line, lowered, terms, history, true) {
+            (true, text) => text,
+            (false, _) => None,
+        }
+    }
+
+    fn check(
+        &mut self,
+        line: &[u8],
+        lowered: &[u8],
+        terms: &Terms,
+        history: u32,
+        locate: bool,
+    ) -> (bool, Option<String>) {
         self.found.clear();
         self.found.resize(terms.len(), false);
-        let mut checker =
-            Checker { terms, line, lowered, found: &mut self.found, missing: terms.len(), folded: &mut self.folded };
+        let mut checker = Checker {
+            terms,
+            line,
+            lowered,
+            found: &mut self.found,
+            missing: terms.len(),
+            folded: &mut self.folded,
+            history,
+            locate,
+            first_hit: None,
+        };
         let mut deserializer = serde_json::Deserializer::from_slice(line);
         let _ = visit_object(&mut deserializer, &mut TopLevel(&mut checker));
-        checker.missing == 0
+        (checker.missing == 0, checker.first_hit)
     }
 }
 
@@ -48,6 +78,11 @@ struct Checker<'c> {
     found: &'c mut Vec<bool>,
     missing: usize,
     folded: &'c mut String,
+    /// Leading request messages to skip.
+    history: u32,
+    /// Keep the decoded text of the first field a term is found in.
+    locate: bool,
+    first_hit: Option<String>,
 }
 
 impl Checker<'_> {
@@ -61,7 +96,19 @@ impl Checker<'_> {
             }
         };
         let terms = self.terms;
-        mark(self.found, &mut self.missing, |i| terms.found_in(i, haystack))
+        let missing = self.missing;
+        let result = mark(self.found, &mut self.missing, |i| terms.found_in(i, haystack));
+        if self.missing < missing {
+            self.hit(|| text.to_owned());
+        }
+        result
+    }
+
+    /// Remembers the first field a term was found in, when locating.
+    fn hit(&mut self, text: impl FnOnce() -> String) {
+        if self.locate && self.first_hit.is_none() {
+            self.first_hit = Some(text());
+        }
     }
 
     /// A value that is text when it is a string (raw JSON, a slice of the line).
@@ -95,6 +142,7 @@ impl Checker<'_> {
             if hit {
                 self.found[i] = true;
                 self.missing -= 1;
+                self.hit(|| serde_json::from_str::<String>(&lenient_json(text)).unwrap_or_default());
             }
         }
         if self.missing == 0 {
@@ -212,6 +260,14 @@ impl<'de> Visitor<'de> for Each<'_, '_> {
         f.write_str("any JSON value")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        if let Part::Message = self.1 {
+            // History re-sent from the previous turn is not this record's own content.
+            for _ in 0..self.0.history {
+                if seq.next_element::<IgnoredAny>()?.is_none() {
+                    return Ok(());
+                }
+            }
+        }
         while seq.next_element_seed(One(&mut *self.0, self.1))?.is_some() {}
         Ok(())
     }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use super::detail::{DetailData, Tab};
 use super::stats_data::StatsData;
 use crate::present::doc::Doc;
-use crate::store::{BadLine, EntryId, Facet, FuzzyHit, Query, RecordSummary, StoreEvent};
+use crate::store::{BadLine, EntryId, Facet, FuzzyHit, Query, RecordSummary, Snippet, StoreEvent};
 
 #[derive(Clone, Debug)]
 pub enum Action {
@@ -38,6 +38,8 @@ pub enum Action {
     SearchInput(char),
     SearchBackspace,
     SearchToggleMode,
+    /// Keyword search also looks in the history each record re-sends (or stops).
+    SearchToggleHistory,
     /// Enter in the search line: keep the search, give the keyboard back to the list.
     SearchSubmit,
     /// Typing in the find line of the detail or the transcript.
@@ -102,6 +104,11 @@ pub enum Action {
     Store(StoreEvent),
     Results(QueryReply),
     Summaries(Vec<RecordSummary>),
+    /// Where rows matched a keyword search, for the question of `generation`.
+    Snippets {
+        generation: u64,
+        snippets: HashMap<EntryId, Snippet>,
+    },
     Detail {
         entry: EntryId,
         data: Result<Arc<DetailData>, String>,
@@ -156,6 +163,12 @@ pub enum Effect {
     },
     /// Summaries of rows about to be shown.
     Summaries(Vec<EntryId>),
+    /// Where rows about to be shown matched `query`'s keyword search.
+    Snippets {
+        generation: u64,
+        query: Query,
+        entries: Vec<EntryId>,
+    },
     /// The record's detail, laid out for a pane `width` columns wide.
     Detail {
         entry: EntryId,

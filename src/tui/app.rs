@@ -16,7 +16,7 @@ use super::transcript_shape::{Filter, TurnSpan};
 use crate::present::doc::{Doc, Fold, FoldId, Folds};
 use crate::present::layout::DocLayout;
 use crate::record::Timestamp;
-use crate::store::{BadLine, EntryId, Facet, LoadProgress, Query, RecordSummary};
+use crate::store::{BadLine, EntryId, Facet, LoadProgress, Query, RecordSummary, Snippet};
 
 /// Most fuzzy hits asked for: more than anyone scrolls through, few enough to rank fast.
 pub const FUZZY_LIMIT: usize = 5_000;
@@ -52,11 +52,13 @@ pub struct Search {
     pub mode: SearchMode,
     /// The search line has the keyboard.
     pub editing: bool,
+    /// Keyword search also looks in the history each record re-sends.
+    pub history: bool,
 }
 
 impl Default for Search {
     fn default() -> Self {
-        Search { text: String::new(), mode: SearchMode::Fuzzy, editing: false }
+        Search { text: String::new(), mode: SearchMode::Fuzzy, editing: false, history: false }
     }
 }
 
@@ -170,6 +172,8 @@ pub struct Results {
     pub asked: Asked,
     /// The user changed the question since the last reply shown: the next one resets the selection.
     pub reset: bool,
+    /// In keyword search, where the rows near the window matched (`None`: asked, or no snippet).
+    pub snippets: HashMap<EntryId, Option<Snippet>>,
     /// At least one reply has arrived.
     pub received: bool,
 }
@@ -396,7 +400,7 @@ impl App {
             stop_reason: start.stop_reason.clone(),
         };
         if let Some(search) = start.search.as_deref().filter(|s| !s.trim().is_empty()) {
-            self.search = Search { text: search.to_owned(), mode: SearchMode::Keyword, editing: false };
+            self.search = Search { text: search.to_owned(), mode: SearchMode::Keyword, editing: false, history: false };
         }
     }
 
@@ -414,6 +418,7 @@ impl App {
             has_error: self.filters.errors.then_some(true),
             stop_reason: self.filters.stop_reason.clone(),
             search: keyword.then(|| self.search.text.trim().to_owned()),
+            search_history: keyword && self.search.history,
             ..Query::default()
         }
     }

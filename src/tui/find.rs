@@ -78,11 +78,13 @@ impl Find {
 
     /// `hit 3/17`, `no hits`, or nothing while typing.
     pub fn describe(&self) -> Option<String> {
-        if !self.is_active() {
+        // Nothing counted yet (the record is still loading): say nothing rather than "no hits".
+        if !self.is_active() || self.counted.is_none() {
             return None;
         }
         Some(match self.hits.len() {
-            0 => format!("no hits for \"{}\"", self.text.trim()),
+            // The list's keyword search may have matched a folded part (the system prompt, history).
+            0 => format!("\"{}\" not in what is shown", self.text.trim()),
             total => format!("hit {}/{total}", self.current + 1),
         })
     }
@@ -235,6 +237,6 @@ mod tests {
         assert_eq!(find.current, 0);
         let mut none = Find::keyword("zzz");
         none.count(&doc, &Folds::open(), 1);
-        assert_eq!(none.describe().as_deref(), Some("no hits for \"zzz\""));
+        assert_eq!(none.describe().as_deref(), Some("\"zzz\" not in what is shown"));
     }
 }

@@ -459,6 +459,13 @@ pub static BINDINGS: &[Binding] = &[
         hints: &[hint(Searching, "fuzzy/keyword", 0)],
     },
     Binding {
+        action: Action::SearchToggleHistory,
+        keys: &[Key::Ctrl('r')],
+        description: "keyword search also in the history each turn re-sends",
+        context: Search,
+        hints: &[hint(Searching, "history", 3)],
+    },
+    Binding {
         action: Action::SearchSubmit,
         keys: &[Key::Code(K::Enter)],
         description: "keep the search, give the keyboard back to the list",

@@ -259,9 +259,10 @@ impl<E: FnMut(Action)> SearchSink for Replies<E> {
 fn search_request(effect: Effect) -> Option<(u64, SearchRequest)> {
     match effect {
         Effect::Query { generation, query } => Some((generation, SearchRequest::keyword(query))),
-        Effect::Fuzzy { generation, pattern, base } => {
-            Some((generation, SearchRequest { query: base, fuzzy: Some(FuzzyRequest { pattern, limit: FUZZY_LIMIT }) }))
-        }
+        Effect::Fuzzy { generation, pattern, base } => Some((
+            generation,
+            SearchRequest { query: base, fuzzy: Some(FuzzyRequest { pattern, limit: FUZZY_LIMIT }), snippets: false },
+        )),
         _ => None,
     }
 }
@@ -287,6 +288,9 @@ pub fn execute_in_passes(store: &Store, effect: Effect, offset: FixedOffset, emi
 pub fn execute(store: &Store, effect: Effect, offset: FixedOffset) -> Option<Action> {
     let action = match effect {
         Effect::Summaries(entries) => Action::Summaries(store.summaries(&entries)),
+        Effect::Snippets { generation, query, entries } => {
+            Action::Snippets { generation, snippets: store.snippets(&entries, &query) }
+        }
         search @ (Effect::Query { .. } | Effect::Fuzzy { .. }) => {
             let (generation, request) = search_request(search)?;
             results(store, generation, store.search(&request))

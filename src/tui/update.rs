@@ -81,6 +81,12 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 refresh(app, Ask::Anew, &mut effects);
             }
         }
+        Action::SearchToggleHistory => {
+            app.search.history = !app.search.history;
+            if app.search.is_active() && app.search.mode == SearchMode::Keyword {
+                refresh(app, Ask::Anew, &mut effects);
+            }
+        }
         Action::SearchSubmit => app.search.editing = false,
         Action::FindInput(c) => reading::edit(app, |text| text.push(c)),
         Action::FindBackspace => reading::edit(app, |text| {
@@ -177,6 +183,14 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Tick(now) => app.now = now,
         Action::Store(event) => store_event(app, event, &mut effects),
         Action::Results(reply) => apply_results(app, reply, &mut effects),
+        Action::Snippets { generation, snippets } => {
+            if app.results.asked.is_current(generation) {
+                for (entry, snippet) in snippets {
+                    app.results.snippets.insert(entry, Some(snippet));
+                }
+                prune_rows(app);
+            }
+        }
         Action::Summaries(summaries) => {
             for summary in summaries {
                 app.rows.insert(summary.entry, summary);
@@ -253,6 +267,7 @@ fn is_user_input(action: &Action) -> bool {
             | Action::Store(_)
             | Action::Results(_)
             | Action::Summaries(_)
+            | Action::Snippets { .. }
             | Action::Detail { .. }
             | Action::Conversation { .. }
             | Action::Facets { .. }
@@ -360,20 +375,42 @@ fn row_window(app: &App) -> std::ops::Range<usize> {
     start..end
 }
 
-fn request_rows(app: &App, effects: &mut Vec<Effect>) {
+fn request_rows(app: &mut App, effects: &mut Vec<Effect>) {
     let missing: Vec<_> =
         app.results.entries[row_window(app)].iter().filter(|entry| !app.rows.contains_key(entry)).copied().collect();
     if !missing.is_empty() {
         effects.push(Effect::Summaries(missing));
     }
+    request_snippets(app, effects);
+}
+
+/// In keyword search, where the rows near the window matched: asked once per row and question.
+fn request_snippets(app: &mut App, effects: &mut Vec<Effect>) {
+    let query = app.query();
+    if query.search.is_none() {
+        return;
+    }
+    let window = row_window(app);
+    let results = &mut app.results;
+    let missing: Vec<_> =
+        results.entries[window].iter().filter(|entry| !results.snippets.contains_key(entry)).copied().collect();
+    if missing.is_empty() {
+        return;
+    }
+    for &entry in &missing {
+        results.snippets.insert(entry, None);
+    }
+    effects.push(Effect::Snippets { generation: results.asked.generation, query, entries: missing });
 }
 
 /// Summaries are kept only near the window, so memory stays flat however long the list is.
 fn prune_rows(app: &mut App) {
     let window = row_window(app);
-    if app.rows.len() > 4 * window.len().max(1) {
+    let most = 4 * window.len().max(1);
+    if app.rows.len() > most || app.results.snippets.len() > most {
         let keep: HashSet<_> = app.results.entries[window].iter().copied().collect();
         app.rows.retain(|entry, _| keep.contains(entry));
+        app.results.snippets.retain(|entry, _| keep.contains(entry));
     }
 }
 
@@ -653,6 +690,7 @@ enum Ask {
 fn refresh(app: &mut App, why: Ask, effects: &mut Vec<Effect>) {
     if why != Ask::Again {
         app.results.asked = Asked { generation: next_generation(app), answered: false };
+        app.results.snippets.clear();
     }
     app.results.reset |= why == Ask::Anew;
     let generation = app.results.asked.generation;

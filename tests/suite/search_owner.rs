@@ -53,7 +53,7 @@ fn in_passes(store: &Store, request: &SearchRequest) -> Collect {
 }
 
 fn fuzzy(pattern: &str, query: Query) -> SearchRequest {
-    SearchRequest { query, fuzzy: Some(FuzzyRequest { pattern: pattern.into(), limit: 100 }) }
+    SearchRequest { query, fuzzy: Some(FuzzyRequest { pattern: pattern.into(), limit: 100 }), snippets: false }
 }
 
 #[test]

@@ -175,3 +175,80 @@ fn the_search_owners_two_passes_agree_with_the_oracle() {
     }
     assert!(disagreements.is_empty(), "{} disagreements, first: {}", disagreements.len(), disagreements[0]);
 }
+
+/// Scope: records in sessions that re-send the conversation so far. The oracle knows by
+/// construction which messages are history (all but the last, new, user message after the
+/// first turn) and searches only the rest, or everything with `search_history`.
+#[test]
+fn search_scope_agrees_with_an_oracle_that_knows_the_history() {
+    let mut rng = fastrand::Rng::with_seed(20261203);
+    let dir = tempfile::tempdir().unwrap();
+    let (mut lines, mut own, mut whole) = (Vec::new(), Vec::new(), Vec::new());
+    for session in 0..40 {
+        let mut messages: Vec<Value> = Vec::new();
+        let mut previous_response: Option<String> = None;
+        for turn in 0..5 {
+            if let Some(response) = previous_response.take() {
+                messages.push(json!({"role": "assistant", "content": [{"type": "text", "text": response}]}));
+            }
+            let history = messages.len();
+            messages.push(json!({"role": "user", "content": random_text(&mut rng, 1..8)}));
+            let response = random_text(&mut rng, 1..8);
+            let n = session * 5 + turn;
+            let record = json!({
+                "id": format!("r{n:03}"),
+                "timestamp": format!("2026-11-21T10:{:02}:{:02}Z", n / 60, n % 60),
+                "session_id": format!("s{session}"),
+                "messages": messages,
+                "response": response,
+            });
+            let text = |from: usize| -> Vec<String> {
+                let mut texts: Vec<String> = messages[from..]
+                    .iter()
+                    .map(|m| match &m["content"] {
+                        Value::String(text) => text.clone(),
+                        blocks => blocks[0]["text"].as_str().unwrap_or_default().to_owned(),
+                    })
+                    .collect();
+                texts.push(response.clone());
+                texts
+            };
+            own.push((record["id"].as_str().unwrap_or_default().to_owned(), text(history)));
+            whole.push((record["id"].as_str().unwrap_or_default().to_owned(), text(0)));
+            // One encoding per session: history is recognised by its stored bytes.
+            lines.push(if session % 2 == 0 { record.to_string() } else { ascii_json(&record) });
+            previous_response = Some(response);
+        }
+    }
+    write_file(dir.path(), "2026-11-21", &lines);
+    let store = interlog::store::Store::load(dir.path()).unwrap();
+    let oracle = |texts: &[(String, Vec<String>)], query: &str| -> Vec<String> {
+        let terms: Vec<String> = query.split_whitespace().map(caseless::default_case_fold_str).collect();
+        let mut ids: Vec<String> = texts
+            .iter()
+            .filter(|(_, texts)| {
+                let folded: Vec<String> = texts.iter().map(|t| caseless::default_case_fold_str(t)).collect();
+                terms.iter().all(|term| folded.iter().any(|text| text.contains(term.as_str())))
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let mut disagreements = Vec::new();
+    for _ in 0..80 {
+        let query = random_query(&mut rng);
+        for (search_history, texts) in [(false, &own), (true, &whole)] {
+            let request =
+                SearchRequest::keyword(Query { search: Some(query.clone()), search_history, ..Query::default() });
+            let mut found = ids(&store, &store.search(&request).entries);
+            found.sort();
+            let expected = oracle(texts, &query);
+            if found != expected {
+                disagreements
+                    .push(format!("{query:?} (history {search_history}): store {found:?}, oracle {expected:?}"));
+            }
+        }
+    }
+    assert!(disagreements.is_empty(), "{} disagreements, first: {}", disagreements.len(), disagreements[0]);
+}

@@ -139,16 +139,37 @@ fn stats_view() {
     });
 }
 
+/// The app of `records` with "cart" typed into a keyword search.
+fn searching_cart(records: &[interlog::InteractionRecord], width: u16, height: u16) -> App {
+    let mut app = loaded_app(records, width, height);
+    act(&mut app, records, Action::OpenSearch);
+    act(&mut app, records, Action::SearchToggleMode);
+    for c in "cart".chars() {
+        act(&mut app, records, Action::SearchInput(c));
+    }
+    app
+}
+
 #[test]
 fn search_line_in_keyword_mode() {
-    each_size("search", |width, height| {
+    each_size("search", |width, height| searching_cart(&records(), width, height));
+}
+
+#[test]
+fn keyword_hits_show_where_they_matched() {
+    each_size("keyword_snippets", |width, height| {
         let records = records();
-        let mut app = loaded_app(&records, width, height);
-        act(&mut app, &records, Action::OpenSearch);
-        act(&mut app, &records, Action::SearchToggleMode);
-        for c in "cart".chars() {
-            act(&mut app, &records, Action::SearchInput(c));
-        }
+        let mut app = searching_cart(&records, width, height);
+        let generation = app.results().asked.generation;
+        let entries = vec![EntryId(1), EntryId(3)];
+        let store_len = records.len();
+        let answer = QueryReply { generation, entries, store_len, dir_exists: true, ..Default::default() };
+        act(&mut app, &records, Action::Results(answer));
+        let snippet = interlog::store::Snippet {
+            text: "…why does the cart total drop the discount when the cart is empty?".into(),
+            matched: vec![(17, 21), (58, 62)],
+        };
+        act(&mut app, &records, Action::Snippets { generation, snippets: [(EntryId(1), snippet)].into() });
         app
     });
 }

@@ -459,3 +459,53 @@ fn clicking_a_tab_title_selects_it() {
         assert_eq!(app.focus(), Focus::Detail);
     }
 }
+
+#[test]
+fn ctrl_r_toggles_searching_history_and_asks_again_in_keyword_mode() {
+    let records = records();
+    let mut app = loaded_app(&records, 120, 40);
+    press(&mut app, &records, "/ab");
+    let ctrl_r = Event::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL));
+    // In fuzzy mode there is no history to search: the toggle is kept for keyword mode.
+    let effects = send(&mut app, &records, ctrl_r.clone());
+    assert!(app.search().history);
+    assert_eq!(query_generation(&effects), None, "fuzzy ranks headlines: nothing to ask again");
+    assert_eq!(app.search().text, "ab", "not typed into the search");
+    let effects = send(&mut app, &records, key(KeyCode::Tab));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Query { query, .. } if query.search_history)));
+    let effects = send(&mut app, &records, ctrl_r);
+    assert!(!app.search().history);
+    assert!(effects.iter().any(|e| matches!(e, Effect::Query { query, .. } if !query.search_history)));
+    assert!(!screen(&app).contains("+history"));
+}
+
+#[test]
+fn keyword_hits_ask_where_they_matched_once_and_drop_stale_snippets() {
+    use interlog::store::Snippet;
+    let records = records();
+    let mut app = loaded_app(&records, 120, 40);
+    press(&mut app, &records, "/");
+    send(&mut app, &records, key(KeyCode::Tab));
+    let effects = press(&mut app, &records, "cart");
+    let generation = app.results().asked.generation;
+    let answered = act(&mut app, &records, reply(generation, vec![EntryId(1), EntryId(3)]));
+    let asked: Vec<_> = answered
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Snippets { generation: g, query, entries } => Some((*g, query.search.clone(), entries.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(asked, [(generation, Some("cart".to_owned()), vec![EntryId(1), EntryId(3)])], "{effects:?}");
+    let snippet = Snippet { text: "the cart total".into(), matched: vec![(4, 8)] };
+    let stale = Action::Snippets { generation: generation - 1, snippets: [(EntryId(1), snippet.clone())].into() };
+    act(&mut app, &records, stale);
+    assert_eq!(app.results().snippets.get(&EntryId(1)), Some(&None), "a stale answer is dropped");
+    act(&mut app, &records, Action::Snippets { generation, snippets: [(EntryId(1), snippet.clone())].into() });
+    assert_eq!(app.results().snippets[&EntryId(1)], Some(snippet));
+    assert!(screen(&app).contains("the cart total"));
+    // Moving does not ask again for rows already asked about.
+    let moved = send(&mut app, &records, key(KeyCode::Down));
+    assert_eq!(app.list().selected, 1);
+    assert!(!moved.iter().any(|e| matches!(e, Effect::Snippets { .. })));
+}

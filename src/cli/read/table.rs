@@ -73,15 +73,21 @@ impl Column {
 pub struct Cell {
     pub text: String,
     pub style: Style,
+    /// Byte ranges of `text` shown bold (a search's matches), in order; left-aligned cells only.
+    pub marks: Vec<(usize, usize)>,
 }
 
 impl Cell {
     pub fn new(text: impl Into<String>) -> Self {
-        Cell { text: text.into(), style: Style::Plain }
+        Cell { text: text.into(), style: Style::Plain, marks: Vec::new() }
     }
 
     pub fn styled(text: impl Into<String>, style: Style) -> Self {
-        Cell { text: text.into(), style }
+        Cell { text: text.into(), style, marks: Vec::new() }
+    }
+
+    pub fn marked(text: String, marks: Vec<(usize, usize)>) -> Self {
+        Cell { text, style: Style::Plain, marks }
     }
 }
 
@@ -251,11 +257,37 @@ impl Layout<'_> {
                 line.push_str(GAP);
             }
             first = false;
-            line.push_str(&self.terminal.paint(cell.map_or(Style::Plain, |c| c.style), &laid_out));
+            match cell.filter(|c| !c.marks.is_empty() && column.align == Align::Left) {
+                Some(cell) => line.push_str(&self.paint_marked(cell, &laid_out)),
+                None => line.push_str(&self.terminal.paint(cell.map_or(Style::Plain, |c| c.style), &laid_out)),
+            }
         }
         let mut line = line.trim_end().to_owned();
         line.push('\n');
         line
+    }
+
+    /// A cell laid out (cut, padded) with its marks bold, as far as they were kept.
+    fn paint_marked(&self, cell: &Cell, laid_out: &str) -> String {
+        // A cut cell keeps a prefix of its text, then `…`.
+        let kept = if laid_out.starts_with(cell.text.as_str()) {
+            cell.text.len()
+        } else {
+            laid_out.trim_end().trim_end_matches('…').len()
+        };
+        let mut out = String::new();
+        let mut at = 0;
+        for &(from, to) in &cell.marks {
+            let (from, to) = (from.min(kept).max(at), to.min(kept));
+            if from >= to || !laid_out.is_char_boundary(from) || !laid_out.is_char_boundary(to) {
+                continue;
+            }
+            out.push_str(&self.terminal.paint(cell.style, &laid_out[at..from]));
+            out.push_str(&self.terminal.paint(Style::Bold, &laid_out[from..to]));
+            at = to;
+        }
+        out.push_str(&self.terminal.paint(cell.style, &laid_out[at..]));
+        out
     }
 }
 

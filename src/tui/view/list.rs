@@ -9,8 +9,8 @@ use super::layout;
 use crate::present::columns::{ListColumn, DROP_ORDER};
 use crate::present::text::fit;
 use crate::present::units::{duration, tokens_marked};
-use crate::store::RecordSummary;
-use crate::tui::app::{App, Focus};
+use crate::store::{RecordSummary, Snippet};
+use crate::tui::app::{App, Focus, SearchMode};
 use crate::tui::untrusted;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -111,7 +111,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         buf.set_stringn(x, inside.y, column.title(), usize::from(column.width()), theme.dim());
         x += column.width() + 1;
     }
-    let prompt_title = if app.fuzzy_active() { "headline (fuzzy matches)" } else { "prompt" };
+    let prompt_title = match app.search.mode {
+        _ if app.fuzzy_active() => "headline (fuzzy matches)",
+        SearchMode::Keyword if app.search.is_active() => "match (or prompt)",
+        _ => "prompt",
+    };
     buf.set_stringn(x, inside.y, prompt_title, usize::from((inside.x + inside.width).saturating_sub(x)), theme.dim());
 
     if app.results.entries.is_empty() {
@@ -161,10 +165,32 @@ fn row(app: &App, summary: &RecordSummary, columns: &[Column], area: Rect, base:
             let cell = Rect::new(x, area.y, room as u16, 1);
             highlighted(&summary.headline, positions, cell, (base, base.patch(theme.matched())), buf)
         }
-        None => {
-            buf.set_stringn(x, area.y, fit(&summary.first_line, room), room, base);
-        }
+        None => match app.results.snippets.get(&summary.entry).and_then(Option::as_ref) {
+            Some(snippet) => {
+                let (text, positions) = snippet_chars(snippet);
+                let cell = Rect::new(x, area.y, room as u16, 1);
+                highlighted(&text, &positions, cell, (base, base.patch(theme.matched())), buf)
+            }
+            None => {
+                buf.set_stringn(x, area.y, fit(&summary.first_line, room), room, base);
+            }
+        },
     }
+}
+
+/// A keyword hit's snippet made safe a piece at a time, with the char positions of its matches
+/// (what [`highlighted`] marks).
+fn snippet_chars(snippet: &Snippet) -> (String, Vec<u32>) {
+    let (mut text, mut positions, mut at) = (String::new(), Vec::new(), 0);
+    for &(from, to) in &snippet.matched {
+        text.push_str(&untrusted::line(&snippet.text[at..from]));
+        let start = text.chars().count() as u32;
+        text.push_str(&untrusted::line(&snippet.text[from..to]));
+        positions.extend(start..text.chars().count() as u32);
+        at = to;
+    }
+    text.push_str(&untrusted::line(&snippet.text[at..]));
+    (text, positions)
 }
 
 fn cell(app: &App, summary: &RecordSummary, column: Column) -> (String, Style) {

@@ -59,7 +59,8 @@ pub fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
             SearchMode::Fuzzy => "fuzzy",
             SearchMode::Keyword => "keyword",
         };
-        left.push_str(&format!(" │ {mode} \"{}\"", untrusted::line(app.search.text.trim())));
+        let history = if app.search.history && app.search.mode == SearchMode::Keyword { " +history" } else { "" };
+        left.push_str(&format!(" │ {mode}{history} \"{}\"", untrusted::line(app.search.text.trim())));
     }
     let room = usize::from(area.width).saturating_sub(right_width + 1);
     let dir = app.dir.display().to_string();
@@ -100,7 +101,7 @@ fn find_line(app: &App, find: &Find, area: Rect, buf: &mut Buffer) {
         Span::raw(query),
         Span::raw("▏"),
         Span::styled(format!("  [{place}]"), theme.accent()),
-        Span::styled(format!("  {}", search_hints(Screen::Finding)), theme.dim()),
+        Span::styled(format!("  {}", search_hints(Screen::Finding, usize::MAX)), theme.dim()),
     ])
     .render(area, buf);
 }
@@ -122,8 +123,9 @@ pub fn bottom_line(app: &App, area: Rect, buf: &mut Buffer) {
         };
         let cursor = if app.search.editing { "▏" } else { "" };
         let screen = if app.search.editing { Screen::Searching } else { Screen::Searched };
-        let help = format!("  {}", search_hints(screen));
         let query = fit(&app.search.text, usize::from(area.width).saturating_sub(40).max(10));
+        let used = 1 + display_width(&query) + cursor.len() + 4 + mode.len() + 2;
+        let help = format!("  {}", search_hints(screen, usize::from(area.width).saturating_sub(used)));
         Line::from(vec![
             Span::styled("/", theme.key()),
             Span::raw(query),
@@ -183,12 +185,23 @@ fn command_line(app: &App, line: &CommandLine, area: Rect, buf: &mut Buffer) {
         Span::raw(text),
         Span::raw("▏"),
         Span::styled(format!("  {}", untrusted::line(&note)), style),
-        Span::styled(format!("  {}", search_hints(Screen::Commanding)), theme.dim()),
+        Span::styled(format!("  {}", search_hints(Screen::Commanding, usize::MAX)), theme.dim()),
     ])
     .render(area, buf);
 }
 
-/// The search line's own hints (`Tab: fuzzy/keyword · Enter: keep · Esc: clear`).
-fn search_hints(screen: Screen) -> String {
-    keymap::hints(screen).iter().map(|hint| format!("{}: {}", hint.keys, hint.word)).collect::<Vec<_>>().join(" · ")
+/// The search line's own hints (`Tab: fuzzy/keyword · Enter: keep · Esc: clear`), the least
+/// important left out first when they do not fit in `width`.
+fn search_hints(screen: Screen, width: usize) -> String {
+    let mut hints = keymap::hints(screen);
+    loop {
+        let line = hints.iter().map(|hint| format!("{}: {}", hint.keys, hint.word)).collect::<Vec<_>>().join(" · ");
+        let least = hints.iter().enumerate().max_by_key(|(_, hint)| hint.rank).map(|(at, _)| at);
+        match least {
+            Some(at) if display_width(&line) > width && hints.len() > 1 => {
+                hints.remove(at);
+            }
+            _ => return line,
+        }
+    }
 }
