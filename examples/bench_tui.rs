@@ -1,5 +1,6 @@
 //! TUI benchmark (issue 4): launch to first frame, frame render time at 1 M records, keystroke to
-//! updated frame in search, append to visible while following.
+//! updated frame in search, append to visible while following, opening a 500-turn conversation
+//! (issue 13; `--only conversation` needs no corpus).
 //!
 //! ```text
 //! cargo run --release --example gen -- --mb 1000 --out /tmp/corpus-1g
@@ -20,9 +21,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{FixedOffset, Utc};
 use interlog::capture::{daily_file_name, InteractionLogger, InteractionsConfig, ManualClock};
-use interlog::record::InteractionRecord;
+use interlog::record::{InteractionRecord, Message, RecordBuilder, Role, ToolCallRecord};
 use interlog::store::{Store, StoreEvent};
-use interlog::tui::testing::{execute, execute_in_passes, update, Action, App, Effect, Theme, FIRST_PASS};
+use interlog::tui::testing::{execute, execute_in_passes, transcript, update, Action, App, Effect, Theme, FIRST_PASS};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
@@ -378,6 +379,81 @@ fn binary_launch(dir: &Path) {
     Figures(runs).line(&format!("binary: process start → first frame with records, {}", dir.display()));
 }
 
+/// A 500-turn agent session (a tool call a turn, the history re-sent, as tool loops do): Enter on
+/// its newest record → the transcript read from the store, laid out and drawn.
+fn conversation_500() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = InteractionsConfig { retention_days: 0, ..InteractionsConfig::default() };
+    let start = Utc::now() - chrono::Duration::hours(2);
+    let clock = Arc::new(ManualClock::new(start));
+    let logger = InteractionLogger::with_clock(dir.path(), config, clock.clone()).expect("writer");
+    let mut history: Vec<Message> = Vec::new();
+    for turn in 0..500 {
+        let prompt = if turn % 25 == 0 { format!("Step {turn}: make the next test pass") } else { String::new() };
+        let builder = RecordBuilder::new(prompt)
+            .session_id("bench-session-500")
+            .project("bench")
+            .model("bench-model")
+            .tokens(20_000 + turn * 40, 300)
+            .duration_ms(2_000)
+            .response(format!("Turn {turn}: I ran the tests; {} still fail. Next I edit src/lib.rs.", 500 - turn));
+        history.push(Message::text(Role::User, format!("tool result of turn {turn}: ok")));
+        history.push(Message::text(Role::Assistant, format!("calling Bash for turn {turn}")));
+        let call = ToolCallRecord {
+            name: "Bash".into(),
+            arguments: Some(serde_json::json!({"command": format!("cargo test step_{turn}")})),
+            success: Some(turn % 3 != 0),
+            result: Some(format!("test step_{turn} ... ok\n")),
+            ..Default::default()
+        };
+        let mut record = builder.tool_call(call).build();
+        record.messages = history.clone();
+        logger.log(&record).expect("log");
+        clock.advance(chrono::Duration::seconds(10));
+    }
+    drop(logger);
+    let (store, events) = follow(dir.path());
+    let mut harness = Harness::new(dir.path(), store, 120, 40);
+    harness.pump(Action::Refresh);
+    wait_loaded(&mut harness, &events);
+    harness.finish_deferred();
+    let bytes: u64 = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .flatten()
+        .filter_map(|entry| entry.metadata().ok())
+        .map(|meta| meta.len())
+        .sum();
+    let mut opens = Vec::new();
+    for _ in 0..20 {
+        let start = Instant::now();
+        harness.pump(Action::OpenConversation);
+        harness.draw();
+        opens.push(start.elapsed());
+        harness.pump(Action::Back);
+    }
+    Figures(opens).line(&format!(
+        "open a 500-turn conversation ({:.1} MB of records, history re-sent) → frame",
+        bytes as f64 / 1e6
+    ));
+    // Where the time goes: reading the records, building the transcript.
+    let (mut reads, mut builds) = (Vec::new(), Vec::new());
+    for _ in 0..20 {
+        let start = Instant::now();
+        let entries = harness.store.conversation("bench-session-500");
+        let history: Vec<usize> =
+            entries.iter().map(|&entry| harness.store.turn(entry).map_or(0, |turn| turn.history as usize)).collect();
+        let records: Vec<InteractionRecord> =
+            entries.iter().map(|&entry| harness.store.read_record(entry).expect("read")).collect();
+        reads.push(start.elapsed());
+        let start = Instant::now();
+        let clock = interlog::present::time::Clock::fixed(FixedOffset::east_opt(0).expect("utc"), Utc::now());
+        std::hint::black_box(transcript("bench-session-500", &records, &history, &clock));
+        builds.push(start.elapsed());
+    }
+    Figures(reads).line("  of which reading the 500 records");
+    Figures(builds).line("  of which building the transcript");
+}
+
 fn main() {
     let mut big = PathBuf::from("/tmp/corpus-1g");
     let mut small = PathBuf::from("/tmp/corpus-small");
@@ -410,5 +486,8 @@ fn main() {
     }
     if run("huge") {
         huge_record();
+    }
+    if run("conversation") {
+        conversation_500();
     }
 }

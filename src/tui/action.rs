@@ -42,6 +42,24 @@ pub enum Action {
     SearchToggleHistory,
     /// Enter in the search line: keep the search, give the keyboard back to the list.
     SearchSubmit,
+    /// Typing in the find line of the detail or the transcript.
+    FindInput(char),
+    FindBackspace,
+    /// Enter in the find line: count the hits, go to the first.
+    FindSubmit,
+    /// `n` / `N`: the next / previous hit.
+    FindNext,
+    FindPrev,
+    /// `]` / `[` / `{` / `}`: the next / previous / first / last turn of the conversation.
+    NextTurn,
+    PrevTurn,
+    FirstTurn,
+    LastTurn,
+    /// Conversation filters: only the turns the user started; no tool calls.
+    ToggleUserTurns,
+    ToggleToolCalls,
+    /// `o`: open or close the first foldable part (tool call, history, sub-agent) on screen.
+    TogglePart,
     OpenFacets,
     FacetNextKind,
     FacetInput(char),

@@ -9,9 +9,11 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset, Utc};
 
 use super::detail::{DetailData, Tab};
+use super::find::Find;
 use super::stats_data::StatsData;
 use super::theme::Theme;
-use crate::present::doc::{Doc, Fold, Folds};
+use super::transcript_shape::{Filter, TurnSpan};
+use crate::present::doc::{Doc, Fold, FoldId, Folds};
 use crate::present::layout::DocLayout;
 use crate::record::Timestamp;
 use crate::store::{BadLine, EntryId, Facet, LoadProgress, Query, RecordSummary, Snippet};
@@ -224,15 +226,37 @@ pub struct ConversationView {
     /// Scrolled to the end: new turns keep it at the end.
     pub at_end: bool,
     pub layout: DocLayout,
+    /// Turns that arrived while not following (scrolled up); `F` follows again.
+    pub arrived: usize,
+    /// Lines and turns of the transcript last shown, to tell what a reload added.
+    pub seen_lines: usize,
+    pub seen_turns: usize,
+    /// The transcript as read; `doc` is what `filter` leaves of it.
+    pub full: Option<Arc<Doc>>,
+    pub filter: Filter,
+    /// The turns of `doc`.
+    pub spans: Vec<TurnSpan>,
+    /// The record the view was opened on: it opens at that turn, marked.
+    pub opened_at: Option<String>,
+    /// Turns from this index on arrived while following, and are marked new.
+    pub new_from: Option<usize>,
+    /// The `doc` the spans were read from (a new one is a fresh transcript to shape).
+    pub shaped: usize,
+    /// Parts (a tool call, a history, a sub-agent) opened or closed one by one (`o`).
+    pub toggled: Vec<FoldId>,
 }
 
 impl ConversationView {
     pub fn hidden_folds(&self) -> Folds {
-        if self.show_tools {
+        let mut folds = if self.show_tools {
             Folds::closed(&[Fold::History])
         } else {
             Folds::closed(&[Fold::ToolDetail, Fold::SubAgent, Fold::History])
+        };
+        for &part in &self.toggled {
+            folds.toggle(part);
         }
+        folds
     }
 }
 
@@ -247,7 +271,7 @@ pub struct StatsView {
 #[derive(Clone, Debug)]
 pub enum View {
     Browse,
-    Conversation(ConversationView),
+    Conversation(Box<ConversationView>),
     Stats(StatsView),
 }
 
@@ -328,6 +352,8 @@ pub struct App {
     pub(in crate::tui) quit: bool,
     /// Source of request generations (queries, transcripts, stats).
     pub(in crate::tui) counter: u64,
+    /// The search inside the detail or the transcript.
+    pub(in crate::tui) find: Option<Find>,
 }
 
 impl App {
@@ -356,6 +382,7 @@ impl App {
             demo: false,
             quit: false,
             counter: 0,
+            find: None,
         }
     }
 

@@ -23,6 +23,8 @@ pub enum Context {
     Main,
     /// The search line while it has the keyboard.
     Search,
+    /// The find line of the detail or the transcript while it has the keyboard.
+    Find,
     /// The facet picker.
     Facets,
     /// The bad-line list.
@@ -33,11 +35,12 @@ pub enum Context {
 
 impl Context {
     /// In the order the help and docs/tui.md list them.
-    pub const ALL: [Context; 7] = [
+    pub const ALL: [Context; 8] = [
         Context::Anywhere,
         Context::Move,
         Context::Main,
         Context::Search,
+        Context::Find,
         Context::Facets,
         Context::BadLines,
         Context::Command,
@@ -50,6 +53,7 @@ impl Context {
             Context::Move => "Moving (list, pane, conversation, help, bad lines)",
             Context::Main => "The main views",
             Context::Search => "In the search line",
+            Context::Find => "In the find line (the detail or a conversation)",
             Context::Facets => "In the facet picker",
             Context::BadLines => "In the bad-line list",
             Context::Command => "In the command line",
@@ -121,6 +125,8 @@ pub enum Screen {
     Searching,
     /// A search is applied and the list has the keyboard.
     Searched,
+    /// The find line of the detail or the transcript has the keyboard.
+    Finding,
     /// The `:` command line has the keyboard.
     Commanding,
 }
@@ -129,6 +135,7 @@ impl Screen {
     pub fn of(app: &App) -> Screen {
         match &app.view {
             _ if app.command.is_some() => Screen::Commanding,
+            _ if app.find.as_ref().is_some_and(|find| find.editing) => Screen::Finding,
             View::Browse if app.search.editing => Screen::Searching,
             View::Browse if app.search.is_active() => Screen::Searched,
             View::Browse => Screen::Browse,
@@ -163,9 +170,9 @@ const fn hint(screen: Screen, word: &'static str, rank: u8) -> Hint {
     Hint { screen, word, rank }
 }
 
-use Context::{Anywhere, BadLines, Command, Facets, Main, Move, Search};
+use Context::{Anywhere, BadLines, Command, Facets, Find, Main, Move, Search};
 use KeyCode as K;
-use Screen::{Browse, Commanding, Conversation, Searched, Searching, Stats};
+use Screen::{Browse, Commanding, Conversation, Finding, Searched, Searching, Stats};
 
 const NEXT_PREV: &str = "next / previous record, or scroll the focused pane";
 const PAGE_DOWN: &str = "a page down";
@@ -244,16 +251,30 @@ pub static BINDINGS: &[Binding] = &[
     Binding {
         action: Action::GoLive,
         keys: &[Key::Char('F')],
-        description: "back to the newest record, following (LIVE)",
+        description: "follow again: the newest record (LIVE), or a conversation's end",
         context: Main,
         hints: &[],
     },
     Binding {
         action: Action::OpenSearch,
         keys: &[Key::Char('/')],
-        description: "search as you type (fuzzy); Tab: keyword mode",
+        description: "search the list as you type (Tab: keyword); in the detail or a conversation, its text",
         context: Main,
-        hints: &[hint(Browse, "search", 2)],
+        hints: &[hint(Browse, "search", 2), hint(Conversation, "find", 7)],
+    },
+    Binding {
+        action: Action::FindNext,
+        keys: &[Key::Char('n')],
+        description: "the next / previous hit of the find (or of the keyword search) in the text",
+        context: Main,
+        hints: &[],
+    },
+    Binding {
+        action: Action::FindPrev,
+        keys: &[Key::Char('N')],
+        description: "the next / previous hit of the find (or of the keyword search) in the text",
+        context: Main,
+        hints: &[],
     },
     Binding {
         action: Action::OpenFacets,
@@ -331,6 +352,55 @@ pub static BINDINGS: &[Binding] = &[
         description: "transcript: unfold / fold tool call details",
         context: Main,
         hints: &[hint(Conversation, "tool details", 4)],
+    },
+    Binding {
+        action: Action::NextTurn,
+        keys: &[Key::Char(']')],
+        description: "conversation: the next / previous turn",
+        context: Main,
+        hints: &[hint(Conversation, "turns", 8)],
+    },
+    Binding {
+        action: Action::PrevTurn,
+        keys: &[Key::Char('[')],
+        description: "conversation: the next / previous turn",
+        context: Main,
+        hints: &[],
+    },
+    Binding {
+        action: Action::FirstTurn,
+        keys: &[Key::Char('{')],
+        description: "conversation: the first / last turn",
+        context: Main,
+        hints: &[],
+    },
+    Binding {
+        action: Action::LastTurn,
+        keys: &[Key::Char('}')],
+        description: "conversation: the first / last turn",
+        context: Main,
+        hints: &[],
+    },
+    Binding {
+        action: Action::ToggleUserTurns,
+        keys: &[Key::Char('u')],
+        description: "conversation: only the turns the user started, or all",
+        context: Main,
+        hints: &[hint(Conversation, "user turns", 9)],
+    },
+    Binding {
+        action: Action::ToggleToolCalls,
+        keys: &[Key::Char('T')],
+        description: "conversation: hide or show the tool calls",
+        context: Main,
+        hints: &[],
+    },
+    Binding {
+        action: Action::TogglePart,
+        keys: &[Key::Char('o')],
+        description: "conversation: open or close the first tool call (or history) on screen on its own",
+        context: Main,
+        hints: &[],
     },
     Binding {
         action: Action::ClearFilters,
@@ -426,6 +496,27 @@ pub static BINDINGS: &[Binding] = &[
         hints: &[],
     },
     Binding { action: Action::PageUp, keys: &[Key::Code(K::PageUp)], description: PICK, context: Search, hints: &[] },
+    Binding {
+        action: Action::FindSubmit,
+        keys: &[Key::Code(K::Enter)],
+        description: "find every hit, go to the first below the top of the view",
+        context: Find,
+        hints: &[hint(Finding, "find", 0)],
+    },
+    Binding {
+        action: Action::Back,
+        keys: &[Key::Code(K::Esc)],
+        description: "close the find",
+        context: Find,
+        hints: &[hint(Finding, "cancel", 1)],
+    },
+    Binding {
+        action: Action::FindBackspace,
+        keys: &[Key::Code(K::Backspace)],
+        description: "delete the last character",
+        context: Find,
+        hints: &[],
+    },
     Binding {
         action: Action::FacetApply,
         keys: &[Key::Code(K::Enter)],
@@ -527,6 +618,7 @@ fn key_action(app: &App, event: &KeyEvent) -> Option<Action> {
         Some(Overlay::Facets(_)) => (&[Anywhere, Facets], typed.map(Action::FacetInput)),
         Some(Overlay::BadLines { .. }) => (&[Anywhere, Move, BadLines], None),
         None if app.command.is_some() => (&[Anywhere, Command], typed.map(Action::CommandInput)),
+        None if app.find.as_ref().is_some_and(|find| find.editing) => (&[Anywhere, Find], typed.map(Action::FindInput)),
         None if app.search.editing => (&[Anywhere, Search], typed.map(Action::SearchInput)),
         None => (&[Anywhere, Move, Main], None),
     };

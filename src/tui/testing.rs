@@ -14,6 +14,7 @@ pub use super::app::{App, Focus, Follow, Overlay, SearchMode, View, FUZZY_LIMIT}
 pub use super::app::{CommandLine, DetailState, Filters, ListState, LoadState, Results, Search};
 pub use super::detail::conversation_doc as transcript;
 pub use super::detail::{prepare, prepare_turn, DetailData, Tab, FORM};
+pub use super::find::{Find, Hit, Origin, Pane};
 pub use super::keymap::{
     action_for, help_lines, help_rows, hints, Binding, Context, HelpLine, HelpRow, Key, Screen, ShownHint, BINDINGS,
 };
@@ -89,6 +90,11 @@ impl App {
 
     pub fn flash(&self) -> Option<&str> {
         self.flash.as_deref()
+    }
+
+    /// The search inside the detail or the transcript.
+    pub fn find(&self) -> Option<&Find> {
+        self.find.as_ref()
     }
 
     pub fn has_quit(&self) -> bool {

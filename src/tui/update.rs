@@ -10,6 +10,7 @@ use super::app::{
 };
 use super::command::{self, Command};
 use super::detail::Tab;
+use super::reading;
 use super::view::layout::{self, Areas};
 use crate::present::doc::Folds;
 use crate::present::layout::DocLayout;
@@ -33,6 +34,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::PageDown => step(app, page(app), &mut effects),
         Action::Top => step(app, isize::MIN / 2, &mut effects),
         Action::Bottom => step(app, isize::MAX / 2, &mut effects),
+        Action::GoLive if reading::resume(app) => {}
         Action::GoLive => {
             app.view = View::Browse;
             app.focus = Focus::List;
@@ -57,6 +59,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
             relayout(app);
         }
+        Action::OpenSearch if reading::open_find(app) => {}
         Action::OpenSearch => {
             app.view = View::Browse;
             app.search.editing = true;
@@ -85,6 +88,23 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
         }
         Action::SearchSubmit => app.search.editing = false,
+        Action::FindInput(c) => reading::edit(app, |text| text.push(c)),
+        Action::FindBackspace => reading::edit(app, |text| {
+            text.pop();
+        }),
+        Action::FindSubmit => reading::submit(app),
+        Action::FindNext => reading::step(app, true),
+        Action::NextTurn => reading::to_turn(app, reading::TurnStep::Next),
+        Action::PrevTurn => reading::to_turn(app, reading::TurnStep::Prev),
+        Action::FirstTurn => reading::to_turn(app, reading::TurnStep::First),
+        Action::LastTurn => reading::to_turn(app, reading::TurnStep::Last),
+        Action::ToggleUserTurns => reading::filter(app, |filter| filter.user_turns = !filter.user_turns),
+        Action::ToggleToolCalls => reading::filter(app, |filter| filter.no_tools = !filter.no_tools),
+        Action::TogglePart => {
+            reading::toggle_part(app);
+            relayout(app);
+        }
+        Action::FindPrev => reading::step(app, false),
         Action::OpenFacets => {
             app.overlay = Some(Overlay::Facets(FacetPicker::new(Facet::Project)));
             effects.push(Effect::Facets(Facet::Project));
@@ -235,6 +255,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Flash(message) => app.flash = Some(message),
     }
+    reading::settle(app);
     effects
 }
 
@@ -280,11 +301,11 @@ fn page(app: &App) -> isize {
     isize::try_from(rows.saturating_sub(1).max(1)).unwrap_or(1)
 }
 
-fn detail_height(app: &App) -> usize {
+pub(super) fn detail_height(app: &App) -> usize {
     areas(app).map(|areas| usize::from(layout::detail_text(areas.detail).height)).unwrap_or(1)
 }
 
-fn conversation_height(app: &App) -> usize {
+pub(super) fn conversation_height(app: &App) -> usize {
     areas(app).map(|areas| usize::from(layout::full_text(areas.main).height)).unwrap_or(1)
 }
 
@@ -418,7 +439,7 @@ fn set_tab(app: &mut App, tab: Tab) {
 }
 
 /// Re-wraps the shown document when its text, width or folds changed; keeps scroll in range.
-fn relayout(app: &mut App) {
+pub(super) fn relayout(app: &mut App) {
     let Some(areas) = areas(app) else { return };
     let detail_width = layout::detail_text(areas.detail).width;
     let detail_rows = usize::from(layout::detail_text(areas.detail).height);
@@ -480,9 +501,10 @@ fn open_conversation(app: &mut App, effects: &mut Vec<Effect>) {
         app.flash = Some("This record has no session_id: no conversation to show.".into());
         return;
     };
+    let opened_at = Some(summary.id.clone());
     let asked = Asked { generation: next_generation(app), answered: false };
-    let view = ConversationView { session: session.clone(), asked, ..Default::default() };
-    app.view = View::Conversation(view);
+    let view = ConversationView { session: session.clone(), asked, opened_at, ..Default::default() };
+    app.view = View::Conversation(Box::new(view));
     effects.push(Effect::Conversation { generation: asked.generation, session });
 }
 
@@ -535,7 +557,7 @@ fn apply_facet(app: &mut App, effects: &mut Vec<Effect>) {
 }
 
 fn back(app: &mut App, effects: &mut Vec<Effect>) {
-    if app.overlay.take().is_some() || app.command.take().is_some() {
+    if app.overlay.take().is_some() || app.command.take().is_some() || reading::back(app) {
         return;
     }
     if app.search.editing || (matches!(app.view, View::Browse) && app.search.is_active()) {

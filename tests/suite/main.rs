@@ -41,5 +41,6 @@ mod store_turns;
 mod tui_command;
 mod tui_keys;
 mod tui_pty;
+mod tui_reading;
 mod tui_snapshots;
 mod tui_update;

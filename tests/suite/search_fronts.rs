@@ -1,5 +1,7 @@
 //! Search scope and snippets through the CLI and the HTTP API (docs/cli.md, docs/http.md).
 
+#![cfg(any(feature = "cli", feature = "server"))]
+
 use serde_json::{json, Value};
 
 /// A session of two turns: the second re-sends the first (the word "failing" is history there).

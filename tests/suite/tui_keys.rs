@@ -66,7 +66,9 @@ fn docs_tui_md_lists_exactly_the_key_table() {
 
 #[test]
 fn every_screen_hints_distinct_ranks_and_help_first() {
-    for screen in [Screen::Browse, Screen::Conversation, Screen::Stats, Screen::Searching, Screen::Searched] {
+    for screen in
+        [Screen::Browse, Screen::Conversation, Screen::Stats, Screen::Searching, Screen::Searched, Screen::Finding]
+    {
         let shown = hints(screen);
         assert!(!shown.is_empty(), "{screen:?} has hints");
         let ranks: BTreeSet<u8> = shown.iter().map(|hint| hint.rank).collect();
@@ -95,14 +97,15 @@ fn app_in(context: Context) -> App {
     let records = records();
     let mut app = loaded_app(&records, 120, 40);
     let open = match context {
-        Context::Anywhere | Context::Move | Context::Main => None,
-        Context::Search => Some(Action::OpenSearch),
-        Context::Facets => Some(Action::OpenFacets),
-        Context::BadLines => Some(Action::ShowBadLines),
-        Context::Command => Some(Action::OpenCommand),
+        Context::Anywhere | Context::Move | Context::Main => vec![],
+        Context::Search => vec![Action::OpenSearch],
+        Context::Find => vec![Action::OpenConversation, Action::OpenSearch],
+        Context::Facets => vec![Action::OpenFacets],
+        Context::BadLines => vec![Action::ShowBadLines],
+        Context::Command => vec![Action::OpenCommand],
     };
-    if let Some(open) = open {
-        act(&mut app, &records, open);
+    for action in open {
+        act(&mut app, &records, action);
     }
     app
 }
@@ -132,11 +135,13 @@ fn ctrl_d_and_ctrl_u_page_and_ctrl_letters_are_not_plain_letters() {
 
 #[test]
 fn the_keyboards_owners_see_each_key_once() {
-    let owners: [&[Context]; 4] = [
+    let owners: [&[Context]; 6] = [
         &[Context::Anywhere, Context::Move, Context::Main],
         &[Context::Anywhere, Context::Search],
+        &[Context::Anywhere, Context::Find],
         &[Context::Anywhere, Context::Facets],
         &[Context::Anywhere, Context::Move, Context::BadLines],
+        &[Context::Anywhere, Context::Command],
     ];
     for contexts in owners {
         let mut seen = BTreeSet::new();

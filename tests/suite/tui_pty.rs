@@ -373,3 +373,30 @@ fn y_copies_the_stored_line_with_osc_52_and_e_pages_and_comes_back() {
     assert!(ui.wait_for_exit().success());
     ui.assert_restored();
 }
+
+#[test]
+fn a_keyword_search_opens_its_hit_at_the_word() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let response: Vec<String> = (1..=150)
+        .map(|n| if n == 120 { "line 120: the zanzibar clause".to_owned() } else { format!("line {n}: filler") })
+        .collect();
+    let at = (chrono::Utc::now() - chrono::Duration::minutes(5)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let long = serde_json::json!({
+        "id": "e2e-long", "timestamp": at, "prompt": "summarise the contract", "response": response.join("\n"),
+    });
+    let lines = [record_line("e2e-1", "an unrelated prompt", 30), long.to_string(), record_line("e2e-3", "newest", 1)];
+    append(&today_file(dir.path()), &format!("{}\n", lines.join("\n")));
+
+    let mut ui = Session::start(dir.path(), config.path());
+    ui.wait_for_text("newest");
+    // `/`, Tab to keyword mode, the word, Enter to keep it.
+    ui.send("/\tzanzibar\r");
+    ui.wait_for_text("1/3 records");
+    ui.wait_for_text("hit 1/1 (n/N)");
+    ui.wait_for_text("line 120: the zanzibar clause");
+    assert!(!ui.text().contains("line 1: filler"), "the detail opened at the word, not at its top:\n{}", ui.text());
+    ui.send("q");
+    assert!(ui.wait_for_exit().success());
+    ui.assert_restored();
+}

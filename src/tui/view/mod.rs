@@ -4,8 +4,10 @@
 mod conversation;
 mod detail_pane;
 mod empty;
+mod find;
 pub mod layout;
 mod list;
+mod marks;
 mod overlay;
 mod stats_view;
 mod status;
@@ -33,6 +35,8 @@ impl Widget for &App {
             View::Conversation(view) => conversation::render(self, view, areas.main, buf),
             View::Stats(view) => stats_view::render(self, view, areas.main, buf),
         }
+        find::paint(self, &areas, buf);
+        marks::paint(self, &areas, buf);
         status::bottom_line(self, areas.bottom, buf);
         if let Some(overlay) = &self.overlay {
             overlay::render(self, overlay, areas.main, buf);

@@ -7,8 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use crate::present::text::{display_width, fit};
-use crate::tui::app::{App, CommandLine, Follow, SearchMode};
+use crate::tui::app::{App, CommandLine, Follow, SearchMode, View};
 use crate::tui::command;
+use crate::tui::find::{Find, Pane};
 use crate::tui::keymap::{self, Screen, ShownHint};
 use crate::tui::untrusted;
 
@@ -31,11 +32,10 @@ pub fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
             theme.error(),
         ));
     }
-    right.push(match app.follow {
-        Follow::Live => Span::styled(" ● LIVE ", theme.live()),
-        Follow::Paused { arrived: 0 } => Span::styled(" ‖ PAUSED ", theme.paused()),
-        Follow::Paused { arrived } => Span::styled(format!(" ‖ PAUSED +{arrived} (F) "), theme.paused()),
-    });
+    if let Some(hits) = app.find.as_ref().and_then(|find| find.describe()) {
+        right.push(Span::styled(format!(" {} (n/N) ", untrusted::line(&hits)), theme.accent()));
+    }
+    right.push(follow_badge(app));
     let right_width: usize = right.iter().map(|span| span.width()).sum();
 
     let shown = app.results.entries.len();
@@ -48,6 +48,11 @@ pub fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
     let mut left = format!(" interlog{} │ {count}", if app.demo { " demo" } else { "" });
     if !app.filters.is_empty() {
         left.push_str(&format!(" │ {}", untrusted::line(&app.filters.describe(app.offset))));
+    }
+    if let View::Conversation(view) = &app.view {
+        if !view.filter.is_empty() {
+            left.push_str(&format!(" │ {}", view.filter.describe()));
+        }
     }
     if app.search.is_active() {
         let mode = match app.search.mode {
@@ -66,10 +71,49 @@ pub fn status_bar(app: &App, area: Rect, buf: &mut Buffer) {
     Line::from(right).render(Rect::new(x, area.y, right_width as u16, 1), buf);
 }
 
+/// LIVE / PAUSED for the list, FOLLOWING / PAUSED for a conversation, with the arrivals counted.
+fn follow_badge(app: &App) -> Span<'static> {
+    let theme = &app.theme;
+    let (following, arrived, live) = match &app.view {
+        View::Conversation(view) => (view.at_end, view.arrived, " ● FOLLOWING "),
+        _ => match app.follow {
+            Follow::Live => (true, 0, " ● LIVE "),
+            Follow::Paused { arrived } => (false, arrived, ""),
+        },
+    };
+    match (following, arrived) {
+        (true, _) => Span::styled(live, theme.live()),
+        (false, 0) => Span::styled(" ‖ PAUSED ", theme.paused()),
+        (false, arrived) => Span::styled(format!(" ‖ PAUSED +{arrived} (F) "), theme.paused()),
+    }
+}
+
+/// The find line: what is typed, where it looks, and its keys.
+fn find_line(app: &App, find: &Find, area: Rect, buf: &mut Buffer) {
+    let theme = &app.theme;
+    let place = match find.pane {
+        Pane::Detail => "find in this record",
+        Pane::Conversation => "find in this conversation",
+    };
+    let query = fit(&find.text, usize::from(area.width).saturating_sub(50).max(10));
+    Line::from(vec![
+        Span::styled("/", theme.key()),
+        Span::raw(query),
+        Span::raw("▏"),
+        Span::styled(format!("  [{place}]"), theme.accent()),
+        Span::styled(format!("  {}", search_hints(Screen::Finding, usize::MAX)), theme.dim()),
+    ])
+    .render(area, buf);
+}
+
 pub fn bottom_line(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;
     if let Some(line) = &app.command {
         command_line(app, line, area, buf);
+        return;
+    }
+    if let Some(find) = app.find.as_ref().filter(|find| find.editing) {
+        find_line(app, find, area, buf);
         return;
     }
     if app.search.editing || app.search.is_active() {
