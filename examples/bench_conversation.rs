@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 use chrono::FixedOffset;
 use interlog::present::doc::{Fold, Folds};
 use interlog::present::layout::DocLayout;
-use interlog::present::session::{transcript, Session};
+use interlog::present::session::{transcript, Session, HISTORY_LISTED};
 use interlog::present::time::Clock;
-use interlog::store::Store;
+use interlog::store::{Store, TranscriptRecords};
 use interlog::tui::testing::{execute, Action, Effect, FORM};
 
 fn arg(name: &str, default: usize) -> usize {
@@ -83,13 +83,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Where the time goes: reading (parsing) the records, then the document and its layout.
     let started = Instant::now();
     let entries = store.conversation("long");
-    let records: Vec<_> = entries.iter().map(|&entry| store.read_record(entry)).collect::<Result<_, _>>()?;
+    let records = store.read_transcript(&entries, HISTORY_LISTED)?;
     let read = started.elapsed();
-    let history: Vec<usize> =
-        entries.iter().map(|&entry| store.turn(entry).map_or(0, |turn| turn.history as usize)).collect();
     let started = Instant::now();
     let clock = Clock::fixed(utc, chrono::Utc::now());
-    let doc = transcript(&Session { id: "long", records: &records, history: &history }, &clock, &FORM);
+    let TranscriptRecords { records, history, left_out } = &records;
+    let doc = transcript(&Session { id: "long", records, history, left_out }, &clock, &FORM);
     let built = started.elapsed();
     let started = Instant::now();
     std::hint::black_box(DocLayout::new(&doc, 120, &folds).total_rows);

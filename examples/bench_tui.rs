@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{FixedOffset, Utc};
 use interlog::capture::{daily_file_name, InteractionLogger, InteractionsConfig, ManualClock};
+use interlog::present::session::HISTORY_LISTED;
 use interlog::record::{InteractionRecord, Message, RecordBuilder, Role, ToolCallRecord};
 use interlog::store::{Store, StoreEvent};
 use interlog::tui::testing::{execute, execute_in_passes, transcript, update, Action, App, Effect, Theme, FIRST_PASS};
@@ -440,14 +441,11 @@ fn conversation_500() {
     for _ in 0..20 {
         let start = Instant::now();
         let entries = harness.store.conversation("bench-session-500");
-        let history: Vec<usize> =
-            entries.iter().map(|&entry| harness.store.turn(entry).map_or(0, |turn| turn.history as usize)).collect();
-        let records: Vec<InteractionRecord> =
-            entries.iter().map(|&entry| harness.store.read_record(entry).expect("read")).collect();
+        let read = harness.store.read_transcript(&entries, HISTORY_LISTED).expect("read");
         reads.push(start.elapsed());
         let start = Instant::now();
         let clock = interlog::present::time::Clock::fixed(FixedOffset::east_opt(0).expect("utc"), Utc::now());
-        std::hint::black_box(transcript("bench-session-500", &records, &history, &clock));
+        std::hint::black_box(transcript("bench-session-500", &read, &clock));
         builds.push(start.elapsed());
     }
     Figures(reads).line("  of which reading the 500 records");

@@ -16,9 +16,9 @@ use std::collections::HashMap;
 use chrono::Utc;
 use clap::Args;
 
-use crate::record::{InteractionRecord, Timestamp};
+use crate::record::Timestamp;
 use crate::sanitize::sanitize_line;
-use crate::store::{parse_time_arg, EntryId, Query, RecordSummary, SearchRequest, Snippet, Store};
+use crate::store::{parse_time_arg, EntryId, Query, RecordSummary, SearchRequest, Snippet, Store, TranscriptRecords};
 
 use self::bad_lines::report_bad_lines;
 use self::format::{duration, short_id, short_time, Today};
@@ -30,7 +30,7 @@ use crate::present::columns::{drop_rank, ListColumn};
 use crate::present::doc::{Fold, Folds};
 use crate::present::markdown;
 use crate::present::record::{record_doc, Context, Form, Location};
-use crate::present::session::{transcript, Session};
+use crate::present::session::{transcript, Session, HISTORY_LISTED};
 use crate::present::time::Clock;
 use crate::present::units::tokens_marked;
 use crate::source::Source;
@@ -180,10 +180,9 @@ pub fn run_conversation(sources: &[Source], args: ConversationArgs, verbose: boo
             out.raw_line(&store.read_raw(entry)?)?;
         }
     } else {
-        let turns = read_records(&store, &entries)?;
-        let history: Vec<usize> = entries.iter().map(|&entry| history_of(&store, entry)).collect();
-        let doc =
-            transcript(&Session { id: &session, records: &turns, history: &history }, &Clock::local(), &Form::WHOLE);
+        let read = store.read_transcript(&entries, HISTORY_LISTED).map_err(|err| Failure::Failed(err.into()))?;
+        let TranscriptRecords { records, history, left_out } = &read;
+        let doc = transcript(&Session { id: &session, records, history, left_out }, &Clock::local(), &Form::WHOLE);
         let hidden = if args.history { Folds::open() } else { Folds::closed(&[Fold::History]) };
         let text = if args.markdown {
             markdown::render(&doc, &hidden)
@@ -210,10 +209,6 @@ fn load(sources: &[Source]) -> Result<Store, Failure> {
 /// How many leading request messages the record re-sends from earlier turns.
 fn history_of(store: &Store, entry: EntryId) -> usize {
     store.turn(entry).map_or(0, |turn| turn.history as usize)
-}
-
-fn read_records(store: &Store, entries: &[EntryId]) -> Result<Vec<InteractionRecord>, Failure> {
-    entries.iter().map(|&entry| store.read_record(entry).map_err(|err| Failure::Failed(err.into()))).collect()
 }
 
 impl FilterArgs {

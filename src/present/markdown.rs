@@ -169,7 +169,7 @@ mod tests {
         .unwrap()];
         let now = chrono::DateTime::parse_from_rfc3339("2030-01-01T00:00:00Z").unwrap().to_utc();
         let clock = Clock::fixed(chrono::FixedOffset::east_opt(0).unwrap(), now);
-        let session = Session { id: "s", records: &turns, history: &[] };
+        let session = Session { id: "s", records: &turns, history: &[], left_out: &[] };
         let out = render(&transcript(&session, &clock, &Form::WHOLE), &Folds::open());
         for expected in [
             "# Session `s`\n\n1 turn · 2026-11-20 10:00 → 2026-11-20 10:00 · 3 in / 2 out\n\n",

@@ -11,7 +11,7 @@ use crate::record::{ContentBlock, InteractionRecord, Message, MessageContent};
 /// History messages a turn lists, one line each, when its history is unfolded: the rest are the
 /// turns above, and listing all of them in every turn would grow the transcript with the square
 /// of its length.
-const HISTORY_LISTED: usize = 20;
+pub const HISTORY_LISTED: usize = 20;
 
 /// Columns of a history message's line.
 const HISTORY_LINE: usize = 120;
@@ -23,6 +23,9 @@ pub struct Session<'a> {
     /// `history[i]`: how many of `records[i]`'s leading request messages re-send the turns before
     /// it (`Store::turn`); missing entries count as none.
     pub history: &'a [usize],
+    /// `left_out[i]`: history messages of `records[i]` before those, left out when it was read
+    /// (the store reads only the last [`HISTORY_LISTED`]); counted, never listed.
+    pub left_out: &'a [usize],
 }
 
 /// The transcript of a session, with per-turn and running totals. Each turn shows what is new
@@ -31,6 +34,7 @@ pub struct Session<'a> {
 pub fn transcript(session: &Session<'_>, clock: &Clock, form: &Form) -> Doc {
     let records = session.records;
     let history = |at: usize| session.history.get(at).copied().unwrap_or(0);
+    let left_out = |at: usize| session.left_out.get(at).copied().unwrap_or(0);
     let session = session.id;
     let mut doc = Doc::new();
     let mut totals = RunningTotals::default();
@@ -52,8 +56,8 @@ pub fn transcript(session: &Session<'_>, clock: &Clock, form: &Form) -> Doc {
         doc.heading(2, Tone::Heading, &format!("Turn {} · {}", n + 1, clock.full(&record.timestamp)));
         doc.facts(Tone::Dim, 0, None, turn_facts(record, &totals));
         let history = history(at).min(record.messages.len());
-        if history > 0 {
-            history_part(&mut doc, &record.messages[..history], form);
+        if history + left_out(at) > 0 {
+            history_part(&mut doc, &record.messages[..history], left_out(at), form);
         }
         turn_body(&mut doc, record, &record.messages[history..], &form.budget);
         if !sub.is_empty() {
@@ -153,15 +157,17 @@ fn sub_agent_runs(doc: &mut Doc, sub: &[&InteractionRecord], totals: &mut Runnin
     }
 }
 
-/// `▸ 42 earlier messages (…)`, folded: the last of them one line each.
-fn history_part(doc: &mut Doc, history: &[Message], form: &Form) {
+/// `▸ 42 earlier messages (…)`, folded: the last of them one line each. `left_out` more came
+/// before `history` in the request.
+fn history_part(doc: &mut Doc, history: &[Message], left_out: usize, form: &Form) {
     let part = doc.new_fold(Fold::History);
     let hint = form.history_hint.map(|hint| format!("; {hint}")).unwrap_or_default();
-    let earlier = counted(history.len(), "earlier message");
+    let earlier = counted(left_out + history.len(), "earlier message");
     doc.summary(Tone::Dim, 0, None, part, &format!("▸ {earlier} (the history this request re-sends{hint})"));
     let listed = history.len().min(HISTORY_LISTED);
-    if listed < history.len() {
-        doc.note(2, Some(part), &format!("({} before these: the turns above)", history.len() - listed));
+    let before = left_out + history.len() - listed;
+    if before > 0 {
+        doc.note(2, Some(part), &format!("({before} before these: the turns above)"));
     }
     for message in &history[history.len() - listed..] {
         let line = format!("[{}] {}", message.role.as_str(), message_gist(message));
@@ -169,11 +175,12 @@ fn history_part(doc: &mut Doc, history: &[Message], form: &Form) {
     }
 }
 
-/// A message in a few words: its text, or what its blocks are.
+/// A message in a few words: its text (the first words of it, more than a line holds), or what
+/// its blocks are.
 fn message_gist(message: &Message) -> String {
     let text = message.plain_text();
     if !text.trim().is_empty() {
-        return text.split_whitespace().collect::<Vec<_>>().join(" ");
+        return first_words(&text, HISTORY_LINE);
     }
     let MessageContent::Blocks(blocks) = &message.content else { return String::new() };
     let kinds: Vec<String> = blocks
@@ -188,6 +195,27 @@ fn message_gist(message: &Message) -> String {
         })
         .collect();
     kinds.join(", ")
+}
+
+/// The text's words joined by single spaces, stopping once well past `width` characters: the
+/// line is cut to `width` columns anyway, and a history message can be a whole file's contents.
+/// (The margin covers characters that take no column, such as combining marks.)
+fn first_words(text: &str, width: usize) -> String {
+    let enough = width * 4;
+    let mut out = String::new();
+    let mut chars = 0;
+    for word in text.split_whitespace() {
+        if chars > enough {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+            chars += 1;
+        }
+        out.push_str(word);
+        chars += word.chars().count();
+    }
+    out
 }
 
 fn flag(record: &InteractionRecord, key: &str) -> Option<bool> {
@@ -292,7 +320,7 @@ mod tests {
     }
 
     fn doc(records: &[InteractionRecord], history: &[usize]) -> Doc {
-        transcript(&Session { id: "s", records, history }, &utc(), &Form::WHOLE)
+        transcript(&Session { id: "s", records, history, left_out: &[] }, &utc(), &Form::WHOLE)
     }
 
     fn open() -> Folds {
@@ -312,7 +340,8 @@ mod tests {
         let store = Store::load_sources(&[Source { kind: SourceKind::ClaudeCode, root }]).unwrap();
         let records: Vec<InteractionRecord> =
             store.conversation("s1").into_iter().map(|e| store.read_record(e).unwrap()).collect();
-        let doc = transcript(&Session { id: "s1", records: &records, history: &[] }, &utc(), &Form::WHOLE);
+        let doc =
+            transcript(&Session { id: "s1", records: &records, history: &[], left_out: &[] }, &utc(), &Form::WHOLE);
         let folded = doc.plain(&Folds::closed(&[Fold::ToolDetail, Fold::SubAgent]));
         assert!(folded.starts_with("Session s1 · shop · claude-code · 4 turns"), "{folded}");
         assert!(folded.contains("4 turns"), "{folded}");
@@ -406,7 +435,7 @@ mod tests {
         let mut turns = tool_loop();
         turns[1].response = Some("line\n".repeat(100_000));
         let screen = Form { budget: Budget::SCREEN, system_hint: None, history_hint: None };
-        let doc = transcript(&Session { id: "s", records: &turns, history: &[0, 2] }, &utc(), &screen);
+        let doc = transcript(&Session { id: "s", records: &turns, history: &[0, 2], left_out: &[] }, &utc(), &screen);
         assert!(doc.lines.len() < 3_000, "{} lines", doc.lines.len());
         let cut = doc.lines.iter().find(|line| line.text.starts_with("… ")).unwrap();
         assert_eq!(cut.text, "… 98000 more lines (490.0 KB; e to page)");

@@ -17,6 +17,7 @@ mod keyword;
 mod lenient;
 mod line_fields;
 mod load;
+mod reading;
 mod scan;
 mod searcher;
 mod sessions;
@@ -30,6 +31,7 @@ pub(crate) mod turn_shape;
 mod turns;
 mod views;
 
+pub use reading::{TranscriptRecords, TurnRecord};
 pub use searcher::{FuzzyRequest, SearchAnswer, SearchRequest, SearchSink, Searcher, FIRST_PASS};
 pub use sessions::SessionQuery;
 #[cfg(feature = "tui")]
@@ -47,6 +49,7 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGua
 
 use filter::Filter;
 use index::Index;
+use reading::StoredLine;
 
 use crate::record::{InteractionRecord, Timestamp};
 use crate::source::{ParsedLines, Source, SourceKind};
@@ -209,7 +212,7 @@ pub enum StoreError {
     #[error("{path}:{line}: {source}")]
     BadRecord { path: PathBuf, line: u64, source: crate::record::RecordError },
     #[error("{path}:{line}: invalid UTF-8")]
-    NotUtf8 { path: PathBuf, line: u64, source: std::string::FromUtf8Error },
+    NotUtf8 { path: PathBuf, line: u64, source: std::str::Utf8Error },
     /// The thread that watches could not be started.
     #[error("cannot watch {path}: {source}")]
     Watch { path: PathBuf, source: std::io::Error },
@@ -457,19 +460,11 @@ impl Store {
         if let Some(record) = self.read_foreign(entry)? {
             return Ok(record.to_json().into_bytes());
         }
-        let (path, offset, len, id) = {
-            let index = self.inner.read();
-            let gone = || StoreError::Gone { id: format!("#{}", entry.0), path: self.inner.dir.clone() };
-            let (path, offset, len, _) = index.location(entry).ok_or_else(gone)?;
-            let slot = index.slot(entry).ok_or_else(gone)?;
-            (path, offset, len, index.id_of(slot).into_owned())
-        };
-        let bytes =
-            scan::read_line_at(&path, offset, len).map_err(|source| StoreError::Io { path: path.clone(), source })?;
+        let stored = self.stored_line(entry)?;
         // The file may have been replaced since it was indexed: make sure this is still the record.
-        match line_fields::parse_line(&bytes) {
-            Ok(parsed) if parsed.id() == id => Ok(bytes),
-            _ => Err(StoreError::Gone { id, path }),
+        match line_fields::parse_line(&stored.bytes) {
+            Ok(parsed) if parsed.id() == stored.id => Ok(stored.bytes),
+            _ => Err(stored.gone()),
         }
     }
 
@@ -477,14 +472,24 @@ impl Store {
         if let Some(record) = self.read_foreign(entry)? {
             return Ok(record);
         }
-        let bytes = self.read_raw(entry)?;
-        let (path, line) = {
+        let stored = self.stored_line(entry)?;
+        let record = stored.parse(stored.text()?)?;
+        stored.check(record)
+    }
+
+    /// An interlog entry's line as read now, with where it is and the id it was indexed under;
+    /// not yet checked to be that record (the caller parses it anyway).
+    fn stored_line(&self, entry: EntryId) -> Result<StoredLine, StoreError> {
+        let (path, offset, len, line, id) = {
             let index = self.inner.read();
-            index.location(entry).map(|(path, _, _, line)| (path, u64::from(line))).unwrap_or_default()
+            let gone = || StoreError::Gone { id: format!("#{}", entry.0), path: self.inner.dir.clone() };
+            let (path, offset, len, line) = index.location(entry).ok_or_else(gone)?;
+            let slot = index.slot(entry).ok_or_else(gone)?;
+            (path, offset, len, line, index.id_of(slot).into_owned())
         };
-        let text =
-            String::from_utf8(bytes).map_err(|source| StoreError::NotUtf8 { path: path.clone(), line, source })?;
-        InteractionRecord::from_json(&text).map_err(|source| StoreError::BadRecord { path, line, source })
+        let bytes =
+            scan::read_line_at(&path, offset, len).map_err(|source| StoreError::Io { path: path.clone(), source })?;
+        Ok(StoredLine { bytes, path, line: u64::from(line), id })
     }
 
     /// Rebuilds a record indexed from a transcript (`None`: the entry is interlog's own).

@@ -10,7 +10,7 @@ use crate::present::session::{transcript, Session};
 use crate::present::text::pretty_json;
 use crate::present::time::Clock;
 use crate::record::InteractionRecord;
-use crate::store::EntryId;
+use crate::store::{EntryId, TranscriptRecords};
 
 /// The tabs of the detail pane.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -111,10 +111,11 @@ impl DetailData {
 /// that open what is folded.
 pub const FORM: Form = Form { budget: Budget::SCREEN, system_hint: Some("s shows or hides it"), history_hint: None };
 
-/// A session's transcript as the conversation view shows it; `history[i]` is how many leading
-/// messages `records[i]` re-sends (`Store::turn`).
-pub fn conversation_doc(session: &str, records: &[InteractionRecord], history: &[usize], clock: &Clock) -> Doc {
-    transcript(&Session { id: session, records, history }, clock, &FORM)
+/// A session's transcript as the conversation view shows it, from its records as
+/// `Store::read_transcript` reads them.
+pub fn conversation_doc(session: &str, read: &TranscriptRecords, clock: &Clock) -> Doc {
+    let TranscriptRecords { records, history, left_out } = read;
+    transcript(&Session { id: session, records, history, left_out }, clock, &FORM)
 }
 
 /// Builds the detail from a parsed record and its stored bytes, for a record that re-sends no

@@ -21,6 +21,7 @@ use super::theme::Theme;
 use super::tty::{self, Term, TerminalGuard};
 use super::update::update;
 use super::{detail, keymap};
+use crate::present::session::HISTORY_LISTED;
 use crate::present::time::Clock;
 pub use crate::store::FIRST_PASS;
 use crate::store::{
@@ -309,14 +310,11 @@ pub fn execute(store: &Store, effect: Effect, offset: FixedOffset) -> Option<Act
             Action::Detail { entry, data }
         }
         Effect::Conversation { generation, session } => {
-            let entries = store.conversation(&session);
-            let history: Vec<usize> =
-                entries.iter().map(|&entry| store.turn(entry).map_or(0, |turn| turn.history as usize)).collect();
-            let records: Result<Vec<_>, _> = entries.into_iter().map(|entry| store.read_record(entry)).collect();
-            let data = records
-                .map(|records| {
+            let data = store
+                .read_transcript(&store.conversation(&session), HISTORY_LISTED)
+                .map(|read| {
                     let clock = Clock::fixed(offset, chrono::Utc::now());
-                    (Arc::new(detail::conversation_doc(&session, &records, &history, &clock)), records.len())
+                    (Arc::new(detail::conversation_doc(&session, &read, &clock)), read.records.len())
                 })
                 .map_err(|err| err.to_string());
             Action::Conversation { generation, session, data }

@@ -115,3 +115,50 @@ fn show_and_conversation_fold_the_history_unless_asked() {
     let shown = run(dir.path(), &["show", "r3", "--history"]);
     assert!(shown.contains("  [assistant]\n    Running the tests.\n    ⚙ tool_use Bash (id t1)"), "{shown}");
 }
+
+/// A tool loop long enough that its later turns re-send more history than a transcript lists.
+fn long_loop(turns: usize) -> Vec<String> {
+    let mut sent = vec![user("start the migration")];
+    let mut lines = Vec::new();
+    for n in 0..turns {
+        let call = format!("c{n}");
+        lines.push(turn(&format!("r{n}"), (n % 60) as u32, &sent, &format!("step {n} done"), ""));
+        sent.push(reply(&format!("step {n}: running"), &[(&call, "Bash")]));
+        sent.push(results(&[(&call, n % 7 == 3, &format!("output {n}"))]));
+    }
+    lines
+}
+
+/// Differential: the transcript from records read without their oldest history (what the TUI and
+/// `conversation` do) is the transcript from the records read whole, every fold open.
+#[test]
+fn a_transcript_read_without_the_oldest_history_is_the_one_read_whole() {
+    use interlog::present::doc::Folds;
+    use interlog::present::session::{transcript, Session, HISTORY_LISTED};
+    use interlog::present::time::Clock;
+    use interlog::tui::testing::FORM;
+
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), DAY, &long_loop(40));
+    let store = Store::load(dir.path()).unwrap();
+    let entries = store.conversation("loop-1");
+    assert_eq!(entries.len(), 40);
+    let clock = Clock::fixed(utc(), chrono::DateTime::UNIX_EPOCH);
+
+    let records: Vec<_> = entries.iter().map(|&entry| store.read_record(entry).unwrap()).collect();
+    let history: Vec<usize> = entries.iter().map(|&entry| store.turn(entry).unwrap().history as usize).collect();
+    let whole =
+        transcript(&Session { id: "loop-1", records: &records, history: &history, left_out: &[] }, &clock, &FORM);
+
+    let read = store.read_transcript(&entries, HISTORY_LISTED).unwrap();
+    let last = read.records.len() - 1;
+    assert_eq!(read.left_out[last], history[last] - HISTORY_LISTED, "the oldest history is left out");
+    assert_eq!(read.records[last].messages.len(), HISTORY_LISTED + records[last].messages.len() - history[last]);
+    assert_eq!(read.left_out[3], 0, "a short history is read whole");
+    let session = Session { id: "loop-1", records: &read.records, history: &read.history, left_out: &read.left_out };
+    let trimmed = transcript(&session, &clock, &FORM);
+
+    let (whole, trimmed) = (whole.plain(&Folds::open()), trimmed.plain(&Folds::open()));
+    assert!(whole.contains("▸ 78 earlier messages"), "{whole}");
+    assert_eq!(trimmed, whole);
+}

@@ -12,7 +12,7 @@ use interlog::record::{
     ContentBlock, InteractionRecord, Message, MessageContent, Role, RoutingMetadata, StopReason, Timestamp, TokenUsage,
     ToolCallRecord,
 };
-use interlog::store::{EntryId, RecordSummary, StoreEvent};
+use interlog::store::{EntryId, RecordSummary, StoreEvent, TranscriptRecords};
 use interlog::tui::testing::{prepare, transcript, update, Action, App, Clock, Effect, QueryReply, Theme};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -302,8 +302,9 @@ pub fn serve(app: &mut App, records: &[InteractionRecord], effects: Vec<Effect>)
                 let mut turns: Vec<InteractionRecord> =
                     records.iter().filter(|r| r.session_id.as_deref() == Some(&session)).cloned().collect();
                 turns.reverse();
-                let doc = transcript(&session, &turns, &[], &Clock::fixed(utc(), now()));
-                update(app, Action::Conversation { generation, session, data: Ok((Arc::new(doc), turns.len())) })
+                let read = TranscriptRecords { records: turns, ..TranscriptRecords::default() };
+                let doc = transcript(&session, &read, &Clock::fixed(utc(), now()));
+                update(app, Action::Conversation { generation, session, data: Ok((Arc::new(doc), read.records.len())) })
             }
             _ => Vec::new(),
         };
