@@ -6,23 +6,19 @@ use ratatui::style::Style;
 use ratatui::widgets::{Block, Widget};
 
 use super::layout;
-use crate::present::columns::{ListColumn, DROP_ORDER};
+use crate::present::columns::{ListColumn, ListColumn as L, DROP_ORDER};
 use crate::present::text::fit;
 use crate::present::units::{duration, tokens_marked};
 use crate::store::{RecordSummary, Snippet};
 use crate::tui::app::{App, Focus, SearchMode};
 use crate::tui::untrusted;
 
+/// The list's columns: the time and the error mark, which always stay, and between them the
+/// presentation layer's columns that give way on a narrow screen.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Column {
     Time,
-    Session,
-    Project,
-    Client,
-    Model,
-    Tokens,
-    Duration,
-    Tools,
+    Listed(ListColumn),
     Error,
 }
 
@@ -30,41 +26,27 @@ impl Column {
     fn title(self) -> &'static str {
         match self {
             Column::Time => "time",
-            Column::Session => "session",
-            Column::Project => "project",
-            Column::Client => "client",
-            Column::Model => "model",
-            Column::Tokens => "tok in/out",
-            Column::Duration => "dur",
-            Column::Tools => "⚙",
+            Column::Listed(L::Session) => "session",
+            Column::Listed(L::Project) => "project",
+            Column::Listed(L::Client) => "client",
+            Column::Listed(L::Model) => "model",
+            Column::Listed(L::Tokens) => "tok in/out",
+            Column::Listed(L::Duration) => "dur",
+            Column::Listed(L::Tools) => "⚙",
             Column::Error => "!",
-        }
-    }
-
-    /// The shared column this one is, if it may be dropped.
-    fn droppable(self) -> Option<ListColumn> {
-        match self {
-            Column::Session => Some(ListColumn::Session),
-            Column::Project => Some(ListColumn::Project),
-            Column::Client => Some(ListColumn::Client),
-            Column::Model => Some(ListColumn::Model),
-            Column::Tokens => Some(ListColumn::Tokens),
-            Column::Duration => Some(ListColumn::Duration),
-            Column::Tools => Some(ListColumn::Tools),
-            Column::Time | Column::Error => None,
         }
     }
 
     fn width(self) -> u16 {
         match self {
             Column::Time => 11,
-            Column::Session => 8,
-            Column::Project => 12,
-            Column::Client => 11,
-            Column::Model => 17,
-            Column::Tokens => 11,
-            Column::Duration => 6,
-            Column::Tools => 2,
+            Column::Listed(L::Session) => 8,
+            Column::Listed(L::Project) => 12,
+            Column::Listed(L::Client) => 11,
+            Column::Listed(L::Model) => 17,
+            Column::Listed(L::Tokens) => 11,
+            Column::Listed(L::Duration) => 6,
+            Column::Listed(L::Tools) => 2,
             Column::Error => 1,
         }
     }
@@ -74,13 +56,13 @@ impl Column {
 /// one order (`present::columns::DROP_ORDER`).
 const COLUMNS: [Column; 9] = [
     Column::Time,
-    Column::Session,
-    Column::Project,
-    Column::Client,
-    Column::Model,
-    Column::Tokens,
-    Column::Duration,
-    Column::Tools,
+    Column::Listed(L::Session),
+    Column::Listed(L::Project),
+    Column::Listed(L::Client),
+    Column::Listed(L::Model),
+    Column::Listed(L::Tokens),
+    Column::Listed(L::Duration),
+    Column::Listed(L::Tools),
     Column::Error,
 ];
 /// The prompt column keeps at least this many cells before other columns are dropped.
@@ -93,7 +75,7 @@ fn columns_for(width: u16) -> Vec<Column> {
         if used(&columns) + MIN_PROMPT <= width {
             break;
         }
-        columns.retain(|&c| c.droppable() != Some(drop));
+        columns.retain(|&c| c != Column::Listed(drop));
     }
     columns
 }
@@ -198,13 +180,13 @@ fn cell(app: &App, summary: &RecordSummary, column: Column) -> (String, Style) {
     let text = |value: &Option<String>| value.clone().unwrap_or_default();
     match column {
         Column::Time => (local_time(app, summary), theme.dim()),
-        Column::Session => (summary.session_id.as_deref().map(short_session).unwrap_or_default(), theme.accent()),
-        Column::Project => (text(&summary.project), Style::new()),
-        Column::Client => (text(&summary.client), theme.dim()),
-        Column::Model => (text(&summary.model), Style::new()),
+        Column::Listed(L::Session) => (summary.session_id.as_deref().map(short_session).unwrap_or_default(), theme.accent()),
+        Column::Listed(L::Project) => (text(&summary.project), Style::new()),
+        Column::Listed(L::Client) => (text(&summary.client), theme.dim()),
+        Column::Listed(L::Model) => (text(&summary.model), Style::new()),
         // No usage reported: nothing, rather than a 0/0 that reads as "free".
-        Column::Tokens if !summary.has_usage => ("–".into(), theme.dim()),
-        Column::Tokens => {
+        Column::Listed(L::Tokens) if !summary.has_usage => ("–".into(), theme.dim()),
+        Column::Listed(L::Tokens) => {
             let approximate = summary.usage_approximate;
             let text = format!(
                 "{}/{}",
@@ -213,8 +195,8 @@ fn cell(app: &App, summary: &RecordSummary, column: Column) -> (String, Style) {
             );
             (text, Style::new())
         }
-        Column::Duration => (summary.duration_ms.map(duration).unwrap_or_default(), theme.dim()),
-        Column::Tools => match summary.tool_calls {
+        Column::Listed(L::Duration) => (summary.duration_ms.map(duration).unwrap_or_default(), theme.dim()),
+        Column::Listed(L::Tools) => match summary.tool_calls {
             0 => (String::new(), Style::new()),
             n => (n.to_string(), theme.tone(crate::present::doc::Tone::Tool)),
         },
