@@ -121,7 +121,11 @@ fn the_current_hit_is_reversed_and_the_others_emphasised() {
     press(&mut app, &records, "/needle");
     send(&mut app, &records, KeyCode::Enter);
     // Lines 150 and 180 are both in a detail pane this tall.
-    assert!(modifiers_of(&app, "needle").iter().all(|m| m.contains(Modifier::REVERSED)));
+    // The find ignores case: "needle" on line 150, "NEEDLE" on line 180.
+    let each = [modifiers_of(&app, "needle"), modifiers_of(&app, "NEEDLE")];
+    assert!(each[0].iter().all(|m| m.contains(Modifier::REVERSED)), "the current hit: {:?}", each[0]);
+    let emphasised = Modifier::BOLD | Modifier::UNDERLINED;
+    assert!(each[1].iter().all(|m| m.contains(emphasised) && !m.contains(Modifier::REVERSED)), "{:?}", each[1]);
     let other = modifiers_of(&app, "NEEDLE");
     assert!(other.iter().all(|m| m.contains(Modifier::UNDERLINED) && !m.contains(Modifier::REVERSED)));
     assert!(modifiers_of(&app, "again").iter().all(|m| !m.contains(Modifier::UNDERLINED)), "only the hit");

@@ -180,7 +180,9 @@ fn cell(app: &App, summary: &RecordSummary, column: Column) -> (String, Style) {
     let text = |value: &Option<String>| value.clone().unwrap_or_default();
     match column {
         Column::Time => (local_time(app, summary), theme.dim()),
-        Column::Listed(L::Session) => (summary.session_id.as_deref().map(short_session).unwrap_or_default(), theme.accent()),
+        Column::Listed(L::Session) => {
+            (summary.session_id.as_deref().map(short_session).unwrap_or_default(), theme.accent())
+        }
         Column::Listed(L::Project) => (text(&summary.project), Style::new()),
         Column::Listed(L::Client) => (text(&summary.client), theme.dim()),
         Column::Listed(L::Model) => (text(&summary.model), Style::new()),
