@@ -31,6 +31,7 @@ use crate::present::doc::{Fold, Folds};
 use crate::present::markdown;
 use crate::present::record::{record_doc, Context, Form, Location};
 use crate::present::session::{transcript, Session, HISTORY_LISTED};
+use crate::present::text::safe_marked;
 use crate::present::time::Clock;
 use crate::present::units::tokens_marked;
 use crate::source::Source;
@@ -307,18 +308,10 @@ fn list_columns(searching: bool) -> Vec<Column> {
     columns
 }
 
-/// A snippet as a cell, sanitised a piece at a time so that its marks still point at the matches.
+/// A snippet as a cell, its marks on the matches.
 fn snippet_cell(snippet: Option<&Snippet>) -> Cell {
     let Some(snippet) = snippet else { return Cell::new("") };
-    let (mut text, mut marks, mut at) = (String::new(), Vec::new(), 0);
-    for &(from, to) in &snippet.matched {
-        text.push_str(&sanitize_line(&snippet.text[at..from]));
-        let start = text.len();
-        text.push_str(&sanitize_line(&snippet.text[from..to]));
-        marks.push((start, text.len()));
-        at = to;
-    }
-    text.push_str(&sanitize_line(&snippet.text[at..]));
+    let (text, marks) = safe_marked(&snippet.text, &snippet.matched);
     Cell::marked(text, marks)
 }
 

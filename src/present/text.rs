@@ -55,6 +55,69 @@ pub fn fit(text: &str, max_width: usize) -> String {
     cut_to_width(&sanitize_line(text), max_width)
 }
 
+/// Byte ranges of a line of text that are shown emphasised (a search's matches), in order.
+pub type Marks = Vec<(usize, usize)>;
+
+/// Record text with marks, made safe to show a piece at a time so that the marks still point at
+/// what they marked (an escape is longer than the character it stands for).
+pub fn safe_marked(text: &str, marks: &[(usize, usize)]) -> (String, Marks) {
+    let (mut out, mut safe_marks, mut at) = (String::new(), Vec::new(), 0);
+    for &(from, to) in marks {
+        let (from, to) = (from.max(at), to.min(text.len()));
+        if from >= to || !text.is_char_boundary(from) || !text.is_char_boundary(to) {
+            continue;
+        }
+        out.push_str(&sanitize_line(&text[at..from]));
+        let start = out.len();
+        out.push_str(&sanitize_line(&text[from..to]));
+        safe_marks.push((start, out.len()));
+        at = to;
+    }
+    out.push_str(&sanitize_line(&text[at..]));
+    (out, safe_marks)
+}
+
+/// Safe marked text started closer to its first mark when that mark would not show whole in
+/// `width` columns: after `…`, a quarter of the width of what came before it. A snippet starts
+/// some words before its match, and a narrow column would otherwise show only those words.
+pub fn show_first_mark(text: &str, marks: &[(usize, usize)], width: usize) -> (String, Marks) {
+    let unchanged = || (text.to_owned(), marks.to_vec());
+    let Some(&(first, end)) = marks.first() else { return unchanged() };
+    // A cut keeps `width - 1` columns and the ellipsis.
+    if display_width(&text[..end]) < width {
+        return unchanged();
+    }
+    let context = (width / 4).saturating_sub(1);
+    let mut start = first;
+    let mut used = 0;
+    for (at, c) in text[..first].char_indices().rev() {
+        used += char_width(c);
+        if used > context {
+            break;
+        }
+        start = at;
+    }
+    // Not from the middle of a word, when a word boundary is at hand.
+    if !text[..start].ends_with(' ') {
+        if let Some(space) = text[start..first].find(' ') {
+            start += space + 1;
+        }
+    }
+    // The text's own leading `…` (a snippet's) is not repeated.
+    let tail = text[start..].trim_start_matches(ELLIPSIS);
+    let skipped = text.len() - tail.len();
+    if text[..skipped].trim_start_matches(ELLIPSIS).is_empty() {
+        return unchanged();
+    }
+    let lead = ELLIPSIS.len_utf8();
+    let moved = marks
+        .iter()
+        .filter(|&&(_, to)| to > skipped)
+        .map(|&(from, to)| (lead + from.max(skipped) - skipped, lead + to - skipped))
+        .collect();
+    (format!("{ELLIPSIS}{tail}"), moved)
+}
+
 /// A JSON value for reading: pretty-printed, except that a value that is just a string is shown
 /// as itself. Callers sanitise the result before it reaches a terminal.
 pub fn pretty_json(value: &serde_json::Value) -> String {
@@ -111,6 +174,40 @@ pub fn counted(count: usize, noun: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn marked<'a>(text: &'a str, marks: &[(usize, usize)]) -> Vec<&'a str> {
+        marks.iter().map(|&(from, to)| &text[from..to]).collect()
+    }
+
+    #[test]
+    fn marks_follow_their_text_through_the_escapes() {
+        let text = "a\u{1b}[31m deadlock \u{200b}b";
+        let at = text.find("deadlock").unwrap();
+        let (safe, marks) = safe_marked(text, &[(at, at + 8)]);
+        assert!(!safe.contains('\u{1b}') && !safe.contains('\u{200b}'), "{safe:?}");
+        assert_eq!(marked(&safe, &marks), ["deadlock"]);
+    }
+
+    #[test]
+    fn a_match_past_the_column_is_brought_into_it() {
+        let text = "…the words before the match take up the whole column and then deadlock, then more";
+        let at = text.find("deadlock").unwrap();
+        let (shown, marks) = show_first_mark(text, &[(at, at + 8)], 30);
+        assert!(shown.starts_with('…') && !shown.starts_with("……"), "{shown}");
+        assert_eq!(marked(&shown, &marks), ["deadlock"]);
+        let before = display_width(&shown[..marks[0].0]);
+        assert!(before <= 7, "a quarter of the column before it: {shown}");
+        assert!(display_width(&shown[..marks[0].1]) < 30, "it shows whole: {shown}");
+    }
+
+    #[test]
+    fn a_match_that_shows_already_is_left_where_it_is() {
+        let text = "deadlock at the start, and a long tail after it that the column cuts";
+        let (shown, marks) = show_first_mark(text, &[(0, 8)], 20);
+        assert_eq!((shown.as_str(), marks), (text, vec![(0, 8)]));
+        let (none, _) = show_first_mark(text, &[], 5);
+        assert_eq!(none, text);
+    }
 
     #[test]
     fn one_is_singular() {

@@ -55,6 +55,25 @@ mod cli {
     }
 
     #[test]
+    fn a_match_deep_in_a_long_text_shows_in_a_narrow_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let filler = "the words before the match fill the column and more ".repeat(4);
+        let record = json!({"id": "long", "timestamp": "2026-12-01T10:00:01Z", "prompt": "p",
+                            "response": format!("{filler}and then the xylophone broke")});
+        std::fs::write(dir.path().join("interactions-2026-12-01.jsonl"), format!("{record}\n")).unwrap();
+        for columns in ["80", "120"] {
+            let output = isolated_command(dir.path(), &["list", "--search", "xylophone"])
+                .env("TZ", "UTC")
+                .env("COLUMNS", columns)
+                .output()
+                .unwrap();
+            let table = String::from_utf8(output.stdout).unwrap();
+            let row = table.lines().nth(1).unwrap_or_default();
+            assert!(row.contains("xylophone"), "{columns} columns: {table}");
+        }
+    }
+
+    #[test]
     fn search_history_needs_a_search() {
         let dir = logs();
         let output = isolated_command(dir.path(), &["list", "--search-history"]).output().unwrap();

@@ -165,10 +165,14 @@ fn keyword_hits_show_where_they_matched() {
         let store_len = records.len();
         let answer = QueryReply { generation, entries, store_len, dir_exists: true, ..Default::default() };
         act(&mut app, &records, Action::Results(answer));
-        let snippet = interlog::store::Snippet {
-            text: "…why does the cart total drop the discount when the cart is empty?".into(),
-            matched: vec![(17, 21), (58, 62)],
-        };
+        // As the store cuts them: some 30 characters before the first match, which a narrow
+        // column would show instead of the match.
+        let text =
+            "…the customer wrote again this morning: why does the cart total drop the discount when the cart is empty?";
+        let first = text.find("cart").unwrap();
+        let second = text.rfind("cart").unwrap();
+        let snippet =
+            interlog::store::Snippet { text: text.into(), matched: vec![(first, first + 4), (second, second + 4)] };
         act(&mut app, &records, Action::Snippets { generation, snippets: [(EntryId(1), snippet)].into() });
         app
     });

@@ -1,8 +1,11 @@
 //! Aligned tables that fit a width: every column is as wide as its widest cell (up to a cap),
 //! the flexible column takes what is left, and cells that do not fit are cut with `…`.
 
+use std::borrow::Cow;
+
 use super::format::{cut_to_width, display_width, pad_left, pad_right};
 use crate::present::ansi::{Style, Terminal};
+use crate::present::text::show_first_mark;
 
 const GAP: &str = "  ";
 
@@ -245,7 +248,14 @@ impl Layout<'_> {
         let mut first = true;
         for (index, (column, width)) in self.columns.iter().zip(&self.widths).enumerate() {
             let Some(width) = *width else { continue };
-            let cell = row.get(index);
+            let shown = row.get(index).map(|cell| match cell.marks.is_empty() || column.align != Align::Left {
+                true => Cow::Borrowed(cell),
+                false => {
+                    let (text, marks) = show_first_mark(&cell.text, &cell.marks, width);
+                    Cow::Owned(Cell { text, marks, style: cell.style })
+                }
+            });
+            let cell = shown.as_deref();
             let text = cut_to_width(cell.map_or("", |c| c.text.as_str()), width);
             let laid_out = match column.align {
                 Align::Right => pad_left(&text, width),

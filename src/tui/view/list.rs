@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Widget};
 
 use super::layout;
 use crate::present::columns::{ListColumn, ListColumn as L, DROP_ORDER};
-use crate::present::text::fit;
+use crate::present::text::{fit, safe_marked, show_first_mark};
 use crate::present::units::{duration, tokens_marked};
 use crate::store::{RecordSummary, Snippet};
 use crate::tui::app::{App, Focus, SearchMode};
@@ -149,7 +149,7 @@ fn row(app: &App, summary: &RecordSummary, columns: &[Column], area: Rect, base:
         }
         None => match app.results.snippets.get(&summary.entry).and_then(Option::as_ref) {
             Some(snippet) => {
-                let (text, positions) = snippet_chars(snippet);
+                let (text, positions) = snippet_chars(snippet, room);
                 let cell = Rect::new(x, area.y, room as u16, 1);
                 highlighted(&text, &positions, cell, (base, base.patch(theme.matched())), buf)
             }
@@ -160,18 +160,17 @@ fn row(app: &App, summary: &RecordSummary, columns: &[Column], area: Rect, base:
     }
 }
 
-/// A keyword hit's snippet made safe a piece at a time, with the char positions of its matches
-/// (what [`highlighted`] marks).
-fn snippet_chars(snippet: &Snippet) -> (String, Vec<u32>) {
-    let (mut text, mut positions, mut at) = (String::new(), Vec::new(), 0);
-    for &(from, to) in &snippet.matched {
-        text.push_str(&untrusted::line(&snippet.text[at..from]));
-        let start = text.chars().count() as u32;
-        text.push_str(&untrusted::line(&snippet.text[from..to]));
-        positions.extend(start..text.chars().count() as u32);
-        at = to;
-    }
-    text.push_str(&untrusted::line(&snippet.text[at..]));
+/// A keyword hit's snippet made safe, its first match brought within `width` columns, with the
+/// char positions of its matches (what [`highlighted`] marks).
+fn snippet_chars(snippet: &Snippet, width: usize) -> (String, Vec<u32>) {
+    let (safe, marks) = safe_marked(&snippet.text, &snippet.matched);
+    let (text, marks) = show_first_mark(&safe, &marks, width);
+    let positions = text
+        .char_indices()
+        .enumerate()
+        .filter(|(_, (at, _))| marks.iter().any(|&(from, to)| (from..to).contains(at)))
+        .map(|(n, _)| n as u32)
+        .collect();
     (text, positions)
 }
 
