@@ -29,6 +29,12 @@ pub struct TokenRow {
 }
 
 impl TokenRow {
+    /// Input and output tokens, without the cache's: what the records' `input_tokens` and
+    /// `output_tokens` say, as the rest of the statistics count tokens.
+    pub fn in_out(&self) -> u64 {
+        self.input_tokens.saturating_add(self.output_tokens)
+    }
+
     /// Every token of the row: the whole prompts and the outputs.
     pub fn total(&self) -> u64 {
         self.input_tokens

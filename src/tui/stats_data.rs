@@ -13,6 +13,8 @@ const MAX_BUCKETS: usize = 240;
 pub struct Breakdown {
     pub name: String,
     pub requests: u64,
+    /// Input plus output tokens, as the totals line and the chart count them (the cache's are
+    /// in the cache-hit share).
     pub tokens: u64,
 }
 
@@ -161,10 +163,24 @@ fn add(counts: &mut HashMap<String, (u64, u64)>, name: Option<&str>, tokens: u64
 }
 
 fn ranked(counts: HashMap<String, (u64, u64)>) -> Vec<Breakdown> {
-    let mut rows: Vec<Breakdown> =
-        counts.into_iter().map(|(name, (requests, tokens))| Breakdown { name, requests, tokens }).collect();
+    rank(counts.into_iter().map(|(name, (requests, tokens))| Breakdown { name, requests, tokens }).collect())
+}
+
+/// Most tokens first, then most requests, then by name.
+fn rank(mut rows: Vec<Breakdown>) -> Vec<Breakdown> {
     rows.sort_by(|a, b| b.tokens.cmp(&a.tokens).then(b.requests.cmp(&a.requests)).then(a.name.cmp(&b.name)));
     rows
+}
+
+impl StatsData {
+    /// The store's tokens per session, counted and ranked as the other breakdowns are.
+    pub fn by_session(&self) -> Vec<Breakdown> {
+        let rows = self.answers.by_session.iter();
+        rank(
+            rows.map(|row| Breakdown { name: row.name.clone(), requests: row.records as u64, tokens: row.in_out() })
+                .collect(),
+        )
+    }
 }
 
 #[cfg(test)]
@@ -189,6 +205,25 @@ mod tests {
             let first = data.first.unwrap();
             assert!(bucket_index(first, at(newest), data.bucket) < count, "{oldest}..{newest}: newest falls outside");
         }
+    }
+
+    #[test]
+    fn sessions_count_tokens_as_the_other_breakdowns_do() {
+        use crate::store::TokenRow;
+        let row = |name: &str, input, cache| TokenRow {
+            name: name.into(),
+            records: 1,
+            input_tokens: input,
+            output_tokens: 10,
+            cache_read_tokens: cache,
+            cache_creation_tokens: 0,
+        };
+        let mut data = StatsBuilder::new(None).finish();
+        // Cache reads would rank the first above the second; they are not counted.
+        data.answers.by_session = vec![row("cached", 100, 90_000), row("fresh", 500, 0)];
+        let sessions = data.by_session();
+        let counted: Vec<(&str, u64)> = sessions.iter().map(|b| (b.name.as_str(), b.tokens)).collect();
+        assert_eq!(counted, [("fresh", 510), ("cached", 110)]);
     }
 
     #[test]

@@ -77,12 +77,7 @@ pub fn render(app: &App, view: &StatsView, area: Rect, buf: &mut Buffer) {
         theme.title(),
     );
     spark(&data.tokens_over_time, tokens_area, theme.bar(), buf);
-    let sessions: Vec<Breakdown> = data
-        .answers
-        .by_session
-        .iter()
-        .map(|row| Breakdown { name: row.name.clone(), requests: row.records as u64, tokens: row.total() })
-        .collect();
+    let sessions = data.by_session();
     let columns = Layout::horizontal([Constraint::Ratio(1, 4); 4]).spacing(2).split(breakdowns);
     breakdown(app, "By model", &data.by_model, columns[0], buf);
     breakdown(app, "By session", &sessions, columns[1], buf);
