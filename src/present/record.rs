@@ -330,7 +330,7 @@ fn tools_doc(calls: &[ToolCallRecord], budget: &Budget) -> Doc {
         if n > 0 {
             doc.blank(None);
         }
-        tool_call_lines(&mut doc, n + 1, call, 0, budget, false);
+        tool_call_lines(&mut doc, n + 1, call, 0, budget, false, None);
     }
     doc
 }
@@ -344,8 +344,9 @@ pub fn tool_call_lines(
     indent: u16,
     budget: &Budget,
     preview: bool,
+    handed_back: Option<HandedBack>,
 ) {
-    let (mark, tone) = outcome(call);
+    let (mark, tone) = outcome_of(call.success.or(handed_back.map(|back| !back.is_error)));
     let id = call.call_id.as_deref().map(|id| format!(" (id {id})")).unwrap_or_default();
     let arguments = match (&call.arguments, preview) {
         (Some(arguments), true) => format!(" {}", fit(&arguments.to_string(), PREVIEW_WIDTH)),
@@ -367,14 +368,30 @@ pub fn tool_call_lines(
                 doc.note(indent + 5, fold, "… [truncated]");
             }
         }
-        None => doc.note(indent + 3, fold, "(no result recorded)"),
+        None => match handed_back {
+            Some(back) => doc.note(indent + 3, fold, &format!("(its result is handed back in turn {})", back.turn)),
+            None => doc.note(indent + 3, fold, "(no result recorded)"),
+        },
     }
     extra_fields(doc, indent + 3, fold, &call.extra);
 }
 
 /// ✓ success, ✗ failure, · unknown.
 pub fn outcome(call: &ToolCallRecord) -> (&'static str, Tone) {
-    match call.success {
+    outcome_of(call.success)
+}
+
+/// Where a call's result came back, when its record has none: in a tool loop the agent runs the
+/// tool and hands the result back with its next request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HandedBack {
+    /// The transcript's turn number (from 1) whose request carries the result.
+    pub turn: usize,
+    pub is_error: bool,
+}
+
+fn outcome_of(success: Option<bool>) -> (&'static str, Tone) {
+    match success {
         Some(true) => ("✓", Tone::Ok),
         Some(false) => ("✗", Tone::Error),
         None => ("·", Tone::Tool),

@@ -1,8 +1,10 @@
 //! A session as a document: turn by turn, oldest first, tool calls folded under their turn. The
 //! TUI's conversation view, `conversation` and `conversation --markdown` all render this one.
 
+use std::collections::HashMap;
+
 use super::doc::{Budget, Doc, Fact, Fold, FoldId, Tone};
-use super::record::{outcome, result_tone, tool_call_lines, tool_result_label, Form};
+use super::record::{outcome, result_tone, tool_call_lines, tool_result_label, Form, HandedBack};
 use super::text::{counted, fit, turn_prompt, RunningTotals};
 use super::time::Clock;
 use super::units::{duration, in_out, tokens, usage_of};
@@ -45,6 +47,8 @@ pub fn transcript(session: &Session<'_>, clock: &Clock, form: &Form) -> Doc {
         return doc;
     }
     doc.title(session_facts(session, records, groups.len(), clock));
+    let turns: Vec<usize> = groups.iter().map(|&(at, _)| at).collect();
+    let handed_back = handed_back(records, &turns, history);
     for (n, &(at, ref sub)) in groups.iter().enumerate() {
         let record = &records[at];
         totals.add(record);
@@ -59,7 +63,7 @@ pub fn transcript(session: &Session<'_>, clock: &Clock, form: &Form) -> Doc {
         if history + left_out(at) > 0 {
             history_part(&mut doc, &record.messages[..history], left_out(at), form);
         }
-        turn_body(&mut doc, record, &record.messages[history..], &form.budget);
+        turn_body(&mut doc, record, &record.messages[history..], &form.budget, &handed_back);
         if !sub.is_empty() {
             sub_agent_runs(&mut doc, sub, &mut totals, clock);
         }
@@ -232,14 +236,14 @@ fn is_false(record: &InteractionRecord, key: &str) -> bool {
 
 /// What the turn brings: the user's words, or the tool results handed back (each its own fold),
 /// then the answer. `new` are the request messages new in this turn.
-fn turn_body(doc: &mut Doc, record: &InteractionRecord, new: &[Message], budget: &Budget) {
+fn turn_body(doc: &mut Doc, record: &InteractionRecord, new: &[Message], budget: &Budget, later: &Later<'_>) {
     let results = tool_results(new, record);
     // A transcript says which calls the user's own words started; the others loop on tool results.
     if is_false(record, "user_turn") {
         doc.label(Tone::Dim, 0, None, "↻ tool loop");
         doc.note(2, None, "continues the turn above with the tool results");
         returned(doc, &results, budget);
-        return answer(doc, record, budget);
+        return answer(doc, record, budget, later);
     }
     doc.label(Tone::User, 0, None, "▶ user");
     match turn_prompt(record) {
@@ -251,7 +255,24 @@ fn turn_body(doc: &mut Doc, record: &InteractionRecord, new: &[Message], budget:
         },
     }
     returned(doc, &results, budget);
-    answer(doc, record, budget);
+    answer(doc, record, budget, later);
+}
+
+/// The turn that hands back each tool call's result, by the call's id.
+type Later<'r> = HashMap<&'r str, HandedBack>;
+
+/// Which turn's request hands back each tool result (the first that does), so that a call whose
+/// record has no result can say where it is.
+fn handed_back<'r>(records: &'r [InteractionRecord], turns: &[usize], history: impl Fn(usize) -> usize) -> Later<'r> {
+    let mut later = Later::new();
+    for (n, &at) in turns.iter().enumerate() {
+        let record = &records[at];
+        let new = &record.messages[history(at).min(record.messages.len())..];
+        for (tool_use_id, _, is_error) in tool_results(new, record) {
+            later.entry(tool_use_id).or_insert(HandedBack { turn: n + 1, is_error });
+        }
+    }
+    later
 }
 
 /// The tool results a turn hands back, each a line with its content folded under it.
@@ -291,7 +312,7 @@ fn call_marks(record: &InteractionRecord) -> String {
     record.tool_calls.iter().map(|call| format!("{} {}", call.name, outcome(call).0)).collect::<Vec<_>>().join(", ")
 }
 
-fn answer(doc: &mut Doc, record: &InteractionRecord, budget: &Budget) {
+fn answer(doc: &mut Doc, record: &InteractionRecord, budget: &Budget, later: &Later<'_>) {
     doc.label(Tone::Assistant, 0, None, "◀ assistant");
     match (&record.response, &record.response_summary) {
         (Some(response), _) => doc.prose_within(budget, Tone::Body, 2, None, response),
@@ -299,7 +320,8 @@ fn answer(doc: &mut Doc, record: &InteractionRecord, budget: &Budget) {
         (None, None) => doc.note(2, None, "(no response)"),
     }
     for (n, call) in record.tool_calls.iter().enumerate() {
-        tool_call_lines(doc, n + 1, call, 2, budget, true);
+        let handed_back = call.call_id.as_deref().and_then(|id| later.get(id).copied());
+        tool_call_lines(doc, n + 1, call, 2, budget, true, handed_back);
     }
     if let Some(error) = &record.error {
         doc.label(Tone::Error, 2, None, "✗ error");
@@ -411,6 +433,19 @@ mod tests {
         assert!(folded.contains("  ↩ tool_result ✓ (for t1)\n  ↩ tool_result ✗ (for t2)\n◀ assistant"), "{folded}");
         let open = doc.plain(&Folds::closed(&[Fold::ToolDetail]));
         assert!(open.contains("  [user] fix it\n  [assistant] looking\n▶ user"), "{open}");
+    }
+
+    #[test]
+    fn a_call_without_its_result_says_which_turn_hands_it_back() {
+        let mut turns = tool_loop();
+        for call in &mut turns[0].tool_calls {
+            (call.success, call.result) = (None, None);
+        }
+        turns[0].tool_calls[1].call_id = Some("t9".into());
+        let text = doc(&turns, &[0, 2]).plain(&Folds::open());
+        assert!(text.contains("1. ✓ Read (id t1)"), "the mark comes from the result handed back: {text}");
+        assert!(text.contains("   (its result is handed back in turn 2)"), "{text}");
+        assert!(text.contains("2. · Bash (id t9)") && text.contains("(no result recorded)"), "no such result: {text}");
     }
 
     #[test]
