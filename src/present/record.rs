@@ -43,7 +43,48 @@ pub struct Context<'a> {
     pub clock: &'a Clock,
     /// How many leading request messages re-send the turns before it (`Store::turn`).
     pub history: usize,
+    /// The tool results the session's next request hands back ([`later_results`]): in a tool
+    /// loop they are the results of this record's calls, which the record itself lacks.
+    pub later: &'a [LaterResult],
     pub form: Form,
+}
+
+/// A tool result handed back by a later request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LaterResult {
+    pub tool_use_id: String,
+    pub content: String,
+    pub is_error: bool,
+}
+
+/// The tool results among a record's request messages after its first `history` (the ones new
+/// in its turn).
+pub fn later_results(record: &InteractionRecord, history: usize) -> Vec<LaterResult> {
+    let new = record.messages.get(history..).unwrap_or_default();
+    tool_result_blocks(new)
+        .map(|(tool_use_id, content, is_error)| LaterResult {
+            tool_use_id: tool_use_id.to_owned(),
+            content: content.to_owned(),
+            is_error,
+        })
+        .collect()
+}
+
+/// The `tool_result` blocks among the messages: (tool_use_id, content, is_error).
+pub fn tool_result_blocks(messages: &[Message]) -> impl Iterator<Item = (&str, &str, bool)> {
+    messages
+        .iter()
+        .filter_map(|message| match &message.content {
+            MessageContent::Blocks(blocks) => Some(blocks),
+            MessageContent::Text(_) => None,
+        })
+        .flatten()
+        .filter_map(|block| match block {
+            ContentBlock::ToolResult { tool_use_id, content, is_error } => {
+                Some((tool_use_id.as_str(), content.as_str(), *is_error))
+            }
+            _ => None,
+        })
 }
 
 /// A record's document.
@@ -86,7 +127,7 @@ pub fn record_doc(record: &InteractionRecord, context: Context<'_>) -> RecordDoc
     RecordDoc {
         fields: fields_doc(record, context.location, context.clock),
         exchange: exchange_doc(record, context.history, &context.form),
-        tools: tools_doc(&record.tool_calls, &context.form.budget),
+        tools: tools_doc(&record.tool_calls, context.later, &context.form.budget),
         routing: routing_doc(record),
         other: other_doc(record),
     }
@@ -320,7 +361,7 @@ fn extra_fields(doc: &mut Doc, indent: u16, fold: Option<FoldId>, extra: &Map<St
     }
 }
 
-fn tools_doc(calls: &[ToolCallRecord], budget: &Budget) -> Doc {
+fn tools_doc(calls: &[ToolCallRecord], later: &[LaterResult], budget: &Budget) -> Doc {
     let mut doc = Doc::new();
     if calls.is_empty() {
         doc.note(0, None, "No tool calls in this record.");
@@ -330,7 +371,10 @@ fn tools_doc(calls: &[ToolCallRecord], budget: &Budget) -> Doc {
         if n > 0 {
             doc.blank(None);
         }
-        tool_call_lines(&mut doc, n + 1, call, 0, budget, false, None);
+        let handed_back = call.call_id.as_deref().and_then(|id| later.iter().find(|result| result.tool_use_id == id));
+        let handed_back =
+            handed_back.map(|result| HandedBack { is_error: result.is_error, at: Back::NextRequest(&result.content) });
+        tool_call_lines(&mut doc, n + 1, call, 0, budget, false, handed_back);
     }
     doc
 }
@@ -344,7 +388,7 @@ pub fn tool_call_lines(
     indent: u16,
     budget: &Budget,
     preview: bool,
-    handed_back: Option<HandedBack>,
+    handed_back: Option<HandedBack<'_>>,
 ) {
     let (mark, tone) = outcome_of(call.success.or(handed_back.map(|back| !back.is_error)));
     let id = call.call_id.as_deref().map(|id| format!(" (id {id})")).unwrap_or_default();
@@ -368,8 +412,14 @@ pub fn tool_call_lines(
                 doc.note(indent + 5, fold, "… [truncated]");
             }
         }
-        None => match handed_back {
-            Some(back) => doc.note(indent + 3, fold, &format!("(its result is handed back in turn {})", back.turn)),
+        None => match handed_back.map(|back| back.at) {
+            Some(Back::Turn(turn)) => {
+                doc.note(indent + 3, fold, &format!("(its result is handed back in turn {turn})"))
+            }
+            Some(Back::NextRequest(result)) => {
+                doc.label(Tone::Key, indent + 3, fold, "result (handed back with the next request):");
+                doc.code_within(budget, Tone::Body, indent + 5, fold, result);
+            }
             None => doc.note(indent + 3, fold, "(no result recorded)"),
         },
     }
@@ -384,10 +434,17 @@ pub fn outcome(call: &ToolCallRecord) -> (&'static str, Tone) {
 /// Where a call's result came back, when its record has none: in a tool loop the agent runs the
 /// tool and hands the result back with its next request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct HandedBack {
-    /// The transcript's turn number (from 1) whose request carries the result.
-    pub turn: usize,
+pub struct HandedBack<'a> {
     pub is_error: bool,
+    pub at: Back<'a>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Back<'a> {
+    /// In a transcript: the turn (from 1) whose request carries it, shown there.
+    Turn(usize),
+    /// For one record: the result itself, from the session's next request.
+    NextRequest(&'a str),
 }
 
 fn outcome_of(success: Option<bool>) -> (&'static str, Tone) {
@@ -481,7 +538,7 @@ mod tests {
     use crate::present::doc::Folds;
 
     fn context<'a>(clock: &'a Clock, location: Option<Location<'a>>, history: usize) -> Context<'a> {
-        Context { location, clock, history, form: Form::WHOLE }
+        Context { location, clock, history, later: &[], form: Form::WHOLE }
     }
 
     const FULL: &str = r#"{"id":"r1","timestamp":"2026-11-21T14:03:07.123Z","duration_ms":1234,"session_id":"s1",

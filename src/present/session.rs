@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 
 use super::doc::{Budget, Doc, Fact, Fold, FoldId, Tone};
-use super::record::{outcome, result_tone, tool_call_lines, tool_result_label, Form, HandedBack};
+use super::record::{
+    outcome, result_tone, tool_call_lines, tool_result_blocks, tool_result_label, Back, Form, HandedBack,
+};
 use super::text::{counted, fit, turn_prompt, RunningTotals};
 use super::time::Clock;
 use super::units::{duration, in_out, tokens, usage_of};
@@ -259,7 +261,7 @@ fn turn_body(doc: &mut Doc, record: &InteractionRecord, new: &[Message], budget:
 }
 
 /// The turn that hands back each tool call's result, by the call's id.
-type Later<'r> = HashMap<&'r str, HandedBack>;
+type Later<'r> = HashMap<&'r str, HandedBack<'r>>;
 
 /// Which turn's request hands back each tool result (the first that does), so that a call whose
 /// record has no result can say where it is.
@@ -269,7 +271,7 @@ fn handed_back<'r>(records: &'r [InteractionRecord], turns: &[usize], history: i
         let record = &records[at];
         let new = &record.messages[history(at).min(record.messages.len())..];
         for (tool_use_id, _, is_error) in tool_results(new, record) {
-            later.entry(tool_use_id).or_insert(HandedBack { turn: n + 1, is_error });
+            later.entry(tool_use_id).or_insert(HandedBack { is_error, at: Back::Turn(n + 1) });
         }
     }
     later
@@ -292,20 +294,7 @@ fn tool_results<'r>(new: &'r [Message], record: &'r InteractionRecord) -> Vec<(&
     } else {
         record.messages.last().map(std::slice::from_ref).unwrap_or(&[])
     };
-    messages
-        .iter()
-        .filter_map(|message| match &message.content {
-            MessageContent::Blocks(blocks) => Some(blocks),
-            MessageContent::Text(_) => None,
-        })
-        .flatten()
-        .filter_map(|block| match block {
-            ContentBlock::ToolResult { tool_use_id, content, is_error } => {
-                Some((tool_use_id.as_str(), content.as_str(), *is_error))
-            }
-            _ => None,
-        })
-        .collect()
+    tool_result_blocks(messages).collect()
 }
 
 fn call_marks(record: &InteractionRecord) -> String {

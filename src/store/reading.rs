@@ -97,6 +97,15 @@ impl Store {
         Ok(TurnRecord { record, history, left_out })
     }
 
+    /// The session's turn after this one (whose previous turn it is), with none of its history
+    /// parsed: in a tool loop its request hands back this record's tool results.
+    pub fn read_next_turn(&self, entry: EntryId) -> Result<Option<TurnRecord>, StoreError> {
+        let Some(session) = self.summary(entry).and_then(|summary| summary.session_id) else { return Ok(None) };
+        let next =
+            self.conversation(&session).into_iter().find(|&e| self.turn(e).and_then(|t| t.previous) == Some(entry));
+        next.map(|next| self.read_turn_record(next, 0)).transpose()
+    }
+
     /// The entries' records as [`Store::read_turn_record`] reads them. Each is scanned whole
     /// (the history it re-sends is most of its bytes), so they are read in parallel.
     pub fn read_transcript(&self, entries: &[EntryId], history_kept: usize) -> Result<TranscriptRecords, StoreError> {

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::present::doc::{Budget, Doc, Fold, Folds, Tone};
 use crate::present::layout::DocLayout;
-use crate::present::record::{record_doc, routing_view, Context, Form, RoutingView};
+use crate::present::record::{record_doc, routing_view, Context, Form, LaterResult, RoutingView};
 use crate::present::session::{transcript, Session};
 use crate::present::text::pretty_json;
 use crate::present::time::Clock;
@@ -121,17 +121,24 @@ pub fn conversation_doc(session: &str, read: &TranscriptRecords, clock: &Clock) 
 /// Builds the detail from a parsed record and its stored bytes, for a record that re-sends no
 /// history.
 pub fn prepare(entry: EntryId, record: InteractionRecord, stored: &[u8]) -> DetailData {
-    prepare_turn(entry, record, stored, 0)
+    prepare_turn(entry, record, stored, 0, &[])
 }
 
-/// Builds the detail of a record whose first `history` request messages re-send earlier turns.
-pub fn prepare_turn(entry: EntryId, record: InteractionRecord, stored: &[u8], history: usize) -> DetailData {
+/// Builds the detail of a record whose first `history` request messages re-send earlier turns;
+/// `later`: the tool results the session's next request hands back.
+pub fn prepare_turn(
+    entry: EntryId,
+    record: InteractionRecord,
+    stored: &[u8],
+    history: usize,
+    later: &[LaterResult],
+) -> DetailData {
     let stored = String::from_utf8_lossy(stored).into_owned();
     let pretty = pretty_stored(&stored);
     let mut raw = Doc::new();
     raw.code(Tone::Json, 0, None, &pretty);
     // The pane's summary line shows the stored timestamp, so the clock only matters for `show`.
-    let doc = record_doc(&record, Context { location: None, clock: &Clock::local(), history, form: FORM });
+    let doc = record_doc(&record, Context { location: None, clock: &Clock::local(), history, later, form: FORM });
     DetailData {
         entry,
         prompt: doc.exchange,

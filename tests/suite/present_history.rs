@@ -162,3 +162,35 @@ fn a_transcript_read_without_the_oldest_history_is_the_one_read_whole() {
     assert!(whole.contains("▸ 78 earlier messages"), "{whole}");
     assert_eq!(trimmed, whole);
 }
+
+/// A tool loop as a proxy records it: the response's tool calls carry no result; the agent hands
+/// the results back with its next request.
+#[test]
+fn show_gives_a_call_the_result_the_next_request_hands_back() {
+    let u1 = user("fix the failing test");
+    let a1 = reply("Running the tests.", &[("c1", "Bash")]);
+    let r1 = results(&[("c1", true, "1 failed: cart::totals")]);
+    let call = r#"{"name":"Bash","call_id":"c1","arguments":{"cmd":"cargo test"}}"#;
+    let lines = [
+        turn("p1", 1, std::slice::from_ref(&u1), "Running the tests.", call),
+        turn("p2", 2, &[u1, a1, r1], "The test fails.", ""),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), DAY, &lines);
+    let shown = run(dir.path(), &["show", "p1"]);
+    assert!(shown.contains("1. ✗ Bash (id c1)"), "the mark from the result handed back: {shown}");
+    assert!(shown.contains("result (handed back with the next request):\n     1 failed: cart::totals"), "{shown}");
+    let last = run(dir.path(), &["show", "p2"]);
+    assert!(!last.contains("handed back"), "no next request: {last}");
+    let conversation = run(dir.path(), &["conversation", "loop-1"]);
+    assert!(conversation.contains("(its result is handed back in turn 2)"), "{conversation}");
+    // The TUI's detail reads it the same way.
+    let store = Store::load(dir.path()).unwrap();
+    let entry = store.find_id("p1").unwrap();
+    let Some(Action::Detail { data: Ok(data), .. }) = execute(&store, Effect::Detail { entry, width: 100 }, utc())
+    else {
+        panic!("the detail did not load")
+    };
+    let tools = data.tools.plain(&interlog::present::doc::Folds::open());
+    assert!(tools.contains("1. ✗ Bash (id c1)") && tools.contains("1 failed: cart::totals"), "{tools}");
+}
