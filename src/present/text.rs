@@ -83,6 +83,9 @@ pub fn safe_marked(text: &str, marks: &[(usize, usize)]) -> (String, Marks) {
 pub fn show_first_mark(text: &str, marks: &[(usize, usize)], width: usize) -> (String, Marks) {
     let unchanged = || (text.to_owned(), marks.to_vec());
     let Some(&(first, end)) = marks.first() else { return unchanged() };
+    if first > end || !text.is_char_boundary(first) || !text.is_char_boundary(end) {
+        return unchanged();
+    }
     // A cut keeps `width - 1` columns and the ellipsis.
     if display_width(&text[..end]) < width {
         return unchanged();
