@@ -29,7 +29,7 @@ use crate::present::ansi::{self, Style, Terminal};
 use crate::present::columns::{drop_rank, ListColumn};
 use crate::present::doc::{Fold, Folds};
 use crate::present::markdown;
-use crate::present::record::{later_results, record_doc, Context, Form, Location};
+use crate::present::record::{record_doc, Context, Form, Location};
 use crate::present::session::{transcript, Session, HISTORY_LISTED};
 use crate::present::text::safe_marked;
 use crate::present::time::Clock;
@@ -161,14 +161,7 @@ pub fn run_show(sources: &[Source], args: ShowArgs, verbose: bool) -> CliResult 
         let summary = store.summary(entry);
         let location = summary.as_ref().map(|s| Location { file: &s.file, line: s.line });
         let history = history_of(&store, entry);
-        // The results of its tool calls, when the next request hands them back; a failure there
-        // leaves them out, not the record.
-        let later = store
-            .read_next_turn(entry)
-            .ok()
-            .flatten()
-            .map(|next| later_results(&next.record, next.history))
-            .unwrap_or_default();
+        let later = store.results_handed_back(entry);
         let context = Context { location, clock: &Clock::local(), history, later: &later, form: Form::WHOLE };
         let doc = record_doc(&record, context).whole(&record);
         // `show` lists every fact, so the exchange's one-line summary of them is folded.

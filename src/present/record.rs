@@ -9,7 +9,9 @@ use super::doc::{Budget, Doc, Fact, Fold, FoldId, Tone};
 use super::text::{counted, fit, pretty_json, turn_prompt};
 use super::time::Clock;
 use super::units::{duration, usage_of};
-use crate::record::{ContentBlock, InteractionRecord, Message, MessageContent, Role, TokenUsage, ToolCallRecord};
+use crate::record::{
+    ContentBlock, InteractionRecord, LaterResult, Message, MessageContent, Role, TokenUsage, ToolCallRecord,
+};
 use crate::sanitize::sanitize_line;
 
 /// Columns of a tool call's arguments shown on its line in a transcript.
@@ -43,48 +45,10 @@ pub struct Context<'a> {
     pub clock: &'a Clock,
     /// How many leading request messages re-send the turns before it (`Store::turn`).
     pub history: usize,
-    /// The tool results the session's next request hands back ([`later_results`]): in a tool
+    /// The tool results the session's next request hands back (`Store::results_handed_back`): in a tool
     /// loop they are the results of this record's calls, which the record itself lacks.
     pub later: &'a [LaterResult],
     pub form: Form,
-}
-
-/// A tool result handed back by a later request.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LaterResult {
-    pub tool_use_id: String,
-    pub content: String,
-    pub is_error: bool,
-}
-
-/// The tool results among a record's request messages after its first `history` (the ones new
-/// in its turn).
-pub fn later_results(record: &InteractionRecord, history: usize) -> Vec<LaterResult> {
-    let new = record.messages.get(history..).unwrap_or_default();
-    tool_result_blocks(new)
-        .map(|(tool_use_id, content, is_error)| LaterResult {
-            tool_use_id: tool_use_id.to_owned(),
-            content: content.to_owned(),
-            is_error,
-        })
-        .collect()
-}
-
-/// The `tool_result` blocks among the messages: (tool_use_id, content, is_error).
-pub fn tool_result_blocks(messages: &[Message]) -> impl Iterator<Item = (&str, &str, bool)> {
-    messages
-        .iter()
-        .filter_map(|message| match &message.content {
-            MessageContent::Blocks(blocks) => Some(blocks),
-            MessageContent::Text(_) => None,
-        })
-        .flatten()
-        .filter_map(|block| match block {
-            ContentBlock::ToolResult { tool_use_id, content, is_error } => {
-                Some((tool_use_id.as_str(), content.as_str(), *is_error))
-            }
-            _ => None,
-        })
 }
 
 /// A record's document.

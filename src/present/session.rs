@@ -4,13 +4,11 @@
 use std::collections::HashMap;
 
 use super::doc::{Budget, Doc, Fact, Fold, FoldId, Tone};
-use super::record::{
-    outcome, result_tone, tool_call_lines, tool_result_blocks, tool_result_label, Back, Form, HandedBack,
-};
+use super::record::{outcome, result_tone, tool_call_lines, tool_result_label, Back, Form, HandedBack};
 use super::text::{counted, fit, turn_prompt, RunningTotals};
 use super::time::Clock;
 use super::units::{duration, in_out, tokens, usage_of};
-use crate::record::{ContentBlock, InteractionRecord, Message, MessageContent};
+use crate::record::{tool_result_blocks, ContentBlock, InteractionRecord, Message, MessageContent};
 
 /// History messages a turn lists, one line each, when its history is unfolded: the rest are the
 /// turns above, and listing all of them in every turn would grow the transcript with the square

@@ -206,3 +206,41 @@ impl ContentBlock {
         }
     }
 }
+
+/// A tool result handed back by a later request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LaterResult {
+    pub tool_use_id: String,
+    pub content: String,
+    pub is_error: bool,
+}
+
+/// The tool results among a record's request messages after its first `history` (the ones new
+/// in its turn).
+pub fn later_results(record: &super::InteractionRecord, history: usize) -> Vec<LaterResult> {
+    let new = record.messages.get(history..).unwrap_or_default();
+    tool_result_blocks(new)
+        .map(|(tool_use_id, content, is_error)| LaterResult {
+            tool_use_id: tool_use_id.to_owned(),
+            content: content.to_owned(),
+            is_error,
+        })
+        .collect()
+}
+
+/// The `tool_result` blocks among the messages: (tool_use_id, content, is_error).
+pub fn tool_result_blocks(messages: &[Message]) -> impl Iterator<Item = (&str, &str, bool)> {
+    messages
+        .iter()
+        .filter_map(|message| match &message.content {
+            MessageContent::Blocks(blocks) => Some(blocks),
+            MessageContent::Text(_) => None,
+        })
+        .flatten()
+        .filter_map(|block| match block {
+            ContentBlock::ToolResult { tool_use_id, content, is_error } => {
+                Some((tool_use_id.as_str(), content.as_str(), *is_error))
+            }
+            _ => None,
+        })
+}

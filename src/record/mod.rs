@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 pub use exchange::{CompletionRequest, CompletionResponse, ExchangeContext, RecordBuilder, ToolDefinition};
 pub use lenient_json::{lenient_json, quote_overflowing_numbers, replace_lone_surrogates};
-pub use message::{ContentBlock, Message, MessageContent, Role};
+pub use message::{later_results, tool_result_blocks, ContentBlock, LaterResult, Message, MessageContent, Role};
 pub use parse::RecordError;
 pub use timestamp::Timestamp;
 

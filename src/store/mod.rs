@@ -477,6 +477,17 @@ impl Store {
         stored.check(record)
     }
 
+    /// The record and its stored line, from one read of the file (the detail shows both).
+    pub fn read_record_and_raw(&self, entry: EntryId) -> Result<(InteractionRecord, Vec<u8>), StoreError> {
+        if let Some(record) = self.read_foreign(entry)? {
+            let raw = record.to_json().into_bytes();
+            return Ok((record, raw));
+        }
+        let stored = self.stored_line(entry)?;
+        let record = stored.check(stored.parse(stored.text()?)?)?;
+        Ok((record, stored.bytes))
+    }
+
     /// An interlog entry's line as read now, with where it is and the id it was indexed under;
     /// not yet checked to be that record (the caller parses it anyway).
     fn stored_line(&self, entry: EntryId) -> Result<StoredLine, StoreError> {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::{EntryId, Store, StoreError};
-use crate::record::InteractionRecord;
+use crate::record::{later_results, InteractionRecord, LaterResult};
 
 /// An interlog entry's line as read now, with where it is and the id it was indexed under.
 pub(super) struct StoredLine {
@@ -104,6 +104,14 @@ impl Store {
         let next =
             self.conversation(&session).into_iter().find(|&e| self.turn(e).and_then(|t| t.previous) == Some(entry));
         next.map(|next| self.read_turn_record(next, 0)).transpose()
+    }
+
+    /// The tool results the session's next request hands back: in a tool loop, the results of
+    /// this record's calls, which the record itself lacks. A failure reading that request leaves
+    /// them out rather than failing the record that asked.
+    pub fn results_handed_back(&self, entry: EntryId) -> Vec<LaterResult> {
+        let next = self.read_next_turn(entry).ok().flatten();
+        next.map(|next| later_results(&next.record, next.history)).unwrap_or_default()
     }
 
     /// The entries' records as [`Store::read_turn_record`] reads them. Each is scanned whole

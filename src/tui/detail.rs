@@ -5,11 +5,11 @@ use serde_json::Value;
 
 use crate::present::doc::{Budget, Doc, Fold, Folds, Tone};
 use crate::present::layout::DocLayout;
-use crate::present::record::{record_doc, routing_view, Context, Form, LaterResult, RoutingView};
+use crate::present::record::{record_doc, routing_view, Context, Form, RoutingView};
 use crate::present::session::{transcript, Session};
 use crate::present::text::pretty_json;
 use crate::present::time::Clock;
-use crate::record::InteractionRecord;
+use crate::record::{InteractionRecord, LaterResult};
 use crate::store::{EntryId, TranscriptRecords};
 
 /// The tabs of the detail pane.

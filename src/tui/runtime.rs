@@ -21,7 +21,6 @@ use super::theme::Theme;
 use super::tty::{self, Term, TerminalGuard};
 use super::update::update;
 use super::{detail, keymap};
-use crate::present::record::later_results;
 use crate::present::session::HISTORY_LISTED;
 use crate::present::time::Clock;
 pub use crate::store::FIRST_PASS;
@@ -299,18 +298,10 @@ pub fn execute(store: &Store, effect: Effect, offset: FixedOffset) -> Option<Act
         }
         Effect::Detail { entry, width } => {
             let data = store
-                .read_record(entry)
-                .and_then(|record| Ok((record, store.read_raw(entry)?)))
+                .read_record_and_raw(entry)
                 .map(|(record, raw)| {
                     let history = store.turn(entry).map_or(0, |turn| turn.history as usize);
-                    // The results of its tool calls, when the next request hands them back; a
-                    // failure there leaves them out, not the record.
-                    let later = store
-                        .read_next_turn(entry)
-                        .ok()
-                        .flatten()
-                        .map(|next| later_results(&next.record, next.history))
-                        .unwrap_or_default();
+                    let later = store.results_handed_back(entry);
                     let mut data = detail::prepare_turn(entry, record, &raw, history, &later);
                     data.lay_out(width);
                     Arc::new(data)
